@@ -1,0 +1,1 @@
+"""Aftershock: the glue around ingest, dbt, the quality gate and publishing."""

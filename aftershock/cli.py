@@ -1,0 +1,115 @@
+"""The `aftershock` command line. Exit code 0 only on success."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ingest.errors import IngestError
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from aftershock.ingest_commands import SOURCES
+
+    results = SOURCES[args.what].run(args)
+    for r in results:
+        print(r.summary())
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from aftershock.build import run_build
+
+    result = run_build(events_file=Path(args.events) if args.events else None, full_refresh=args.full_refresh)
+    print(f"published {result.published} ({', '.join(result.steps)}) in {result.seconds:.0f}s")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from aftershock.demo import run_demo
+
+    run_demo()
+    return 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from aftershock.paths import venv_bin, warehouse_path
+
+    db = warehouse_path()
+    if not db.exists():
+        print(f"error: no published warehouse at {db}; run `aftershock build` (or `make demo`) first", file=sys.stderr)
+        return 1
+    cmd = [venv_bin("duckdb"), "-readonly", str(db), *args.duckdb_args]
+    os.execv(cmd[0], cmd) if os.path.isabs(cmd[0]) else os.execvp(cmd[0], cmd)
+    return 0  # not reached
+
+
+def parser() -> argparse.ArgumentParser:
+    from aftershock.ingest_commands import SOURCES
+
+    top = argparse.ArgumentParser(
+        prog="aftershock",
+        description="Measure the aftershock of news events on markets and fortunes. "
+                    "Data lives under $AFTERSHOCK_DATA_DIR (default ./data).",
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ing = sub.add_parser("ingest", help="land one batch of a source in the lake",
+                         description="Fetch or read one batch of a source, validate it, quarantine bad rows, "
+                                     "and land it in the lake as one Parquet file.")
+    ing_sub = ing.add_subparsers(dest="what", required=True, metavar="SOURCE")
+    for name, cmd in SOURCES.items():
+        p = ing_sub.add_parser(name, help=cmd.help, description=f"Ingest {name}: {cmd.help}.")
+        p.add_argument("--source", choices=["live", "file"], default="live", help="live client or a local file (default live)")
+        p.add_argument("--path", help="input file with --source file")
+        p.add_argument("--start", help="first date, YYYY-MM-DD")
+        p.add_argument("--end", help="last date, YYYY-MM-DD (inclusive)")
+        p.add_argument("--batch-id", help="override the batch id (landing the same id again replaces it)")
+        cmd.add_arguments(p)
+        p.set_defaults(func=_ingest)
+
+    b = sub.add_parser("build", help="dbt build, quality gate, atomic publish",
+                       description="Build the warehouse from the lake into a private file, run the quality gate, "
+                                   "and publish it to data/warehouse/aftershock.duckdb only if the gate passes.")
+    b.add_argument("--events", help="CSV that replaces the events seed for this build")
+    b.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from the whole lake")
+    b.set_defaults(func=_build)
+
+    d = sub.add_parser("demo", help="ingest the bundled sample, build, print the sample event",
+                       description="Ingest sample/ through the file readers, build, and print the impact of "
+                                   "the DeepSeek R1 sell-off (2025-01-27).")
+    d.set_defaults(func=_demo)
+
+    s = sub.add_parser("sql", help="DuckDB shell, read-only, on the published warehouse",
+                       description="Open the official DuckDB shell read-only on the published warehouse. "
+                                   "Extra arguments go to the shell, e.g. aftershock sql -c 'from marts.dim_events'.")
+    s.set_defaults(func=_sql)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    top = parser()
+    args, extra = top.parse_known_args(argv)
+    if args.command == "sql":
+        args.duckdb_args = extra  # everything after `sql` belongs to the DuckDB shell
+    elif extra:
+        top.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return args.func(args)
+    except IngestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # every failure gets one clear line and a non-zero exit
+        from aftershock.build import GateFailed
+        from aftershock.dbt_runner import DbtFailed
+        from aftershock.publish import BuildLocked
+
+        if isinstance(exc, (GateFailed, DbtFailed, BuildLocked, FileNotFoundError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

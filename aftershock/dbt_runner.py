@@ -1,0 +1,76 @@
+"""Runs dbt (the sole writer of the warehouse) as a subprocess against a building file."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from aftershock.paths import DBT_PROJECT, build_workspace, data_dir, venv_bin
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class DbtFailed(RuntimeError):
+    pass
+
+
+def prepare_project(events_file: Path | None = None) -> Path:
+    """Copy the dbt project into the data directory's build workspace.
+
+    The copy lets `--events FILE` replace the events seed for one build without touching
+    the repository, and keeps target/ and logs/ of concurrent data directories apart.
+    """
+    ws = build_workspace() / "dbt_project"
+    if ws.exists():
+        shutil.rmtree(ws)
+    shutil.copytree(DBT_PROJECT, ws, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__"))
+    if events_file is not None:
+        events_file = Path(events_file)
+        if not events_file.is_file():
+            raise FileNotFoundError(f"--events {events_file}: no such file")
+        shutil.copyfile(events_file, ws / "seeds" / "events.csv")
+    return ws
+
+
+def dbt_env(building: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["AFTERSHOCK_DATA_DIR"] = str(data_dir())
+    if building is not None:
+        env["AFTERSHOCK_BUILD_DB"] = str(building)
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env["DO_NOT_TRACK"] = "1"
+    return env
+
+
+def run_dbt(args: list[str], project: Path, building: Path | None, echo=True) -> str:
+    """Run one dbt command, streaming its progress lines; raise DbtFailed on a non-zero exit."""
+    ws = build_workspace()
+    cmd = [
+        venv_bin("dbt"), *args,
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target-path", str(ws / "dbt_target"),
+        "--log-path", str(ws / "dbt_logs"),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dbt_env(building), cwd=str(project))
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        line = _ANSI.sub("", line)
+        lines.append(line)
+        # START lines double the output without saying anything the result line does not.
+        if echo and " START " not in line:
+            sys.stdout.write("  dbt | " + line)
+            sys.stdout.flush()
+    rc = proc.wait()
+    out = "".join(lines)
+    if rc != 0:
+        failing = [ln.strip() for ln in lines if "ERROR" in ln or "FAIL" in ln or "Error" in ln]
+        detail = "\n".join(failing[-15:]) or out[-3000:]
+        raise DbtFailed(f"dbt {' '.join(args)} failed (exit {rc}):\n{detail}")
+    return out

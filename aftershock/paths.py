@@ -1,0 +1,27 @@
+"""Project and data locations shared by the command line, the build and the DAGs."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ingest.settings import data_dir, lake_dir, raw_dir, site_dir, warehouse_path  # noqa: F401 (re-exported)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT = Path(os.environ.get("AFTERSHOCK_DBT_PROJECT", PROJECT_ROOT / "dbt"))
+SAMPLE_DIR = PROJECT_ROOT / "sample"
+DEMO_EVENT = "deepseek-r1-selloff"
+
+
+def venv_bin(name: str) -> str:
+    """An executable installed beside this interpreter (dbt, duckdb), else whatever PATH finds."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def building_dir() -> Path:
+    return warehouse_path().parent / "building"
+
+
+def build_workspace() -> Path:
+    return data_dir() / "build"

@@ -1,0 +1,100 @@
+"""Write-audit-publish for the warehouse file.
+
+dbt writes a private building file; only a file that passed the gate is renamed over the
+published one. rename(2) is atomic, and a reader holding the old file open read-only keeps
+reading the old inode, so readers never block the build and never see half a warehouse.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from aftershock.paths import building_dir, warehouse_path
+
+
+class BuildLocked(RuntimeError):
+    pass
+
+
+@contextmanager
+def build_lock():
+    """One build at a time per data directory (the warehouse has one writer)."""
+    lock_path = warehouse_path().parent / ".build.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(lock_path, "w")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildLocked(f"another build holds {lock_path}; wait for it to finish") from exc
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def sweep_building() -> list[Path]:
+    """Remove building files left by a build that died. Called under the build lock."""
+    removed = []
+    folder = building_dir()
+    if folder.is_dir():
+        for p in folder.iterdir():
+            if p.is_file():
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
+def new_building_file() -> Path:
+    """A fresh building file, seeded with the published warehouse so incremental models keep their state."""
+    folder = building_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"aftershock-{os.getpid()}-{int(time.time() * 1000)}.duckdb"
+    published = warehouse_path()
+    if published.exists():
+        tmp = path.with_name(path.name + ".copy")
+        shutil.copyfile(published, tmp)
+        os.replace(tmp, path)
+    return path
+
+
+def checkpoint(path: Path) -> None:
+    """Fold any WAL into the file so the single published file is complete on its own."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        raise RuntimeError(f"{wal} still exists after checkpoint; refusing to publish")
+
+
+def publish(building: Path) -> Path:
+    checkpoint(building)
+    target = warehouse_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(building, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(building, target)
+    dfd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    return target
+
+
+def discard(building: Path) -> None:
+    for p in (building, building.with_name(building.name + ".wal")):
+        p.unlink(missing_ok=True)

@@ -1,0 +1,29 @@
+-- Event x ticker: the day-0 move, the market-model abnormal return and the market value change.
+with day0 as (
+    select * from {{ ref('int_event_abnormal_returns') }} where relative_day = 0
+)
+
+select
+    t.event_id,
+    t.ticker,
+    t.company,
+    t.sector,
+    t.asset_type,
+    mv.prev_close,
+    mv.day0_close,
+    d.daily_return * 100 as return_pct,
+    t.benchmark,
+    d.benchmark_return * 100 as benchmark_return_pct,
+    d.abnormal_return * 100 as abnormal_return_pct,
+    d.alpha,
+    d.beta,
+    d.sigma,
+    d.estimation_days,
+    d.abnormal_return / nullif(d.sigma, 0) as t_ar,
+    mv.shares_outstanding,
+    mv.shares_as_of_date,
+    mv.market_cap_prev_usd,
+    mv.market_cap_change_usd
+from {{ ref('int_event_tickers') }} as t
+inner join day0 as d using (event_id, ticker)
+left join {{ ref('int_event_market_value') }} as mv using (event_id, ticker)

@@ -1,0 +1,110 @@
+"""Daily prices: validation rules and the two file readers (long CSV/Parquet, Yahoo export).
+
+The live client (yfinance) lives in `ingest.prices_live` and produces the same batch.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from ingest import validate as v
+from ingest.errors import SourceUnreadable
+from ingest.schemas import PRICES
+
+LONG_COLUMNS = list(PRICES)  # date,ticker,open,high,low,close,adj_close,volume
+YAHOO_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
+
+CHECKS: list[v.Check] = [
+    v.not_null("date"),
+    v.not_in_future("date"),
+    ("ticker is missing", lambda d: d["ticker"].notna() & (d["ticker"].astype("string").str.strip() != "")),
+    v.positive_finite("open", allow_null=True),
+    v.positive_finite("high", allow_null=True),
+    v.positive_finite("low", allow_null=True),
+    v.positive_finite("close"),
+    v.positive_finite("adj_close", allow_null=True),
+    ("high < low", lambda d: d["high"].isna() | d["low"].isna() | (d["high"] >= d["low"])),
+    v.non_negative("volume"),
+]
+KEY = ["ticker", "date"]
+
+
+def file_batch_id(path: Path, kind: str) -> str:
+    """Same file path -> same batch, so re-ingesting a file replaces its earlier landing."""
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
+    return f"file-{kind}-{path.stem}-{digest}"
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise SourceUnreadable(f"{path}: no such file")
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except Exception as exc:  # pandas raises many kinds; the user needs the file name
+        raise SourceUnreadable(f"{path}: cannot be read as {path.suffix.lstrip('.') or 'CSV'}: {exc}") from exc
+
+
+def coerce(df: pd.DataFrame) -> pd.DataFrame:
+    """Parse types without dropping anything: unparseable values become NA and fail a check."""
+    out = df.copy()
+    out["date"] = pd.to_datetime(out["date"], errors="coerce", format="mixed").dt.normalize()
+    if getattr(out["date"].dt, "tz", None) is not None:
+        out["date"] = out["date"].dt.tz_localize(None)
+    out["ticker"] = out["ticker"].astype("string").str.strip().str.upper()
+    for col in ["open", "high", "low", "close", "adj_close", "volume"]:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    return out
+
+
+def read_long(path: Path) -> pd.DataFrame:
+    df = _read_table(path)
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    missing = [c for c in LONG_COLUMNS if c not in df.columns and c != "adj_close"]
+    if missing:
+        raise SourceUnreadable(
+            f"{path}: missing columns {missing}; expected {','.join(LONG_COLUMNS)}"
+            " (or a Yahoo export Date,Open,High,Low,Close,Adj Close,Volume with --ticker)"
+        )
+    if "adj_close" not in df.columns:
+        df["adj_close"] = None
+    return coerce(df[LONG_COLUMNS])
+
+
+def read_yahoo_export(path: Path, ticker: str) -> pd.DataFrame:
+    df = _read_table(path)
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in YAHOO_COLUMNS if c not in df.columns and c != "Adj Close"]
+    if missing:
+        raise SourceUnreadable(f"{path}: missing Yahoo export columns {missing}")
+    if "Adj Close" not in df.columns:
+        df["Adj Close"] = None
+    df = df.rename(columns={"Date": "date", "Open": "open", "High": "high", "Low": "low",
+                            "Close": "close", "Adj Close": "adj_close", "Volume": "volume"})
+    df["ticker"] = ticker
+    return coerce(df[LONG_COLUMNS])
+
+
+def read_file(path: Path, ticker: str | None = None) -> pd.DataFrame:
+    """A long file, or with `ticker` a per-ticker Yahoo export."""
+    if ticker:
+        return read_yahoo_export(path, ticker.upper())
+    head = _read_table(path)
+    if "Date" in head.columns and "ticker" not in [c.lower() for c in head.columns]:
+        raise SourceUnreadable(f"{path}: looks like a Yahoo export; pass --ticker to say whose prices it holds")
+    return read_long(path)
+
+
+def restrict_dates(df: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
+    if start:
+        df = df[df["date"].isna() | (df["date"] >= pd.Timestamp(start))]
+    if end:
+        df = df[df["date"].isna() | (df["date"] <= pd.Timestamp(end))]
+    return df
+
+
+def split(df: pd.DataFrame) -> v.Split:
+    return v.split_rows(df, CHECKS, KEY)

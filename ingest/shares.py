@@ -1,0 +1,63 @@
+"""Shares outstanding (for market value): file reader, live client and validation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ingest import validate as v
+from ingest.errors import SourceUnreadable
+from ingest.prices import _read_table
+
+COLUMNS = ["ticker", "as_of_date", "shares_outstanding"]
+CHECKS: list[v.Check] = [
+    v.not_null("as_of_date"),
+    v.not_in_future("as_of_date"),
+    ("ticker is missing", lambda d: d["ticker"].notna() & (d["ticker"].astype("string").str.strip() != "")),
+    v.positive_finite("shares_outstanding"),
+]
+KEY = ["ticker", "as_of_date"]
+
+
+def coerce(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["as_of_date"] = pd.to_datetime(out["as_of_date"], errors="coerce", format="mixed").dt.normalize()
+    if getattr(out["as_of_date"].dt, "tz", None) is not None:
+        out["as_of_date"] = out["as_of_date"].dt.tz_localize(None)
+    out["ticker"] = out["ticker"].astype("string").str.strip().str.upper()
+    out["shares_outstanding"] = pd.to_numeric(out["shares_outstanding"], errors="coerce").astype("float64")
+    return out[COLUMNS]
+
+
+def read_file(path: Path) -> pd.DataFrame:
+    df = _read_table(path)
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise SourceUnreadable(f"{path}: missing columns {missing}; expected {','.join(COLUMNS)}")
+    return coerce(df)
+
+
+def fetch_live(tickers: list[str], start: str | None = None, end: str | None = None, session=None):
+    """Shares history from yfinance, one series per ticker. Returns (frame, {ticker: error})."""
+    import yfinance as yf
+
+    frames, errors = [], {}
+    for t in tickers:
+        try:
+            s = yf.Ticker(t, session=session).get_shares_full(start=start, end=end)
+        except Exception as exc:  # yfinance raises assorted errors per ticker
+            errors[t] = f"{t}: shares history failed: {exc}"
+            continue
+        if s is None or len(s) == 0:
+            errors[t] = f"{t}: no shares history returned"
+            continue
+        s = s[~s.index.duplicated(keep="last")]
+        frames.append(pd.DataFrame({"ticker": t, "as_of_date": s.index, "shares_outstanding": s.values}))
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS), errors
+    return coerce(pd.concat(frames, ignore_index=True)), errors
+
+
+def split(df: pd.DataFrame) -> v.Split:
+    return v.split_rows(df, CHECKS, KEY)

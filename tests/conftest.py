@@ -1,0 +1,47 @@
+"""Shared fixtures. Every test gets its own AFTERSHOCK_DATA_DIR; the sample warehouse is built once."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample"
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    d = tmp_path / "data"
+    monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(d))
+    return d
+
+
+def run_cli(*args: str, data_dir: Path, check: bool = True, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
+    """Run the installed `aftershock` command as a user would."""
+    env = {**os.environ, "AFTERSHOCK_DATA_DIR": str(data_dir), **kw.pop("env", {})}
+    proc = subprocess.run([str(BIN / "aftershock"), *args], env=env, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"aftershock {' '.join(args)} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """A data directory on which `aftershock demo` has run once (shared, treat as read-only)."""
+    d = tmp_path_factory.mktemp("demo") / "data"
+    proc = run_cli("demo", data_dir=d)
+    (d / "demo_stdout.txt").write_text(proc.stdout)
+    return d
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_dir):
+    con = duckdb.connect(str(demo_dir / "warehouse" / "aftershock.duckdb"), read_only=True)
+    yield con
+    con.close()

@@ -1,0 +1,64 @@
+"""The live price client end to end through yfinance, with a Session serving recorded chart JSON."""
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from conftest import SAMPLE
+from fakes.yahoo import FakeYahooSession
+from aftershock.ingest_commands import run_prices
+from ingest import prices_live
+
+
+def sample_bars(*tickers):
+    s = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv")
+    return {t: g.reset_index(drop=True) for t, g in s.groupby("ticker") if t in tickers}
+
+
+def test_live_prices_land_close_and_adj_close_and_report_missing_ticker(data_dir):
+    session = FakeYahooSession(sample_bars("NVDA", "^SOX"))
+    args = argparse.Namespace(source="live", path=None, start="2025-01-21", end="2025-01-28",
+                              ticker=["NVDA", "^SOX", "NOSUCH"], batch_id=None)
+    [res] = run_prices(args, session=session)
+    assert any("NOSUCH" in w for w in res.warnings)
+    table = pq.read_table(res.path).to_pandas().set_index(["ticker", "date"])
+    nvda = table.loc[("NVDA", pd.Timestamp("2025-01-27"))]
+    assert nvda["close"] == 118.419998 and round(nvda["adj_close"], 5) == 118.38121
+    assert nvda["volume"] == 818830900
+    assert table.loc[("NVDA", pd.Timestamp("2025-01-24")), "close"] == 142.619995
+    assert len(table) == 12  # 6 sessions x 2 tickers, NOSUCH has none
+    assert "NOSUCH" not in table.index.get_level_values("ticker")
+
+
+def test_rate_limited_ticker_is_retried_with_backoff():
+    session = FakeYahooSession(sample_bars("NVDA", "AAPL"), rate_limit={"NVDA": 6})
+    sleeps = []
+    res = prices_live.fetch(["NVDA", "AAPL"], "2025-01-24", "2025-01-27", session=session, backoff_s=0.5,
+                            sleep=sleeps.append)
+    assert set(res.frame["ticker"]) == {"NVDA", "AAPL"}
+    assert res.errors == {}
+    assert res.attempts["NVDA"] >= 2
+    assert sleeps[:2] == [0.5, 1.0][: len(sleeps[:2])] and sleeps
+
+
+def test_ticker_that_stays_rate_limited_is_reported_by_name():
+    session = FakeYahooSession(sample_bars("AAPL"), rate_limit={"NVDA": 10_000})
+    res = prices_live.fetch(["NVDA", "AAPL"], "2025-01-24", "2025-01-27", session=session, attempts=2,
+                            backoff_s=0, sleep=lambda s: None)
+    assert set(res.frame["ticker"]) == {"AAPL"}
+    assert "NVDA" in res.errors and res.errors["NVDA"].startswith("NVDA:")
+
+
+def test_reshape_turns_multiindex_into_long_rows():
+    idx = pd.to_datetime(["2025-01-24", "2025-01-27"])
+    cols = pd.MultiIndex.from_product([["Adj Close", "Close", "High", "Low", "Open", "Volume"], ["A", "B"]],
+                                      names=["Price", "Ticker"])
+    wide = pd.DataFrame(1.0, index=idx, columns=cols)
+    wide[("Close", "B")] = [float("nan"), 2.0]
+    wide.loc[idx[0], [(f, "B") for f in ["Adj Close", "High", "Low", "Open"]]] = float("nan")
+    long = prices_live.reshape(wide)
+    assert len(long) == 3
+    assert set(zip(long["ticker"], long["date"].dt.strftime("%Y-%m-%d"))) == {
+        ("A", "2025-01-24"), ("A", "2025-01-27"), ("B", "2025-01-27")}
