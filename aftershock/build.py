@@ -1,4 +1,8 @@
-"""`aftershock build`: dbt build into a private file, the quality gate, then an atomic publish."""
+"""`aftershock build`: dbt build into a private file, the quality gate, then an atomic publish.
+
+The three steps are separate functions so the Airflow transform DAG can run them as separate
+tasks (dbt build -> gate -> publish) on the same building file; `run_build` chains them.
+"""
 from __future__ import annotations
 
 import time
@@ -31,27 +35,43 @@ def default_gates() -> list[Gate]:
     return []
 
 
+def dbt_build(events_file: Path | None = None, full_refresh: bool = False, echo: bool = True) -> Path:
+    """Step 1: a fresh building file (seeded from the published one) and `dbt build` into it."""
+    pub.sweep_building()
+    project = prepare_project(events_file)
+    building = pub.new_building_file()
+    try:
+        run_dbt(["build"] + (["--full-refresh"] if full_refresh else []), project, building, echo=echo)
+    except BaseException:
+        pub.discard(building)
+        raise
+    return building
+
+
+def gate(building: Path, gates: list[Gate] | None = None) -> None:
+    """Step 2: every gate must pass, else the building file is discarded and GateFailed raised."""
+    failures: list[str] = []
+    for g in default_gates() if gates is None else gates:
+        failures += g(building)
+    if failures:
+        pub.discard(building)
+        raise GateFailed(failures)
+
+
+def publish(building: Path) -> Path:
+    """Step 3: atomic rename over the published warehouse."""
+    return pub.publish(building)
+
+
 def run_build(events_file: Path | None = None, gates: list[Gate] | None = None, full_refresh: bool = False,
               echo: bool = True) -> BuildResult:
     started = time.monotonic()
-    steps = []
     with pub.build_lock():
-        pub.sweep_building()
-        project = prepare_project(events_file)
-        building = pub.new_building_file()
+        building = dbt_build(events_file, full_refresh, echo)
         try:
-            args = ["build"] + (["--full-refresh"] if full_refresh else [])
-            run_dbt(args, project, building, echo=echo)
-            steps.append("dbt build")
-            failures: list[str] = []
-            for gate in default_gates() if gates is None else gates:
-                failures += gate(building)
-            if failures:
-                raise GateFailed(failures)
-            steps.append("gate")
-            published = pub.publish(building)
-            steps.append("publish")
+            gate(building, gates)
+            published = publish(building)
         except BaseException:
             pub.discard(building)
             raise
-    return BuildResult(published, time.monotonic() - started, steps)
+    return BuildResult(published, time.monotonic() - started, ["dbt build", "gate", "publish"])
