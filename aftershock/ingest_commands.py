@@ -88,7 +88,9 @@ def run_shares(args: argparse.Namespace, session=None) -> list[LandResult]:
     if frame.empty:
         raise IngestError("shares live: no ticker returned a shares history")
     day = pd.Timestamp.today().strftime("%Y-%m-%d")
-    return [_land("shares", args.batch_id or f"live-{day}", frame, shares.split)]
+    result = _land("shares", args.batch_id or f"live-{day}", frame, shares.split)
+    result.warnings = list(errors.values())
+    return [result]
 
 
 SOURCES: dict[str, SourceCommand] = {

@@ -40,12 +40,18 @@ def read_file(path: Path) -> pd.DataFrame:
 
 def fetch_live(tickers: list[str], start: str | None = None, end: str | None = None, session=None):
     """Shares history from yfinance, one series per ticker. Returns (frame, {ticker: error})."""
-    import yfinance as yf
+    import warnings
 
+    import yfinance as yf
+    from yfinance.data import YfData
+
+    YfData.cache_get.cache_clear()  # see prices_live: yfinance memoises responses by URL
     frames, errors = [], {}
     for t in tickers:
         try:
-            s = yf.Ticker(t, session=session).get_shares_full(start=start, end=end)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                s = yf.Ticker(t, session=session).get_shares_full(start=start, end=end)
         except Exception as exc:  # yfinance raises assorted errors per ticker
             errors[t] = f"{t}: shares history failed: {exc}"
             continue

@@ -62,3 +62,19 @@ def test_reshape_turns_multiindex_into_long_rows():
     assert len(long) == 3
     assert set(zip(long["ticker"], long["date"].dt.strftime("%Y-%m-%d"))) == {
         ("A", "2025-01-24"), ("A", "2025-01-27"), ("B", "2025-01-27")}
+
+
+def test_live_shares_history_lands_per_ticker_and_names_the_missing_one(data_dir):
+    from aftershock.ingest_commands import run_shares
+
+    shares = pd.read_csv(SAMPLE / "shares" / "shares_outstanding.csv")
+    session = FakeYahooSession(sample_bars("NVDA", "AAPL"),
+                               shares_by_symbol={"NVDA": shares[shares["ticker"] == "NVDA"]})
+    args = argparse.Namespace(source="live", path=None, start="2024-10-01", end="2025-03-01",
+                              ticker=["NVDA", "AAPL"], batch_id=None)
+    [res] = run_shares(args, session=session)
+    table = pq.read_table(res.path).to_pandas()
+    assert sorted(table["shares_outstanding"]) == [24.4e9, 24.477e9, 24.49e9]
+    assert set(table["ticker"]) == {"NVDA"}
+    assert [w for w in res.warnings if w.startswith("AAPL:")]
+    assert {str(d.date()) for d in table["as_of_date"]} == {"2024-11-15", "2025-01-26", "2025-02-21"}

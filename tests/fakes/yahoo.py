@@ -13,6 +13,7 @@ import pandas as pd
 import requests
 
 CHART = re.compile(r"/v8/finance/chart/([^/?]+)")
+SHARES = re.compile(r"/ws/fundamentals-timeseries/v1/finance/timeseries/([^/?]+)")
 
 
 def chart_payload(symbol: str, bars: pd.DataFrame) -> dict:
@@ -43,9 +44,11 @@ class FakeYahooSession(requests.Session):
     `rate_limit` maps a symbol to how many of its chart requests answer 429 before it succeeds.
     """
 
-    def __init__(self, bars_by_symbol: dict[str, pd.DataFrame], rate_limit: dict[str, int] | None = None):
+    def __init__(self, bars_by_symbol: dict[str, pd.DataFrame], rate_limit: dict[str, int] | None = None,
+                 shares_by_symbol: dict[str, pd.DataFrame] | None = None):
         super().__init__()
         self.bars = bars_by_symbol
+        self.shares = shares_by_symbol or {}
         self.rate_limit = dict(rate_limit or {})
         self.calls: list[str] = []
 
@@ -62,6 +65,16 @@ class FakeYahooSession(requests.Session):
         self.calls.append(url)
         if "getcrumb" in url:
             return self._response(url, 200, b"fake-crumb")
+        sm = SHARES.search(url)
+        if sm:
+            symbol = unquote(sm.group(1))
+            sh = self.shares.get(symbol)
+            if sh is None:
+                return self._response(url, 200, {"timeseries": {"result": [{"meta": {"symbol": [symbol]}}], "error": None}})
+            ts = [int(pd.Timestamp(d).timestamp()) for d in sh["as_of_date"]]
+            return self._response(url, 200, {"timeseries": {"result": [
+                {"meta": {"symbol": [symbol]}, "timestamp": ts, "shares_out": [int(x) for x in sh["shares_outstanding"]]}],
+                "error": None}})
         m = CHART.search(url)
         if not m:
             return self._response(url, 404, {"finance": {"result": None, "error": {"code": "Not Found"}}})
