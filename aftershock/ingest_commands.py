@@ -108,13 +108,30 @@ def _wealth_args(p: argparse.ArgumentParser) -> None:
                    help="with --source live: the list's `limit=` parameter (default %(default)s)")
 
 
+def _followed_people() -> list[str]:
+    from aftershock.paths import DBT_PROJECT
+
+    seed = DBT_PROJECT / "seeds" / "people.csv"
+    if not seed.is_file():
+        return []
+    return sorted(pd.read_csv(seed, dtype=str)["person_uri"].str.strip().str.lower().dropna().unique())
+
+
 def _land_snapshot(frame: pd.DataFrame, batch_id: str | None) -> LandResult:
     """A Forbes snapshot lands once per date (batch forbes-<date>); an explicit --batch-id always lands."""
     day = frame["date"].dropna().max()
     batch = batch_id or wealth.snapshot_batch_id(day)
     if batch_id is None and (existing := wealth.landed_snapshot(batch)):
         return SnapshotAlreadyLanded("wealth", batch, existing, 0, 0, None)
-    return _land("wealth", batch, frame, wealth.split)
+    result = _land("wealth", batch, frame, wealth.split)
+    # Someone whose holdings we attribute but who left the list (or a short --limit) is worth a
+    # word, never a failure: the rest of the snapshot is still the day's data.
+    present = set(frame["person_uri"].dropna())
+    result.warnings = [f"{uri}: followed in the people seed but not in the snapshot of {day:%Y-%m-%d}"
+                       for uri in _followed_people() if uri not in present]
+    for msg in result.warnings:
+        _warn(msg)
+    return result
 
 
 def run_wealth(args: argparse.Namespace, session=None, sleep=None) -> list[LandResult]:

@@ -43,6 +43,7 @@ def test_good_response_is_dated_by_its_timestamp_and_lands_as_the_days_snapshot(
     assert req["query"]["limit"] == ["4000"]
     assert set(req["query"]["fields"][0].split(",")) >= {"uri", "personName", "finalWorth", "rank", "timestamp"}
     assert res.batch_id == "forbes-2025-01-27" and res.rows == 10 and res.rejected == 0
+    assert res.warnings == []
     assert res.path == data_dir / "lake" / "raw" / "wealth" / "forbes-2025-01-27.parquet"
     table = pq.read_table(res.path).to_pandas().set_index("person_uri")
     jensen = table.loc["jensen-huang"]
@@ -151,6 +152,16 @@ def test_oversized_body_without_length_is_stopped_while_streaming():
     with ScriptedServer([{"body": big, "no_length": True}]) as srv:
         with pytest.raises(wealth_live.FetchFailed, match="exceeds the 100,000-byte cap"):
             wealth_live.fetch(srv.url, max_bytes=100_000, sleep=Sleeps())
+
+
+def test_followed_person_missing_from_the_snapshot_is_reported_not_fatal(data_dir):
+    doc = json.loads(GOOD)
+    doc["personList"]["personsLists"] = [r for r in doc["personList"]["personsLists"] if r["uri"] != "jensen-huang"]
+    with ScriptedServer([{"body": json.dumps(doc).encode()}]) as srv:
+        [res] = run_wealth(live_args(srv.url))
+    assert res.rows == 9
+    assert res.warnings == ["jensen-huang: followed in the people seed but not in the snapshot of 2025-01-27"]
+    assert "jensen-huang" in res.summary()
 
 
 def test_bad_records_are_quarantined_and_the_rest_lands(data_dir):
