@@ -114,6 +114,8 @@ def fetch(
     sleep=time.sleep,
 ) -> Fetched:
     """GET the list and return it as a normalised batch dated by the data's own timestamp."""
+    if attempts < 1:
+        raise ValueError("attempts must be >= 1")
     params = {"fields": fields, "limit": str(limit)}
     own = session is None
     session = session or requests.Session()
@@ -135,4 +137,4 @@ def fetch(
     finally:
         if own:
             session.close()
-    raise AssertionError("unreachable")  # the loop returns or raises
+    raise AssertionError("unreachable: the last attempt returns or raises")
