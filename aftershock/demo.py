@@ -14,6 +14,7 @@ from aftershock.tables import fmt_num, render
 SAMPLE_BATCHES: list[tuple[str, str]] = [
     ("prices", "prices/prices_daily.csv"),
     ("shares", "shares/shares_outstanding.csv"),
+    ("wealth", "wealth/billionaires_networth_daily.csv"),
 ]
 
 # Printers of the demo's tables, in order; each takes a read-only connection and an event id.
@@ -50,6 +51,39 @@ def stock_table(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
 
 
 SECTIONS.append(stock_table)
+
+WEALTH_ROWS = 15  # a live lake holds ~2,700 people per event; the demo shows the largest moves
+
+
+def wealth_table(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
+    rows = con.execute(
+        """
+        select person_name, net_worth_before_usd, net_worth_after_usd, change_usd, change_pct,
+               rank_before, rank_after, implied_change_usd, before_snapshot_date, after_snapshot_date
+        from marts.fct_event_wealth_impact
+        where event_id = ? and change_usd is not null
+        order by change_usd asc, person_uri
+        """,
+        [event_id],
+    ).fetchall()
+    if not rows:
+        return "Billionaires: no Forbes snapshots for day -1 and day 0 of this event in the lake"
+    shown = rows if len(rows) <= WEALTH_ROWS else rows[:WEALTH_ROWS]
+    body = render(
+        ["person", "before $B", "after $B", "change $B", "change %", "rank before -> after", "implied chg $B"],
+        [[name, fmt_num(b, 2, 1e9), fmt_num(a, 2, 1e9), fmt_num(c, 2, 1e9, sign=True), fmt_num(p, sign=True),
+          f"{rb if rb is not None else '-'} -> {ra}", fmt_num(i, 2, 1e9, sign=True)]
+         for name, b, a, c, p, rb, ra, i, _, _ in shown],
+        align="lrrrrrr",
+    )
+    before, after = rows[0][8], rows[0][9]
+    head = (f"Billionaires (Forbes real-time, {before} vs {after}), largest loss first; "
+            "implied = listed shares x the day-0 price move")
+    more = f"\n... {len(rows) - len(shown)} more in marts.fct_event_wealth_impact" if len(rows) > len(shown) else ""
+    return head + "\n" + body + more
+
+
+SECTIONS.append(wealth_table)
 
 
 def print_event(event_id: str = DEMO_EVENT) -> None:

@@ -13,7 +13,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ingest import landing, prices, prices_live, shares
+from ingest import landing, prices, prices_live, shares, wealth, wealth_live
 from ingest.errors import IngestError
 from ingest.landing import LandResult
 
@@ -93,9 +93,70 @@ def run_shares(args: argparse.Namespace, session=None) -> list[LandResult]:
     return [result]
 
 
+# ---- wealth (Forbes real-time billionaires) ------------------------------------
+
+class SnapshotAlreadyLanded(LandResult):
+    """A Forbes snapshot whose date is already in the lake: nothing was written."""
+
+    def summary(self) -> str:
+        return (f"{self.source}: snapshot batch {self.batch_id} already landed at {self.path}; "
+                "not landed again (pass --batch-id to land it under another id)")
+
+
+def _wealth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", default=wealth_live.FORBES_URL,
+                   help="with --source live: the Forbes real-time list endpoint (default %(default)s)")
+    p.add_argument("--limit", type=int, default=wealth_live.LIMIT,
+                   help="with --source live: the list's `limit=` parameter (default %(default)s)")
+
+
+def _followed_people() -> list[str]:
+    from aftershock.paths import DBT_PROJECT
+
+    seed = DBT_PROJECT / "seeds" / "people.csv"
+    if not seed.is_file():
+        return []
+    return sorted(pd.read_csv(seed, dtype=str)["person_uri"].str.strip().str.lower().dropna().unique())
+
+
+def _land_snapshot(frame: pd.DataFrame, batch_id: str | None) -> LandResult:
+    """A Forbes snapshot lands once per date (batch forbes-<date>); an explicit --batch-id always lands."""
+    day = frame["date"].dropna().max()
+    batch = batch_id or wealth.snapshot_batch_id(day)
+    if batch_id is None and (existing := wealth.landed_snapshot(batch)):
+        return SnapshotAlreadyLanded("wealth", batch, existing, 0, 0, None)
+    result = _land("wealth", batch, frame, wealth.split)
+    # Someone whose holdings we attribute but who left the list (or a short --limit) is worth a
+    # word, never a failure: the rest of the snapshot is still the day's data.
+    present = set(frame["person_uri"].dropna())
+    result.warnings = [f"{uri}: followed in the people seed but not in the snapshot of {day:%Y-%m-%d}"
+                       for uri in _followed_people() if uri not in present]
+    for msg in result.warnings:
+        _warn(msg)
+    return result
+
+
+def run_wealth(args: argparse.Namespace, session=None, sleep=None) -> list[LandResult]:
+    if args.source == "file":
+        if not args.path:
+            raise IngestError("--source file needs --path")
+        path = Path(args.path)
+        frame, is_snapshot = wealth.read_file(path)
+        if is_snapshot:
+            return [_land_snapshot(frame, args.batch_id)]
+        frame = wealth.restrict_dates(frame, args.start, args.end)
+        return [_land("wealth", args.batch_id or prices.file_batch_id(path, "wealth"), frame, wealth.split)]
+    extra = {"sleep": sleep} if sleep else {}
+    fetched = wealth_live.fetch(getattr(args, "url", None) or wealth_live.FORBES_URL,
+                                limit=getattr(args, "limit", None) or wealth_live.LIMIT, session=session, **extra)
+    return [_land_snapshot(fetched.frame, args.batch_id)]
+
+
 SOURCES: dict[str, SourceCommand] = {
     "prices": SourceCommand("daily OHLCV bars (yfinance or a CSV/Parquet/Yahoo export file)", _prices_args, run_prices),
     "shares": SourceCommand("shares outstanding (yfinance shares history or a CSV file)", _prices_args, run_shares),
+    "wealth": SourceCommand("Forbes real-time billionaires snapshot (live JSON, a saved JSON response, "
+                            "or a CSV date,person_uri,person_name,net_worth_musd,rank)", _wealth_args, run_wealth),
 }
 
 

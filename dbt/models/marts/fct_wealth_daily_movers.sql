@@ -1,0 +1,28 @@
+-- Session x person: the day's move of every fortune on the list, with its place among the day's
+-- gainers and losers in dollars and in percent. Only market sessions appear: a weekend or holiday
+-- (Forbes repeats the last value) is folded into the next session instead of showing as a zero move.
+with moves as (
+    select * from {{ ref('int_wealth_daily_changes') }} where change_usd is not null
+)
+
+select
+    trade_date as snapshot_date,
+    prev_trade_date as prev_snapshot_date,
+    person_uri,
+    person_name,
+    prev_net_worth_usd,
+    net_worth_usd,
+    change_usd,
+    change_pct,
+    prev_rank,
+    rank,
+    prev_rank - rank as rank_change,
+    case when change_usd > 0 then rank() over (partition by trade_date, change_usd > 0 order by change_usd desc) end
+        as gain_rank_usd,
+    case when change_usd < 0 then rank() over (partition by trade_date, change_usd < 0 order by change_usd asc) end
+        as loss_rank_usd,
+    case when change_pct > 0 then rank() over (partition by trade_date, change_pct > 0 order by change_pct desc) end
+        as gain_rank_pct,
+    case when change_pct < 0 then rank() over (partition by trade_date, change_pct < 0 order by change_pct asc) end
+        as loss_rank_pct
+from moves

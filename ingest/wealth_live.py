@@ -1,0 +1,140 @@
+"""Live client of the Forbes real-time billionaires JSON.
+
+Forbes keeps no public history: the list exists only as "now", so history is whatever this
+collector snapshots each day. One GET returns the whole list (about 2,700 people). The body is
+read in chunks under a size cap, transient failures (timeouts, dropped connections, truncated
+bodies, 5xx, 429) are retried with exponential backoff, and a Retry-After header is obeyed.
+"""
+from __future__ import annotations
+
+import email.utils
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+import requests
+
+from ingest import wealth
+from ingest.errors import SourceUnreadable
+
+FORBES_URL = "https://www.forbes.com/forbesapi/person/rtb/0/position/true.json"
+# Only what the batch needs: the full records carry bios and images, ~20x the bytes.
+FIELDS = "uri,rank,position,personName,finalWorth,estWorthPrev,timestamp"
+LIMIT = 4000  # above the ~2,750 people on the list, so one page holds everyone
+MAX_BYTES = 32 * 1024 * 1024
+USER_AGENT = "aftershock/0.1 (+daily wealth snapshot)"
+
+
+class FetchFailed(SourceUnreadable):
+    """The endpoint did not give a usable response after every attempt."""
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass
+class Fetched:
+    frame: pd.DataFrame
+    url: str
+    attempts: int
+    bytes_read: int
+    waits: list[float] = field(default_factory=list)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _read_capped(resp: requests.Response, url: str, max_bytes: int) -> bytes:
+    declared = resp.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchFailed(f"{url}: response declares {int(declared):,} bytes, over the {max_bytes:,}-byte cap")
+    chunks, size = [], 0
+    try:
+        for chunk in resp.iter_content(chunk_size=65536):
+            size += len(chunk)
+            # Enforced while streaming: a server that sends no (or a false) length cannot fill memory.
+            if size > max_bytes:
+                raise FetchFailed(f"{url}: response exceeds the {max_bytes:,}-byte cap (stopped reading)")
+            chunks.append(chunk)
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
+        raise _Retryable(f"{url}: body truncated after {size:,} bytes ({type(exc).__name__})") from exc
+    return b"".join(chunks)
+
+
+def _attempt(session: requests.Session, url: str, params: dict, timeout: tuple[float, float],
+             max_bytes: int) -> bytes:
+    try:
+        resp = session.get(url, params=params, timeout=timeout, stream=True,
+                           headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+    except requests.exceptions.Timeout as exc:
+        raise _Retryable(f"{url}: timed out ({exc.__class__.__name__})") from exc
+    except requests.exceptions.ConnectionError as exc:
+        raise _Retryable(f"{url}: connection failed ({exc})") from exc
+    with resp:
+        if resp.status_code == 429 or resp.status_code >= 500:
+            raise _Retryable(f"{url}: HTTP {resp.status_code} {resp.reason}",
+                             parse_retry_after(resp.headers.get("Retry-After")))
+        if resp.status_code != 200:
+            raise FetchFailed(f"{url}: HTTP {resp.status_code} {resp.reason}")
+        try:
+            return _read_capped(resp, url, max_bytes)
+        except requests.exceptions.Timeout as exc:
+            raise _Retryable(f"{url}: read timed out") from exc
+
+
+def fetch(
+    url: str = FORBES_URL,
+    *,
+    fields: str = FIELDS,
+    limit: int = LIMIT,
+    session: requests.Session | None = None,
+    attempts: int = 4,
+    backoff_s: float = 2.0,
+    max_wait_s: float = 300.0,
+    connect_timeout_s: float = 10.0,
+    read_timeout_s: float = 60.0,
+    max_bytes: int = MAX_BYTES,
+    sleep=time.sleep,
+) -> Fetched:
+    """GET the list and return it as a normalised batch dated by the data's own timestamp."""
+    if attempts < 1:
+        raise ValueError("attempts must be >= 1")
+    params = {"fields": fields, "limit": str(limit)}
+    own = session is None
+    session = session or requests.Session()
+    waits: list[float] = []
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                body = _attempt(session, url, params, (connect_timeout_s, read_timeout_s), max_bytes)
+            except _Retryable as exc:
+                if attempt == attempts:
+                    raise FetchFailed(f"{exc} (gave up after {attempts} attempts)") from exc
+                wait = exc.retry_after if exc.retry_after is not None else backoff_s * 2 ** (attempt - 1)
+                wait = min(wait, max_wait_s)
+                waits.append(wait)
+                sleep(wait)
+                continue
+            frame = wealth.parse_json(body, url)
+            return Fetched(frame, url, attempt, len(body), waits)
+    finally:
+        if own:
+            session.close()
+    raise AssertionError("unreachable: the last attempt returns or raises")
