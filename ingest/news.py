@@ -202,10 +202,12 @@ def land(collected: Collected, batch_id: str) -> list[LandResult]:
     results = []
     if collected.items:
         parts = split(items_frame(collected.items))
-        if parts.good.empty:
-            collected.warnings.append(f"news batch {batch_id}: every item was rejected")
-        else:
+        try:
             res = landing.land_batch("news", batch_id, parts.good, parts.rejected)
+        except IngestError as exc:
+            # every item rejected: they are in quarantine; the polls still land below
+            collected.warnings.append(str(exc))
+        else:
             res.warnings = list(collected.warnings)
             results.append(res)
     if collected.polls:
