@@ -139,17 +139,6 @@ def feed_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _self_links(data: bytes) -> set[str]:
-    import feedparser
-
-    try:
-        doc = feedparser.parse(data)
-    except Exception:  # the real parse reports the problem
-        return set()
-    links = {ln.get("href") for ln in doc.get("feed", {}).get("links", []) if ln.get("href")}
-    return links | ({doc.feed.get("link")} if doc.get("feed", {}).get("link") else set())
-
-
 def collect_files(path: Path, known: list[Feed]) -> Collected:
     """Read one feed file or a folder of them; the feed is the seed's when a self link matches its URL."""
     out = Collected()
@@ -164,12 +153,13 @@ def collect_files(path: Path, known: list[Feed]) -> Collected:
             out.warnings.append(msg)
             out.polls.append(_poll(feed, now, "failed", None, 0, msg))
             continue
-        if b"<!entity" not in data[:65536].lower():  # refused documents never reach a parser twice
-            match = next((by_url[u] for u in _self_links(data) if u in by_url), None)
-            if match:
-                feed = Feed(match.feed_id, feed.url, match.language, match.country, match.publisher)
         try:
             parsed = parse(data, feed, now)
+            # a saved copy of a seeded feed names the seed URL as its self link: it is that feed
+            match = next((by_url[u] for u in sorted(parsed.links) if u in by_url), None)
+            if match:
+                feed = Feed(match.feed_id, feed.url, match.language, match.country, match.publisher)
+                parsed = parse(data, feed, now)
         except SourceUnreadable as exc:
             out.warnings.append(f"{exc} ({file})")
             out.polls.append(_poll(feed, now, "failed", None, 0, str(exc)))

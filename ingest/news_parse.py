@@ -40,6 +40,7 @@ class Parsed:
     items: list[dict]
     warnings: list[str] = field(default_factory=list)
     title: str | None = None
+    links: set[str] = field(default_factory=set)  # the feed's own URLs (self and site links)
 
 
 def plain_text(value: str | None) -> str | None:
@@ -118,7 +119,7 @@ def refuse_entities(data: bytes, feed_id: str) -> None:
     except DefusedXmlException as exc:
         raise SourceUnreadable(f"feed {feed_id}: refused, the document declares XML entities ({type(exc).__name__})") from None
     except (ParseError, ValueError, SyntaxError):
-        if b"<!entity" in data[:65536].lower():
+        if b"<!entity" in data.lower():
             raise SourceUnreadable(f"feed {feed_id}: refused, the document declares XML entities") from None
 
 
@@ -181,4 +182,6 @@ def parse(data: bytes, feed: Feed, fetched_at: datetime, content_type: str | Non
             "date_is_fetch_time": undated,
             "fetched_at": fetched_at,
         })
-    return Parsed(items=items, warnings=warnings, title=feed_title)
+    links = {ln.get("href") for ln in channel.get("links", []) if ln.get("href")}
+    links |= {channel.get("link")} if channel.get("link") else set()
+    return Parsed(items=items, warnings=warnings, title=feed_title, links=links)
