@@ -131,11 +131,13 @@ def run_news(args: argparse.Namespace, session=None) -> list[LandResult]:
             read_timeout=getattr(args, "timeout", None) or news_fetch.DEFAULT_READ_TIMEOUT_S,
             max_bytes=getattr(args, "max_bytes", None) or news_fetch.DEFAULT_MAX_BYTES)
         batch = args.batch_id or "live-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    collected.items = news.within_dates(collected.items, args.start, args.end)
     for msg in collected.warnings:
         _warn(msg)
     results = news.land(collected, batch)
     if collected.validators:
-        # Only now that the items are in the lake may the next poll be answered 304.
+        # Only now that the items are in the lake may the next poll be answered 304. Two collectors
+        # racing here can only lose a validator, which costs one full download.
         state = news_fetch.load_state()
         state.update(collected.validators)
         news_fetch.save_state(state)

@@ -171,6 +171,14 @@ def collect_files(path: Path, known: list[Feed]) -> Collected:
     return out
 
 
+def within_dates(items: list[dict], start: str | None, end: str | None) -> list[dict]:
+    """Items published (UTC date) in [start, end]; either bound may be open."""
+    lo = pd.Timestamp(start).date() if start else None
+    hi = pd.Timestamp(end).date() if end else None
+    return [i for i in items
+            if (lo is None or i["published_at"].date() >= lo) and (hi is None or i["published_at"].date() <= hi)]
+
+
 def split(frame: pd.DataFrame) -> Split:
     def not_far_future(d: pd.DataFrame) -> pd.Series:
         return d["published_at"] <= d["fetched_at"] + FUTURE_TOLERANCE

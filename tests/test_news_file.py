@@ -65,3 +65,10 @@ def test_file_matching_a_seed_url_takes_the_seed_feed(data_dir, tmp_path):
 def test_missing_path_is_a_clear_error(data_dir, tmp_path):
     proc = run_cli("ingest", "news", "--source", "file", "--path", str(tmp_path / "nope"), data_dir=data_dir, check=False)
     assert proc.returncode != 0 and "no such file or folder" in proc.stderr
+
+
+def test_start_and_end_restrict_published_dates(data_dir):
+    run_cli("ingest", "news", "--source", "file", "--path", str(SAMPLE / "news"), "--start", "2025-01-27",
+            "--end", "2025-01-27", data_dir=data_dir)
+    days = lake(data_dir, "news")["published_at"].dt.date.astype(str)
+    assert set(days) == {"2025-01-27"} and len(days) >= 10
