@@ -15,6 +15,7 @@ SAMPLE_BATCHES: list[tuple[str, str]] = [
     ("prices", "prices/prices_daily.csv"),
     ("shares", "shares/shares_outstanding.csv"),
     ("wealth", "wealth/billionaires_networth_daily.csv"),
+    ("news", "news"),
 ]
 
 # Printers of the demo's tables, in order; each takes a read-only connection and an event id.
@@ -84,6 +85,41 @@ def wealth_table(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
 
 
 SECTIONS.append(wealth_table)
+
+
+def news_spike(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
+    rows = con.execute(
+        """
+        select relative_day, news_date, articles_matched, baseline, spike_ratio
+        from marts.fct_event_news_daily
+        where event_id = ? and relative_day between -3 and 3
+        order by relative_day
+        """,
+        [event_id],
+    ).fetchall()
+    if not rows:
+        return "News coverage: no news in the warehouse for this event"
+    body = render(
+        ["day", "session", "articles", "baseline", "spike x"],
+        [[f"{d:+d}", str(dt), str(n), fmt_num(b), fmt_num(r, 1)] for d, dt, n, b, r in rows],
+        align="lrrrr",
+    )
+    heads = con.execute(
+        """
+        select relative_day, source, title, list_aggregate(matched_entities, 'string_agg', ', ')
+        from marts.fct_event_news_items
+        where event_id = ? and relative_day between -1 and 1
+        order by matched_entity_count desc, published_at
+        limit 8
+        """,
+        [event_id],
+    ).fetchall()
+    lines = [f"  {d:+d}  {title}  [{src}; {ents}]" for d, src, title, ents in heads]
+    return ("News coverage: matched articles per session (weekend news counts toward the next session)\n" + body
+            + "\n\nTop headlines around day 0 (day, title, [source; entities named])\n" + "\n".join(lines))
+
+
+SECTIONS.append(news_spike)
 
 
 def print_event(event_id: str = DEMO_EVENT) -> None:

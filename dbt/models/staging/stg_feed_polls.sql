@@ -1,0 +1,17 @@
+-- Every poll of every feed (or read of a feed file), as landed.
+with source as (
+    select * from {{ lake_source('feed_polls') }}
+)
+
+select
+    feed_id,
+    url,
+    polled_at,
+    status,
+    cast(http_status as integer) as http_status,
+    cast(coalesce(items, 0) as integer) as items,
+    error,
+    _batch_id,
+    _ingested_at
+from source
+qualify row_number() over (partition by feed_id, polled_at order by _ingested_at desc, _batch_id desc) = 1
