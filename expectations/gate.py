@@ -116,9 +116,9 @@ def describe_failure(run: TableRun, r) -> str:
         head += "; e.g. " + "; ".join(quoted)
     elif res.get("partial_unexpected_list"):
         head += f"; e.g. {res['partial_unexpected_list'][:SAMPLE_ROWS]}"
-    elif isinstance(res.get("observed_value"), list) and kwargs.get("value_set"):
-        missing = [v for v in kwargs["value_set"] if v not in res["observed_value"]]
-        head += f"; missing {missing}"
+    elif cfg.type == "expect_column_distinct_values_to_contain_set":
+        have = set(run.frame[kwargs["column"]].dropna()) if kwargs["column"] in run.frame else set()
+        head += f"; missing {[v for v in kwargs['value_set'] if v not in have]}"
     elif "observed_value" in res:
         head += f"; observed {res['observed_value']}"
     return head

@@ -142,7 +142,8 @@ def test_hand_copied_lake_file_is_caught(copy_of_demo):
                    copy_of_demo / "lake" / "raw" / "prices" / "hand_copied.parquet")
     failures = [f for f in gate.run_gate(warehouse(copy_of_demo), echo=False) if "hand_copied.parquet" in f]
     text = "\n".join(failures)
-    assert any("expect_column_to_exist" in f and "_batch_id" in f for f in failures), text
+    schema = [f for f in failures if "(schema)" in f and "expect_column_distinct_values_to_contain_set" in f]
+    assert schema and "missing ['_source', '_batch_id', '_ingested_at']" in schema[0], text
     assert any("column=open" in f and "2025-02-03" in f and "-5" in f for f in failures), text
     assert any("expect_column_pair_values_a_to_be_greater_than_b" in f and "2025-02-04" in f for f in failures), text
 
