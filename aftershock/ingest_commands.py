@@ -45,9 +45,14 @@ def unknown_ticker_warnings(frame: pd.DataFrame) -> list[str]:
             for t in unknown]
 
 
-def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter) -> LandResult:
+def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter, origin: Path | None = None) -> LandResult:
     parts = splitter(frame)
-    return landing.land_batch(source, batch_id, parts.good, parts.rejected)
+    try:
+        return landing.land_batch(source, batch_id, parts.good, parts.rejected)
+    except IngestError as exc:
+        if origin is None:
+            raise
+        raise IngestError(f"{origin}: {exc}") from exc  # the user needs the file, not only the batch id
 
 
 # ---- prices -----------------------------------------------------------------
@@ -65,7 +70,7 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
         ticker = args.ticker[0] if args.ticker else None
         frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
         batch = args.batch_id or prices.file_batch_id(path, "prices")
-        result = _land("prices", batch, frame, prices.split)
+        result = _land("prices", batch, frame, prices.split, origin=path)
         result.warnings = unknown_ticker_warnings(frame)
         for msg in result.warnings:
             _warn(msg)
@@ -95,7 +100,8 @@ def run_shares(args: argparse.Namespace, session=None) -> list[LandResult]:
             raise IngestError("--source file needs --path")
         path = Path(args.path)
         frame = shares.read_file(path)
-        return [_land("shares", args.batch_id or prices.file_batch_id(path, "shares"), frame, shares.split)]
+        return [_land("shares", args.batch_id or prices.file_batch_id(path, "shares"), frame, shares.split,
+                      origin=path)]
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     tickers = [t for t in tickers if not t.startswith("^")]
     frame, errors = shares.fetch_live(tickers, args.start, args.end, session=session)

@@ -27,7 +27,8 @@ ALLOWED = re.compile(r"(?i)changeme|example|placeholder|dummy|airflow:airflow@|u
 
 
 def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, check=True).stdout
+    return out.decode("utf-8", errors="replace")  # the corpus holds binary and non-UTF-8 files
 
 
 def _scan(text: str, where: str) -> list[str]:
