@@ -9,6 +9,8 @@ SQL datasource over duckdb-engine reports every expectation as failed on this st
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from expectations import lake_suites, mart_suites  # noqa: F401 (they register their suites)
+from expectations import lake_suites, mart_suites, registry  # noqa: F401 (the suites register themselves)
 from expectations.gx_env import gx
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from expectations.registry import LAKE_SUITES, MART_SUITES, LakeSuite, MartSuite
@@ -37,6 +39,42 @@ class TableRun:
     frame: pd.DataFrame
     expectations: list
     key: list[str]
+    batch: str | None = None  # lake runs: the batch file's cache key
+
+
+# ---- lake batches that already passed ----------------------------------------------------
+# A landed batch never changes (a re-landing is a new file: new inode), so a batch that passed
+# this version of its suite is not read again: the gate's cost follows the new data, not the lake.
+
+def _cache_path() -> Path:
+    return settings.state_dir() / "gate" / "passed_batches.json"
+
+
+def _fingerprint(source: str) -> str:
+    h = hashlib.sha256()
+    for mod in (lake_suites, registry):
+        h.update(Path(mod.__file__).read_bytes())
+    h.update(json.dumps(SCHEMAS.get(source, {}), sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def _stamp(path: Path, source: str) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino, "suite": _fingerprint(source)}
+
+
+def _load_passed() -> dict:
+    try:
+        return json.loads(_cache_path().read_text())
+    except (OSError, ValueError):
+        return {}  # no cache, or a damaged one: validate everything
+
+
+def _save_passed(passed: dict) -> None:
+    from ingest.landing import atomic_write
+
+    text = json.dumps(passed, indent=1, sort_keys=True)
+    atomic_write(_cache_path(), lambda p: p.write_text(text))
 
 
 class _Validator:
@@ -135,8 +173,10 @@ def _table_run(table: str, frame: pd.DataFrame, build, key: list[str], failures:
         return []
 
 
-def lake_runs(failures: list[str]) -> list[TableRun]:
-    """One run per landed batch file of every source that has a suite or a registered schema."""
+def lake_runs(failures: list[str], passed: dict | None = None) -> list[TableRun]:
+    """One run per landed batch file of every source that has a suite or a registered schema,
+    except batches in `passed` whose file and suite are unchanged since they passed."""
+    passed = passed or {}
     runs = []
     con = duckdb.connect()
     try:
@@ -146,6 +186,9 @@ def lake_runs(failures: list[str]) -> list[TableRun]:
                 continue
             suite = LAKE_SUITES.get(source) or LakeSuite(source, lambda df, b, s=source: lake_suites.common(s, df, b))
             for path in sorted(folder.glob("*.parquet")):
+                batch = f"{source}/{path.name}"
+                if passed.get(batch) == _stamp(path, source):
+                    continue
                 table = f"lake {source} batch file {path.name}"
                 try:
                     frame = con.execute("select * from read_parquet(?)", [str(path)]).df()
@@ -155,12 +198,14 @@ def lake_runs(failures: list[str]) -> list[TableRun]:
                     continue
                 schema = con.execute("select column_name, column_type from (describe select * from read_parquet(?))",
                                      [str(path)]).df()
-                runs.extend(_table_run(f"{table} (schema)", schema,
-                                       lambda f=schema, s=source: lake_suites.schema_suite(s, f),
-                                       ["column_name", "column_type"], failures))
+                found = _table_run(f"{table} (schema)", schema,
+                                   lambda f=schema, s=source: lake_suites.schema_suite(s, f),
+                                   ["column_name", "column_type"], failures)
                 frame.insert(0, "_file", path.name)
-                runs.extend(_table_run(table, frame, lambda f=frame, b=path.stem: suite.build(f, b), suite.key,
-                                       failures))
+                found += _table_run(table, frame, lambda f=frame, b=path.stem: suite.build(f, b), suite.key, failures)
+                for run in found:
+                    run.batch = batch
+                runs += found
     finally:
         con.close()
     return runs
@@ -202,24 +247,47 @@ def mart_runs(building: Path, failures: list[str], skipped: list[str]) -> list[T
     return runs
 
 
-def run_gate(building: Path, echo: bool = True) -> list[str]:
-    """Validate the lake and the building warehouse; return failure messages (empty = publish)."""
+def run_gate(building: Path, echo: bool = True, full: bool = False) -> list[str]:
+    """Validate the lake and the building warehouse; return failure messages (empty = publish).
+
+    `full` re-validates lake batches that already passed (the default skips them)."""
     failures: list[str] = []
     skipped: list[str] = []
-    runs = lake_runs(failures) + mart_runs(Path(building), failures, skipped)
+    before = {} if full else _load_passed()
+    lake = lake_runs(failures, before)
+    runs = lake + mart_runs(Path(building), failures, skipped)
     site = docs_dir()
     if site.exists():
         shutil.rmtree(site)  # the site shows this run; stale pages of an earlier run would mislead
     validator = _Validator(site)
     passed = 0
+    clean_runs: dict[str, int] = {}  # batch -> runs that passed; a batch passes when both (schema, rows) did
     for run in runs:
         result = validator.validate(run)
         bad = [r for r in result.results if not r.success]
         failures += [describe_failure(run, r) for r in bad]
         passed += not bad
+        if run.batch and not bad:
+            clean_runs[run.batch] = clean_runs.get(run.batch, 0) + 1
     validator.build_docs()
+    # Remember the batches that passed (kept only while their file is there and unchanged).
+    now = {}
+    for batch, n in clean_runs.items():
+        source, name = batch.split("/", 1)
+        path = settings.raw_dir(source) / name
+        if n == 2 and path.exists():
+            now[batch] = _stamp(path, source)
+    kept = {}
+    for b, st in before.items():
+        source, name = b.split("/", 1)
+        path = settings.raw_dir(source) / name
+        if path.exists() and _stamp(path, source) == st:
+            kept[b] = st
+    _save_passed({**kept, **now})
     if echo:
-        print(f"  gate | {passed}/{len(runs)} tables passed their suites; Data Docs: {site / 'index.html'}")
+        print(f"  gate | {passed}/{len(runs)} tables passed their suites"
+              f" ({len(kept)} lake batches unchanged since they passed, not re-read);"
+              f" Data Docs: {site / 'index.html'}")
         for s in skipped:
             print(f"  gate | skipped {s}")
     return failures

@@ -152,3 +152,23 @@ def test_garbage_lake_file_is_named(copy_of_demo):
     (copy_of_demo / "lake" / "raw" / "shares" / "garbage.parquet").write_bytes(b"PAR1 this is not parquet")
     failures = gate.run_gate(warehouse(copy_of_demo), echo=False)
     assert any("garbage.parquet" in f and "cannot be read as Parquet" in f for f in failures), failures
+
+
+def test_passed_batches_are_not_read_again_but_a_replaced_file_is(copy_of_demo, capsys):
+    db = warehouse(copy_of_demo)
+    assert gate.run_gate(db) == []
+    assert "(0 lake batches unchanged" in capsys.readouterr().out
+    assert gate.run_gate(db) == []
+    assert "(2 lake batches unchanged" in capsys.readouterr().out
+    # Replace a passed batch by hand with a file of the wrong types: it is a new file, so it is read again.
+    shares = copy_of_demo / "lake" / "raw" / "shares" / "sample-shares.parquet"
+    df = pd.read_parquet(shares)
+    df["shares_outstanding"] = df["shares_outstanding"].astype(str)
+    tmp = shares.with_name("x.tmp")
+    df.to_parquet(tmp)
+    tmp.replace(shares)
+    failures = gate.run_gate(db)
+    assert "(1 lake batches unchanged" in capsys.readouterr().out
+    assert any("sample-shares.parquet (schema)" in f and "shares_outstanding" in f and "VARCHAR" in f
+               for f in failures), failures
+    assert gate.run_gate(db, echo=False, full=True) != []  # and stays failing until fixed
