@@ -50,10 +50,13 @@ def schema_suite(source: str, schema_frame: pd.DataFrame) -> list:
     return exps
 
 
-def not_in_future(col: str, slack_days: int = 1):
-    """A date after today (plus a day of slack for time zones) cannot have been observed."""
-    limit = (datetime.now(timezone.utc) + timedelta(days=slack_days)).replace(tzinfo=None)
-    return between(col, hi=pd.Timestamp(limit).floor("D"))
+def not_in_future(col: str, df: pd.DataFrame | None = None, slack_days: int = 1):
+    """A date after today (plus a day of slack for time zones) cannot have been observed.
+
+    The bound carries the column's time zone: pandas will not compare aware and naive times."""
+    limit = pd.Timestamp(datetime.now(timezone.utc) + timedelta(days=slack_days)).floor("D")
+    tz = getattr(df[col].dt, "tz", None) if df is not None and col in df and hasattr(df[col], "dt") else None
+    return between(col, hi=limit.tz_convert(tz) if tz is not None else limit.tz_localize(None))
 
 
 def common(source: str, df: pd.DataFrame, batch_id: str) -> list:
@@ -78,7 +81,7 @@ def prices(df: pd.DataFrame, batch_id: str) -> list:
         between("volume", 0, 1e13),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="high", column_B="low", or_equal=True,
                                                      ignore_row_if="either_value_is_missing"),
-        not_in_future("date"),
+        not_in_future("date", df),
         unique_key("ticker", "date"),
     ]
     return exps
@@ -93,7 +96,7 @@ def shares(df: pd.DataFrame, batch_id: str) -> list:
     exps += [
         # Apple, the largest share count listed, has about 15e9 shares.
         between("shares_outstanding", 0, 1e12, strict_lo=True),
-        not_in_future("as_of_date"),
+        not_in_future("as_of_date", df),
         unique_key("ticker", "as_of_date"),
     ]
     return exps
@@ -110,7 +113,7 @@ def wealth(df: pd.DataFrame, batch_id: str) -> list:
     rank = first_present(df, "rank")
     exps += not_null(*[c for c in (day, person, worth) if c])
     if day:
-        exps.append(not_in_future(day))
+        exps.append(not_in_future(day, df))
     if worth:
         exps.append(positive(worth))
     if rank:
@@ -120,7 +123,7 @@ def wealth(df: pd.DataFrame, batch_id: str) -> list:
     return exps
 
 
-@lake_suite("news", key=["item_id", "published_at"])
+@lake_suite("news", key=["item_key", "feed_id", "published_at"])
 def news(df: pd.DataFrame, batch_id: str) -> list:
     exps = common("news", df, batch_id)
     item = first_present(df, "item_id", "item_key", "guid")
@@ -129,9 +132,10 @@ def news(df: pd.DataFrame, batch_id: str) -> list:
     if "title" in df.columns:
         exps += not_null("title")
     if published:
-        exps.append(not_in_future(published))
+        exps.append(not_in_future(published, df))
     if item:
-        exps.append(unique_key(item))
+        # The same item may come from several feeds in one poll: unique per (item, feed).
+        exps.append(unique_key(item, "feed_id") if "feed_id" in df.columns else unique_key(item))
     return exps
 
 
@@ -141,10 +145,15 @@ def feed_polls(df: pd.DataFrame, batch_id: str) -> list:
     when = first_present(df, "polled_at", "fetched_at", "poll_time")
     exps += not_null(*[c for c in ("feed_id", when) if c and c in df.columns])
     if when:
-        exps.append(not_in_future(when))
+        exps.append(not_in_future(when, df))
     for c in ("items", "item_count", "items_seen", "items_new", "new_items"):
         if c in df.columns:
             exps.append(between(c, 0, 1e7))
-    if "status" in df.columns and pd.api.types.is_numeric_dtype(df["status"]):
-        exps.append(between("status", 0, 599))
+    if "http_status" in df.columns:
+        exps.append(between("http_status", 100, 599))
+    if "status" in df.columns and not pd.api.types.is_numeric_dtype(df["status"]):
+        exps.append(gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(FEED_POLL_STATUSES)))
     return exps
+
+
+FEED_POLL_STATUSES = ("ok", "partial", "not_modified", "failed")

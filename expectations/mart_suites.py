@@ -120,8 +120,8 @@ def stock_daily(df: pd.DataFrame) -> list:
 def wealth_impact(df: pd.DataFrame) -> list:
     return [
         unique_key("event_id", "person_uri"),
-        *not_null("event_id", "person_uri", "person_name", "net_worth_before_usd", "net_worth_after_usd",
-                  "change_usd"),
+        # before (and so the change) is null when the person is missing from the day -1 snapshot.
+        *not_null("event_id", "person_uri", "net_worth_after_usd"),
         positive("net_worth_before_usd"),
         positive("net_worth_after_usd"),
         between("change_pct", -100, 500),
@@ -135,6 +135,11 @@ def wealth_impact(df: pd.DataFrame) -> list:
 @mart_suite(
     "marts.fct_event_news_daily", key=["event_id", "relative_day"],
     columns=["event_id", "relative_day", "news_date", "articles_matched", "baseline", "spike_ratio"],
+    sql="""
+    select *,
+        coalesce(abs(spike_ratio * baseline - articles_matched) > 1e-6, false) as chk_spike_not_articles_over_baseline
+    from marts.fct_event_news_daily
+    """,
 )
 def news_daily(df: pd.DataFrame) -> list:
     return [
@@ -143,6 +148,7 @@ def news_daily(df: pd.DataFrame) -> list:
         between("articles_matched", 0),
         between("baseline", 0),
         between("spike_ratio", 0),
+        flag_false("chk_spike_not_articles_over_baseline"),
     ]
 
 

@@ -172,3 +172,50 @@ def test_passed_batches_are_not_read_again_but_a_replaced_file_is(copy_of_demo, 
     assert any("sample-shares.parquet (schema)" in f and "shares_outstanding" in f and "VARCHAR" in f
                for f in failures), failures
     assert gate.run_gate(db, echo=False, full=True) != []  # and stays failing until fixed
+
+
+# The schemas the wealth and news branches register (ingest/wealth.py, ingest/news.py).
+WEALTH = {"date": "datetime64[s]", "person_uri": "string", "person_name": "string", "net_worth_musd": "float64",
+          "rank": "int64", "snapshot_at": "datetime64[us, UTC]"}
+NEWS = {"item_key": "string", "feed_id": "string", "publisher": "string", "language": "string", "guid": "string",
+        "link": "string", "title": "string", "summary": "string", "published_at": "datetime64[us, UTC]",
+        "date_is_fetch_time": "bool", "fetched_at": "datetime64[us, UTC]"}
+
+
+def test_wealth_and_news_lake_suites_check_landed_batches(data_dir, monkeypatch):
+    from ingest import landing
+    from ingest.schemas import SCHEMAS
+
+    monkeypatch.setitem(SCHEMAS, "wealth", WEALTH)
+    monkeypatch.setitem(SCHEMAS, "news", NEWS)
+    empty_wh = data_dir / "empty.duckdb"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(empty_wh)).close()
+
+    def wealth(worth, day):
+        return pd.DataFrame({"date": pd.to_datetime(day), "person_uri": ["jensen-huang", "michael-dell"],
+                             "person_name": ["Jensen Huang", "Michael Dell"], "net_worth_musd": worth,
+                             "rank": [17, 14], "snapshot_at": pd.to_datetime(day, utc=True)})
+
+    def news(published, keys):
+        n = len(keys)
+        return pd.DataFrame({"item_key": keys, "feed_id": ["f1"] * n, "publisher": ["P"] * n, "language": ["en"] * n,
+                             "guid": keys, "link": [f"http://127.0.0.1/{k}" for k in keys], "title": ["Nvidia"] * n,
+                             "summary": [""] * n, "published_at": pd.to_datetime(published, utc=True),
+                             "date_is_fetch_time": [False] * n, "fetched_at": pd.to_datetime(published, utc=True)})
+
+    landing.land_batch("wealth", "good", wealth([103584.031, 106000.0], ["2025-01-27"] * 2))
+    landing.land_batch("news", "good", news(["2025-01-27 10:00", "2025-01-27 11:00"], ["a", "b"]))
+    assert gate.run_gate(empty_wh, echo=False) == []
+
+    # Written straight to the lake (land_batch does not check rows): what a bypass of ingest would leave.
+    landing.land_batch("wealth", "bad", wealth([-5.0, 106000.0], ["2025-01-27", "2099-01-01"]))
+    landing.land_batch("news", "bad", news(["2025-01-27 10:00", "2099-01-01 00:00"], ["a", "a"]))
+    failures = gate.run_gate(empty_wh, echo=False)
+    text = "\n".join(failures)
+    assert any("wealth batch file bad.parquet" in f and "net_worth_musd" in f and "jensen-huang" in f
+               for f in failures), text
+    assert any("wealth batch file bad.parquet" in f and "column=date" in f and "2099-01-01" in f for f in failures), text
+    assert any("news batch file bad.parquet" in f and "published_at" in f for f in failures), text
+    assert any("news batch file bad.parquet" in f and "expect_compound_columns_to_be_unique" in f for f in failures), text
+    assert not any("good.parquet" in f for f in failures)
