@@ -9,6 +9,7 @@ SQL datasource over duckdb-engine reports every expectation as failed on this st
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shutil
@@ -19,8 +20,7 @@ import duckdb
 import pandas as pd
 
 from expectations import lake_suites, mart_suites, registry  # noqa: F401 (the suites register themselves)
-from expectations.gx_env import gx
-from great_expectations.data_context.types.base import ProgressBarsConfig
+from expectations.gx_env import ProgressBarsConfig, gx
 from expectations.registry import LAKE_SUITES, MART_SUITES, LakeSuite, MartSuite
 from ingest import settings
 from ingest.schemas import SCHEMAS
@@ -30,12 +30,12 @@ SITE_NAME = "quality"
 
 
 def docs_dir() -> Path:
-    return settings.site_dir() / "quality"
+    return settings.site_dir() / SITE_NAME
 
 
 @dataclass
 class TableRun:
-    table: str  # e.g. "lake prices batch sample-prices" or "marts.fct_event_stock_impact"
+    table: str  # e.g. "lake prices batch file sample-prices.parquet" or "marts.fct_event_stock_impact"
     frame: pd.DataFrame
     expectations: list
     key: list[str]
@@ -50,10 +50,13 @@ def _cache_path() -> Path:
     return settings.state_dir() / "gate" / "passed_batches.json"
 
 
+@functools.lru_cache(maxsize=None)
+def _suite_code() -> bytes:
+    return b"".join(Path(mod.__file__).read_bytes() for mod in (lake_suites, registry))
+
+
 def _fingerprint(source: str) -> str:
-    h = hashlib.sha256()
-    for mod in (lake_suites, registry):
-        h.update(Path(mod.__file__).read_bytes())
+    h = hashlib.sha256(_suite_code())
     h.update(json.dumps(SCHEMAS.get(source, {}), sort_keys=True).encode())
     return h.hexdigest()[:16]
 

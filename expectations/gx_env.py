@@ -8,5 +8,6 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-__all__ = ["gx", "gxe"]
+__all__ = ["ProgressBarsConfig", "gx", "gxe"]

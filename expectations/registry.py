@@ -12,7 +12,7 @@ from typing import Callable
 
 import pandas as pd
 
-# Imported lazily by callers through expectations.gx_env so analytics stay off.
+# Through gx_env, which turns GX analytics off before GX loads.
 from expectations.gx_env import gxe
 
 

@@ -41,17 +41,21 @@ def _sniff_text(path: Path) -> None:
     """Name the usual ways a 'CSV' is not one, before pandas gives a confusing parse error."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
+    why = None
     if not head.strip():
-        raise SourceUnreadable(f"{path}: cannot be read as CSV: the file is empty")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        raise SourceUnreadable(f"{path}: cannot be read as CSV: not UTF-8 text (UTF-16 or binary data); save it as UTF-8")
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # a cut multi-byte character at the 4 KiB edge is fine
-            raise SourceUnreadable(f"{path}: cannot be read as CSV: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    if head.lstrip().lower().startswith((b"<!doctype", b"<html", b"<?xml", b"<")):
-        raise SourceUnreadable(f"{path}: cannot be read as CSV: an HTML/XML document, not CSV (an error page saved as data?)")
+        why = "the file is empty"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        why = "not UTF-8 text (UTF-16 or binary data); save it as UTF-8"
+    elif head.lstrip().startswith(b"<"):
+        why = "an HTML/XML document, not CSV (an error page saved as data?)"
+    else:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # a multi-byte character cut at the 4 KiB edge is fine
+                why = f"not UTF-8 text (byte {exc.start}); save it as UTF-8"
+    if why:
+        raise SourceUnreadable(f"{path}: cannot be read as CSV: {why}")
 
 
 def _read_table(path: Path) -> pd.DataFrame:

@@ -7,8 +7,6 @@ demo's data directory: a lake with the sample batches and a published warehouse.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pytest
 
 from aftershock import cli
 from aftershock.ingest_commands import SOURCES
+from conftest import sha256
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -93,18 +92,7 @@ CASES = [
 
 
 def digest_tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def published(demo_dir, tmp_path, monkeypatch) -> Path:
-    d = tmp_path / "data"
-    shutil.copytree(demo_dir / "lake", d / "lake")
-    (d / "warehouse").mkdir(parents=True)
-    shutil.copyfile(demo_dir / "warehouse" / "aftershock.duckdb", d / "warehouse" / "aftershock.duckdb")
-    monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(d))
-    return d
+    return {str(p.relative_to(root)): sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def corpus_file(case: Case, tmp_path: Path) -> Path:
@@ -123,21 +111,21 @@ def corpus_file(case: Case, tmp_path: Path) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_bad_input(case: Case, published, tmp_path, capsys):
+def test_bad_input(case: Case, published_copy, tmp_path, capsys):
     if case.source not in SOURCES:
         pytest.skip(f"aftershock ingest {case.source} is not on this branch yet "
                     f"(aftershock.ingest_commands.SOURCES lacks {case.source!r}); un-skips after the merge")
     path = corpus_file(case, tmp_path)
-    lake_before = digest_tree(published / "lake" / "raw")
-    warehouse_before = digest_tree(published / "warehouse")
+    lake_before = digest_tree(published_copy / "lake" / "raw")
+    warehouse_before = digest_tree(published_copy / "warehouse")
 
     rc = cli.main(["ingest", case.source, "--source", "file", "--path", str(path), *case.args])
     out = capsys.readouterr()
     text = out.out + out.err
-    qdir = published / "lake" / "quarantine" / case.source
+    qdir = published_copy / "lake" / "quarantine" / case.source
     new_quarantine = [p for p in qdir.glob("*.csv")] if qdir.is_dir() else []
     reasons = "\n".join(pd.read_csv(p)["_reject_reason"].astype(str).str.cat(sep="\n") for p in new_quarantine
-                        if str(p.relative_to(published / "lake")) not in lake_before)
+                        if str(p.relative_to(published_copy / "lake")) not in lake_before)
 
     if case.outcome == FAILS:
         assert rc != 0, text
@@ -156,28 +144,28 @@ def test_bad_input(case: Case, published, tmp_path, capsys):
         assert case.needle.lower() in (text + reasons).lower(), text + reasons
 
     # Nothing already landed changed, and the published warehouse is untouched.
-    lake_after = digest_tree(published / "lake" / "raw")
+    lake_after = digest_tree(published_copy / "lake" / "raw")
     assert {k: lake_after.get(k) for k in lake_before} == lake_before
-    assert digest_tree(published / "warehouse") == warehouse_before
+    assert digest_tree(published_copy / "warehouse") == warehouse_before
     if case.outcome == FAILS:
         assert lake_after == lake_before  # nothing new either
 
 
-def test_extra_columns_are_dropped_not_landed(published, capsys):
+def test_extra_columns_are_dropped_not_landed(published_copy, capsys):
     rc = cli.main(["ingest", "prices", "--source", "file", "--path", str(CORPUS / "prices" / "extra_columns.csv"),
                    "--batch-id", "extra"])
     assert rc == 0
-    landed = pd.read_parquet(published / "lake" / "raw" / "prices" / "extra.parquet")
+    landed = pd.read_parquet(published_copy / "lake" / "raw" / "prices" / "extra.parquet")
     assert "ssn" not in landed.columns and "comment" not in landed.columns
     assert landed["close"].tolist() == [142.62]
 
 
-def test_unknown_ticker_lands_and_is_named_but_no_mart_uses_it(published, capsys):
+def test_unknown_ticker_lands_and_is_named_but_no_mart_uses_it(published_copy, capsys):
     rc = cli.main(["ingest", "prices", "--source", "file", "--path", str(CORPUS / "prices" / "unknown_ticker.csv"),
                    "--batch-id", "unknown"])
     err = capsys.readouterr().err
     assert rc == 0 and "warning: unknown ticker ZZZZ" in err and "watchlist.csv" in err
-    landed = pd.read_parquet(published / "lake" / "raw" / "prices" / "unknown.parquet")
+    landed = pd.read_parquet(published_copy / "lake" / "raw" / "prices" / "unknown.parquet")
     assert sorted(landed["ticker"].unique()) == ["NVDA", "ZZZZ"]
 
 
@@ -210,7 +198,7 @@ HTTP_CASES = [
 
 
 @pytest.mark.parametrize("name,status,ctype", HTTP_CASES, ids=[c[0] for c in HTTP_CASES])
-def test_bad_http_response_fails_that_ticker_only(name, status, ctype, published):
+def test_bad_http_response_fails_that_ticker_only(name, status, ctype, published_copy):
     from aftershock.ingest_commands import run_prices
     from conftest import SAMPLE
 
@@ -218,18 +206,18 @@ def test_bad_http_response_fails_that_ticker_only(name, status, ctype, published
     bars = {t: g.reset_index(drop=True) for t, g in s.groupby("ticker") if t in ("AAPL", "NVDA")}
     body = (CORPUS / "prices" / name).read_bytes()
     session = BadBodySession(bars, "NVDA", status, body, ctype)
-    lake_before = digest_tree(published / "lake" / "raw")
+    lake_before = digest_tree(published_copy / "lake" / "raw")
     args = argparse.Namespace(source="live", path=None, start="2025-01-21", end="2025-01-28",
                               ticker=["NVDA", "AAPL"], batch_id="http-case")
     [res] = run_prices(args, session=session)
     assert any(w.startswith("NVDA:") for w in res.warnings), res.warnings  # the ticker is named
     landed = pd.read_parquet(res.path)
     assert set(landed["ticker"]) == {"AAPL"}  # the good ticker still lands
-    lake_after = digest_tree(published / "lake" / "raw")
+    lake_after = digest_tree(published_copy / "lake" / "raw")
     assert {k: lake_after[k] for k in lake_before} == lake_before
 
 
-def test_every_http_response_bad_lands_nothing(published):
+def test_every_http_response_bad_lands_nothing(published_copy):
     from aftershock.ingest_commands import run_prices
     from ingest.errors import IngestError
 
@@ -239,7 +227,7 @@ def test_every_http_response_bad_lands_nothing(published):
                               ticker=["NVDA"], batch_id="http-none")
     with pytest.raises(IngestError, match="no ticker returned data.*NVDA"):
         run_prices(args, session=session)
-    assert not (published / "lake" / "raw" / "prices" / "http-none.parquet").exists()
+    assert not (published_copy / "lake" / "raw" / "prices" / "http-none.parquet").exists()
 
 
 def test_corpus_has_at_least_thirty_inputs():

@@ -2,9 +2,7 @@
 warehouse stays published, and the next run recovers with no manual clean-up."""
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,14 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import BIN, run_cli
+from conftest import BIN, run_cli, sha256
 from ingest import landing
 
 pytestmark = pytest.mark.slow
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def wait_for(pred, timeout: float = 120, step: float = 0.02) -> bool:
@@ -123,15 +117,6 @@ def test_kill_ingest_at_several_points_then_rerun(data_dir, tmp_path, delay):
 
 # ---- build --------------------------------------------------------------------------------
 
-@pytest.fixture
-def published(demo_dir, tmp_path) -> Path:
-    d = tmp_path / "data"
-    shutil.copytree(demo_dir / "lake", d / "lake")
-    (d / "warehouse").mkdir(parents=True)
-    shutil.copyfile(demo_dir / "warehouse" / "aftershock.duckdb", d / "warehouse" / "aftershock.duckdb")
-    return d
-
-
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
     return [int(x) for x in out.split()]
@@ -147,11 +132,11 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("point", ["dbt started", "building file written", "gate running"])
-def test_kill_build_then_next_build_recovers(published, point):
-    db = published / "warehouse" / "aftershock.duckdb"
+def test_kill_build_then_next_build_recovers(published_copy, point):
+    db = published_copy / "warehouse" / "aftershock.duckdb"
     before = sha256(db)
-    building = published / "warehouse" / "building"
-    proc = subprocess.Popen([str(BIN / "aftershock"), "build"], env={**os.environ, "AFTERSHOCK_DATA_DIR": str(published)},
+    building = published_copy / "warehouse" / "building"
+    proc = subprocess.Popen([str(BIN / "aftershock"), "build"], env={**os.environ, "AFTERSHOCK_DATA_DIR": str(published_copy)},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen: list[str] = []
     try:
@@ -182,7 +167,7 @@ def test_kill_build_then_next_build_recovers(published, point):
     con.close()
 
     # The lock died with the process (flock), the stale building file is swept, the build publishes.
-    ok = run_cli("build", data_dir=published)
+    ok = run_cli("build", data_dir=published_copy)
     assert "published" in ok.stdout
     assert list(building.iterdir()) == []
-    assert not (published / "warehouse" / "aftershock.duckdb.wal").exists()
+    assert not (published_copy / "warehouse" / "aftershock.duckdb.wal").exists()

@@ -16,17 +16,6 @@ from expectations.registry import LAKE_SUITES, MART_SUITES
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def copy_of_demo(demo_dir, tmp_path, monkeypatch) -> Path:
-    """A private copy of the demo's data directory (lake and published warehouse)."""
-    d = tmp_path / "data"
-    shutil.copytree(demo_dir / "lake", d / "lake")
-    (d / "warehouse").mkdir(parents=True)
-    shutil.copyfile(demo_dir / "warehouse" / "aftershock.duckdb", d / "warehouse" / "aftershock.duckdb")
-    monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(d))
-    return d
-
-
 def warehouse(d: Path) -> Path:
     return d / "warehouse" / "aftershock.duckdb"
 
@@ -38,15 +27,15 @@ def test_registry_covers_every_source_and_mart_design_names():
             "every event has a day 0"} <= set(MART_SUITES)
 
 
-def test_sample_passes_every_suite_and_writes_data_docs(copy_of_demo, capsys):
-    failures = gate.run_gate(warehouse(copy_of_demo))
+def test_sample_passes_every_suite_and_writes_data_docs(published_copy, capsys):
+    failures = gate.run_gate(warehouse(published_copy))
     assert failures == []
     out = capsys.readouterr().out
     # 2 lake batches + dim_events, day 0, stock impact, stock daily; wealth/news marts absent here are skipped.
     assert "6/6 tables passed" in out or "tables passed" in out
-    index = copy_of_demo / "site" / "quality" / "index.html"
+    index = published_copy / "site" / "quality" / "index.html"
     assert index.is_file()
-    pages = list((copy_of_demo / "site" / "quality" / "validations").rglob("*.html"))
+    pages = list((published_copy / "site" / "quality" / "validations").rglob("*.html"))
     assert len(pages) >= 6
 
 
@@ -56,9 +45,9 @@ def test_the_demo_build_ran_the_gate(demo_dir):
     assert (demo_dir / "site" / "quality" / "index.html").is_file()
 
 
-def test_bad_mart_values_are_named_with_rows(copy_of_demo):
-    db = copy_of_demo / "bad.duckdb"
-    shutil.copyfile(warehouse(copy_of_demo), db)
+def test_bad_mart_values_are_named_with_rows(published_copy):
+    db = published_copy / "bad.duckdb"
+    shutil.copyfile(warehouse(published_copy), db)
     con = duckdb.connect(str(db))
     con.execute("update marts.fct_event_stock_impact set return_pct = -150 where ticker = 'NVDA'")
     con.execute("update marts.fct_event_stock_impact set market_cap_prev_usd = -1 where ticker = 'AAPL'")
@@ -75,9 +64,9 @@ def test_bad_mart_values_are_named_with_rows(copy_of_demo):
     assert any("chk_market_cap_change_inconsistent" in f and "AVGO" in f for f in failures), text
 
 
-def test_duplicate_mart_keys_fail(copy_of_demo):
-    db = copy_of_demo / "dup.duckdb"
-    shutil.copyfile(warehouse(copy_of_demo), db)
+def test_duplicate_mart_keys_fail(published_copy):
+    db = published_copy / "dup.duckdb"
+    shutil.copyfile(warehouse(published_copy), db)
     con = duckdb.connect(str(db))
     con.execute("insert into marts.fct_event_stock_impact select * from marts.fct_event_stock_impact where ticker = 'AVGO'")
     con.close()
@@ -107,23 +96,23 @@ def _add_wealth_and_news_marts(db: Path, change_usd: float, articles: int) -> No
     con.close()
 
 
-def test_wealth_and_news_suites_activate_when_their_marts_exist(copy_of_demo):
-    good = copy_of_demo / "good.duckdb"
-    shutil.copyfile(warehouse(copy_of_demo), good)
+def test_wealth_and_news_suites_activate_when_their_marts_exist(published_copy):
+    good = published_copy / "good.duckdb"
+    shutil.copyfile(warehouse(published_copy), good)
     _add_wealth_and_news_marts(good, change_usd=-20833347000.0, articles=6)
     assert gate.run_gate(good, echo=False) == []
 
-    bad = copy_of_demo / "bad.duckdb"
-    shutil.copyfile(warehouse(copy_of_demo), bad)
+    bad = published_copy / "bad.duckdb"
+    shutil.copyfile(warehouse(published_copy), bad)
     _add_wealth_and_news_marts(bad, change_usd=-2083334700.0, articles=-3)  # change off by 10x
     failures = gate.run_gate(bad, echo=False)
     assert any("chk_change_not_after_minus_before" in f and "jensen-huang" in f for f in failures), failures
     assert any("articles_matched" in f and "fct_event_news_daily" in f for f in failures), failures
 
 
-def test_mart_missing_a_promised_column_fails(copy_of_demo):
-    db = copy_of_demo / "drift.duckdb"
-    shutil.copyfile(warehouse(copy_of_demo), db)
+def test_mart_missing_a_promised_column_fails(published_copy):
+    db = published_copy / "drift.duckdb"
+    shutil.copyfile(warehouse(published_copy), db)
     con = duckdb.connect(str(db))
     con.execute("alter table marts.fct_event_stock_impact drop column abnormal_return_pct")
     con.close()
@@ -131,7 +120,7 @@ def test_mart_missing_a_promised_column_fails(copy_of_demo):
     assert any("fct_event_stock_impact" in f and "abnormal_return_pct" in f and "DESIGN.md" in f for f in failures)
 
 
-def test_hand_copied_lake_file_is_caught(copy_of_demo):
+def test_hand_copied_lake_file_is_caught(published_copy):
     """Rows that never went through ingest: no lineage, a negative open and high < low."""
     rows = pd.DataFrame({
         "date": pd.to_datetime(["2025-02-03", "2025-02-04"]).astype("datetime64[s]"),
@@ -139,8 +128,8 @@ def test_hand_copied_lake_file_is_caught(copy_of_demo):
         "close": [116.66, 118.65], "adj_close": [116.6, 118.6], "volume": [3.7e8, 2.5e8],
     })
     pq.write_table(pa.Table.from_pandas(rows, preserve_index=False),
-                   copy_of_demo / "lake" / "raw" / "prices" / "hand_copied.parquet")
-    failures = [f for f in gate.run_gate(warehouse(copy_of_demo), echo=False) if "hand_copied.parquet" in f]
+                   published_copy / "lake" / "raw" / "prices" / "hand_copied.parquet")
+    failures = [f for f in gate.run_gate(warehouse(published_copy), echo=False) if "hand_copied.parquet" in f]
     text = "\n".join(failures)
     schema = [f for f in failures if "(schema)" in f and "expect_column_distinct_values_to_contain_set" in f]
     assert schema and "missing ['_source', '_batch_id', '_ingested_at']" in schema[0], text
@@ -148,20 +137,20 @@ def test_hand_copied_lake_file_is_caught(copy_of_demo):
     assert any("expect_column_pair_values_a_to_be_greater_than_b" in f and "2025-02-04" in f for f in failures), text
 
 
-def test_garbage_lake_file_is_named(copy_of_demo):
-    (copy_of_demo / "lake" / "raw" / "shares" / "garbage.parquet").write_bytes(b"PAR1 this is not parquet")
-    failures = gate.run_gate(warehouse(copy_of_demo), echo=False)
+def test_garbage_lake_file_is_named(published_copy):
+    (published_copy / "lake" / "raw" / "shares" / "garbage.parquet").write_bytes(b"PAR1 this is not parquet")
+    failures = gate.run_gate(warehouse(published_copy), echo=False)
     assert any("garbage.parquet" in f and "cannot be read as Parquet" in f for f in failures), failures
 
 
-def test_passed_batches_are_not_read_again_but_a_replaced_file_is(copy_of_demo, capsys):
-    db = warehouse(copy_of_demo)
+def test_passed_batches_are_not_read_again_but_a_replaced_file_is(published_copy, capsys):
+    db = warehouse(published_copy)
     assert gate.run_gate(db) == []
     assert "(0 lake batches unchanged" in capsys.readouterr().out
     assert gate.run_gate(db) == []
     assert "(2 lake batches unchanged" in capsys.readouterr().out
     # Replace a passed batch by hand with a file of the wrong types: it is a new file, so it is read again.
-    shares = copy_of_demo / "lake" / "raw" / "shares" / "sample-shares.parquet"
+    shares = published_copy / "lake" / "raw" / "shares" / "sample-shares.parquet"
     df = pd.read_parquet(shares)
     df["shares_outstanding"] = df["shares_outstanding"].astype(str)
     tmp = shares.with_name("x.tmp")

@@ -1,8 +1,6 @@
 """`aftershock build` publishes only what passes the gate; a failed build leaves the last good warehouse as it was."""
 from __future__ import annotations
 
-import hashlib
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -11,13 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, sha256
 
 pytestmark = pytest.mark.slow
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def nvda_return(db: Path) -> float:
@@ -27,16 +21,6 @@ def nvda_return(db: Path) -> float:
                            "where ticker = 'NVDA' and event_id = 'deepseek-r1-selloff'").fetchone()[0]
     finally:
         con.close()
-
-
-@pytest.fixture
-def published(demo_dir, tmp_path) -> Path:
-    """A data directory holding the sample lake and its good published warehouse."""
-    d = tmp_path / "data"
-    shutil.copytree(demo_dir / "lake", d / "lake")
-    (d / "warehouse").mkdir(parents=True)
-    shutil.copyfile(demo_dir / "warehouse" / "aftershock.duckdb", d / "warehouse" / "aftershock.duckdb")
-    return d
 
 
 def _bad_prices_file(folder: Path, name: str, **override) -> Path:
@@ -54,14 +38,14 @@ def _bad_prices_file(folder: Path, name: str, **override) -> Path:
     return path
 
 
-def test_gate_failure_exits_non_zero_names_the_problem_and_keeps_the_published_file(published):
-    db = published / "warehouse" / "aftershock.duckdb"
+def test_gate_failure_exits_non_zero_names_the_problem_and_keeps_the_published_file(published_copy):
+    db = published_copy / "warehouse" / "aftershock.duckdb"
     before = sha256(db)
     assert nvda_return(db) == -16.97
     # ingest would reject this row; copied by hand it reaches dbt, whose tests do not look at `open`,
     # and as the newest landing it wins: NVDA's day 0 would silently change if it were published.
-    _bad_prices_file(published / "lake" / "raw" / "prices", "zz_hand_copied.parquet", open=-124.8, close=90.0)
-    proc = run_cli("build", data_dir=published, check=False)
+    _bad_prices_file(published_copy / "lake" / "raw" / "prices", "zz_hand_copied.parquet", open=-124.8, close=90.0)
+    proc = run_cli("build", data_dir=published_copy, check=False)
     assert proc.returncode != 0
     err = proc.stderr
     assert "quality gate failed" in err
@@ -70,31 +54,31 @@ def test_gate_failure_exits_non_zero_names_the_problem_and_keeps_the_published_f
     assert "expect_column_values_to_be_in_set(column=_batch_id" in err  # lineage names another batch
     assert sha256(db) == before
     assert nvda_return(db) == -16.97
-    assert not any((published / "warehouse" / "building").iterdir())
-    assert (published / "site" / "quality" / "index.html").is_file()  # Data Docs even on failure
+    assert not any((published_copy / "warehouse" / "building").iterdir())
+    assert (published_copy / "site" / "quality" / "index.html").is_file()  # Data Docs even on failure
 
     # Remove the bad file and the next build publishes again, with nothing to clean by hand.
-    (published / "lake" / "raw" / "prices" / "zz_hand_copied.parquet").unlink()
-    ok = run_cli("build", data_dir=published)
+    (published_copy / "lake" / "raw" / "prices" / "zz_hand_copied.parquet").unlink()
+    ok = run_cli("build", data_dir=published_copy)
     assert "published" in ok.stdout
     assert nvda_return(db) == -16.97
 
 
-def test_corrupt_parquet_in_the_lake_fails_the_build_naming_the_file(published):
-    db = published / "warehouse" / "aftershock.duckdb"
+def test_corrupt_parquet_in_the_lake_fails_the_build_naming_the_file(published_copy):
+    db = published_copy / "warehouse" / "aftershock.duckdb"
     before = sha256(db)
-    (published / "lake" / "raw" / "prices" / "corrupt.parquet").write_bytes(b"PAR1" + b"\x00garbage" * 50)
-    proc = run_cli("build", data_dir=published, check=False)
+    (published_copy / "lake" / "raw" / "prices" / "corrupt.parquet").write_bytes(b"PAR1" + b"\x00garbage" * 50)
+    proc = run_cli("build", data_dir=published_copy, check=False)
     assert proc.returncode != 0
     assert "corrupt.parquet" in proc.stderr + proc.stdout
     assert sha256(db) == before
 
 
-def test_negative_close_copied_into_the_lake_is_not_published(published):
-    db = published / "warehouse" / "aftershock.duckdb"
+def test_negative_close_copied_into_the_lake_is_not_published(published_copy):
+    db = published_copy / "warehouse" / "aftershock.duckdb"
     before = sha256(db)
-    _bad_prices_file(published / "lake" / "raw" / "prices", "zz_negative.parquet", close=-118.42)
-    proc = run_cli("build", data_dir=published, check=False)
+    _bad_prices_file(published_copy / "lake" / "raw" / "prices", "zz_negative.parquet", close=-118.42)
+    proc = run_cli("build", data_dir=published_copy, check=False)
     assert proc.returncode != 0
     # dbt's own test on stg_prices (close > 0) or the gate: either way it is named and not published.
     assert "close" in proc.stderr
