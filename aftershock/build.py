@@ -20,8 +20,11 @@ Gate = Callable[[Path], list[str]]
 class GateFailed(RuntimeError):
     def __init__(self, failures: list[str]):
         self.failures = failures
+        from ingest.settings import site_dir
+
         super().__init__("quality gate failed; the published warehouse was left as it was:\n  "
-                         + "\n  ".join(failures))
+                         + "\n  ".join(failures)
+                         + f"\nGX Data Docs of this run: {site_dir() / 'quality' / 'index.html'}")
 
 
 @dataclass
@@ -32,7 +35,10 @@ class BuildResult:
 
 
 def default_gates() -> list[Gate]:
-    return []
+    # Imported here: GX takes seconds to import and only builds need it.
+    from expectations.gate import run_gate
+
+    return [run_gate]
 
 
 def dbt_build(events_file: Path | None = None, full_refresh: bool = False, echo: bool = True) -> Path:

@@ -18,6 +18,18 @@ class DbtFailed(RuntimeError):
     pass
 
 
+def _die_with_parent() -> None:
+    """Runs in the dbt child before exec: if the build process is killed (even -9), the kernel kills
+    dbt too, so no orphan keeps writing a building file the next build sweeps."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def prepare_project(events_file: Path | None = None) -> Path:
     """Copy the dbt project into the data directory's build workspace.
 
@@ -57,7 +69,7 @@ def run_dbt(args: list[str], project: Path, building: Path | None, echo=True) ->
         "--log-path", str(ws / "dbt_logs"),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=dbt_env(building), cwd=str(project))
+                            env=dbt_env(building), cwd=str(project), preexec_fn=_die_with_parent)
     lines = []
     assert proc.stdout is not None
     for line in proc.stdout:

@@ -36,9 +36,23 @@ def _read_watchlist_tickers() -> list[str]:
     return sorted(wl["ticker"].str.strip().str.upper().unique())
 
 
-def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter) -> LandResult:
+def unknown_ticker_warnings(frame: pd.DataFrame) -> list[str]:
+    """Tickers not on the watchlist land (nothing is lost) but are named: no mart uses them until
+    they are added to dbt/seeds/watchlist.csv, after which `aftershock build` picks them up without a re-ingest."""
+    known = set(_read_watchlist_tickers())
+    unknown = sorted(set(frame["ticker"].dropna()) - known)
+    return [f"unknown ticker {t}: not in dbt/seeds/watchlist.csv; landed, but no mart uses it until it is added there"
+            for t in unknown]
+
+
+def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter, origin: Path | None = None) -> LandResult:
     parts = splitter(frame)
-    return landing.land_batch(source, batch_id, parts.good, parts.rejected)
+    try:
+        return landing.land_batch(source, batch_id, parts.good, parts.rejected)
+    except IngestError as exc:
+        if origin is None:
+            raise
+        raise IngestError(f"{origin}: {exc}") from exc  # the user needs the file, not only the batch id
 
 
 # ---- prices -----------------------------------------------------------------
@@ -56,7 +70,11 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
         ticker = args.ticker[0] if args.ticker else None
         frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
         batch = args.batch_id or prices.file_batch_id(path, "prices")
-        return [_land("prices", batch, frame, prices.split)]
+        result = _land("prices", batch, frame, prices.split, origin=path)
+        result.warnings = unknown_ticker_warnings(frame)
+        for msg in result.warnings:
+            _warn(msg)
+        return [result]
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     end = args.end or pd.Timestamp.today().strftime("%Y-%m-%d")
     start = args.start or (pd.Timestamp(end) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
@@ -67,7 +85,10 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
     if live.frame.empty:
         raise IngestError(f"prices live {start}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
     result = _land("prices", batch, live.frame, prices.split)
-    result.warnings = list(live.errors.values())
+    unknown = unknown_ticker_warnings(live.frame)
+    for msg in unknown:
+        _warn(msg)
+    result.warnings = list(live.errors.values()) + unknown
     return [result]
 
 
@@ -79,7 +100,8 @@ def run_shares(args: argparse.Namespace, session=None) -> list[LandResult]:
             raise IngestError("--source file needs --path")
         path = Path(args.path)
         frame = shares.read_file(path)
-        return [_land("shares", args.batch_id or prices.file_batch_id(path, "shares"), frame, shares.split)]
+        return [_land("shares", args.batch_id or prices.file_batch_id(path, "shares"), frame, shares.split,
+                      origin=path)]
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     tickers = [t for t in tickers if not t.startswith("^")]
     frame, errors = shares.fetch_live(tickers, args.start, args.end, session=session)

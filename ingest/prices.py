@@ -37,11 +37,35 @@ def file_batch_id(path: Path, kind: str) -> str:
     return f"file-{kind}-{path.stem}-{digest}"
 
 
+def _sniff_text(path: Path) -> None:
+    """Name the usual ways a 'CSV' is not one, before pandas gives a confusing parse error."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    why = None
+    if not head.strip():
+        why = "the file is empty"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        why = "not UTF-8 text (UTF-16 or binary data); save it as UTF-8"
+    elif head.lstrip().startswith(b"<"):
+        why = "an HTML/XML document, not CSV (an error page saved as data?)"
+    else:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # a multi-byte character cut at the 4 KiB edge is fine
+                why = f"not UTF-8 text (byte {exc.start}); save it as UTF-8"
+    if why:
+        raise SourceUnreadable(f"{path}: cannot be read as CSV: {why}")
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise SourceUnreadable(f"{path}: no such file")
+    parquet = path.suffix.lower() == ".parquet"
+    if not parquet:
+        _sniff_text(path)
     try:
-        if path.suffix.lower() == ".parquet":
+        if parquet:
             return pd.read_parquet(path)
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except Exception as exc:  # pandas raises many kinds; the user needs the file name

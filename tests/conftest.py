@@ -45,3 +45,22 @@ def demo_db(demo_dir):
     con = duckdb.connect(str(demo_dir / "warehouse" / "aftershock.duckdb"), read_only=True)
     yield con
     con.close()
+
+
+def sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def published_copy(demo_dir, tmp_path, monkeypatch) -> Path:
+    """A private data directory holding the demo's lake and its good published warehouse."""
+    import shutil
+
+    d = tmp_path / "data"
+    shutil.copytree(demo_dir / "lake", d / "lake")
+    (d / "warehouse").mkdir(parents=True)
+    shutil.copyfile(demo_dir / "warehouse" / "aftershock.duckdb", d / "warehouse" / "aftershock.duckdb")
+    monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(d))
+    return d

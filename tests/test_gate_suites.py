@@ -1,0 +1,210 @@
+"""The GX suites on the sample warehouse and lake: they pass on good data and name what is wrong on bad."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from expectations import gate
+from expectations.registry import LAKE_SUITES, MART_SUITES
+
+pytestmark = pytest.mark.slow
+
+
+def warehouse(d: Path) -> Path:
+    return d / "warehouse" / "aftershock.duckdb"
+
+
+def test_registry_covers_every_source_and_mart_design_names():
+    assert {"prices", "shares", "wealth", "news", "feed_polls"} <= set(LAKE_SUITES)
+    assert {"marts.dim_events", "marts.fct_event_stock_impact", "marts.fct_event_stock_daily",
+            "marts.fct_event_wealth_impact", "marts.fct_event_news_daily", "marts.fct_event_news_items",
+            "every event has a day 0"} <= set(MART_SUITES)
+
+
+def test_sample_passes_every_suite_and_writes_data_docs(published_copy, capsys):
+    failures = gate.run_gate(warehouse(published_copy))
+    assert failures == []
+    out = capsys.readouterr().out
+    # 2 lake batches + dim_events, day 0, stock impact, stock daily; wealth/news marts absent here are skipped.
+    assert "6/6 tables passed" in out or "tables passed" in out
+    index = published_copy / "site" / "quality" / "index.html"
+    assert index.is_file()
+    pages = list((published_copy / "site" / "quality" / "validations").rglob("*.html"))
+    assert len(pages) >= 6
+
+
+def test_the_demo_build_ran_the_gate(demo_dir):
+    out = (demo_dir / "demo_stdout.txt").read_text()
+    assert "gate |" in out and "tables passed their suites" in out
+    assert (demo_dir / "site" / "quality" / "index.html").is_file()
+
+
+def test_bad_mart_values_are_named_with_rows(published_copy):
+    db = published_copy / "bad.duckdb"
+    shutil.copyfile(warehouse(published_copy), db)
+    con = duckdb.connect(str(db))
+    con.execute("update marts.fct_event_stock_impact set return_pct = -150 where ticker = 'NVDA'")
+    con.execute("update marts.fct_event_stock_impact set market_cap_prev_usd = -1 where ticker = 'AAPL'")
+    con.execute("update marts.fct_event_stock_impact set market_cap_change_usd = 2 * market_cap_change_usd where ticker = 'AVGO'")
+    con.execute("delete from marts.fct_event_stock_daily where relative_day = 0")
+    con.close()
+    failures = gate.run_gate(db, echo=False)
+    text = "\n".join(failures)
+    ret = [f for f in failures if "return_pct" in f and "fct_event_stock_impact" in f and "between" in f]
+    assert ret and "NVDA" in ret[0] and "-150" in ret[0], text
+    assert any("market_cap_prev_usd" in f and "AAPL" in f for f in failures), text
+    day0 = [f for f in failures if "every event has a day 0" in f]
+    assert day0 and "deepseek-r1-selloff" in day0[0] and "day0_rows" in day0[0], text
+    assert any("chk_market_cap_change_inconsistent" in f and "AVGO" in f for f in failures), text
+
+
+def test_duplicate_mart_keys_fail(published_copy):
+    db = published_copy / "dup.duckdb"
+    shutil.copyfile(warehouse(published_copy), db)
+    con = duckdb.connect(str(db))
+    con.execute("insert into marts.fct_event_stock_impact select * from marts.fct_event_stock_impact where ticker = 'AVGO'")
+    con.close()
+    failures = gate.run_gate(db, echo=False)
+    assert any("expect_compound_columns_to_be_unique" in f and "fct_event_stock_impact" in f and "AVGO" in f
+               for f in failures), failures
+
+
+def _add_wealth_and_news_marts(db: Path, change_usd: float, articles: int) -> None:
+    con = duckdb.connect(str(db))
+    con.execute("""
+        create table marts.fct_event_wealth_impact as select
+            'deepseek-r1-selloff' as event_id, 'jensen-huang' as person_uri, 'Jensen Huang' as person_name,
+            124417378000.0 as net_worth_before_usd, 103584031000.0 as net_worth_after_usd,
+            ?::double as change_usd, 100 * ?::double / 124417378000.0 as change_pct,
+            10 as rank_before, 17 as rank_after, -20834000000.0 as implied_change_usd
+    """, [change_usd, change_usd])
+    con.execute("""
+        create table marts.fct_event_news_daily as select 'deepseek-r1-selloff' as event_id, 0 as relative_day,
+            date '2025-01-27' as news_date, ?::integer as articles_matched, 1.5 as baseline, 4.0 as spike_ratio
+    """, [articles])
+    con.execute("""
+        create table marts.fct_event_news_items as select 'deepseek-r1-selloff' as event_id,
+            timestamp '2025-01-27 10:00:00' as published_at, 'feed' as source, 'Nvidia falls' as title,
+            'http://127.0.0.1/a' as link
+    """)
+    con.close()
+
+
+def test_wealth_and_news_suites_activate_when_their_marts_exist(published_copy):
+    good = published_copy / "good.duckdb"
+    shutil.copyfile(warehouse(published_copy), good)
+    _add_wealth_and_news_marts(good, change_usd=-20833347000.0, articles=6)
+    assert gate.run_gate(good, echo=False) == []
+
+    bad = published_copy / "bad.duckdb"
+    shutil.copyfile(warehouse(published_copy), bad)
+    _add_wealth_and_news_marts(bad, change_usd=-2083334700.0, articles=-3)  # change off by 10x
+    failures = gate.run_gate(bad, echo=False)
+    assert any("chk_change_not_after_minus_before" in f and "jensen-huang" in f for f in failures), failures
+    assert any("articles_matched" in f and "fct_event_news_daily" in f for f in failures), failures
+
+
+def test_mart_missing_a_promised_column_fails(published_copy):
+    db = published_copy / "drift.duckdb"
+    shutil.copyfile(warehouse(published_copy), db)
+    con = duckdb.connect(str(db))
+    con.execute("alter table marts.fct_event_stock_impact drop column abnormal_return_pct")
+    con.close()
+    failures = gate.run_gate(db, echo=False)
+    assert any("fct_event_stock_impact" in f and "abnormal_return_pct" in f and "DESIGN.md" in f for f in failures)
+
+
+def test_hand_copied_lake_file_is_caught(published_copy):
+    """Rows that never went through ingest: no lineage, a negative open and high < low."""
+    rows = pd.DataFrame({
+        "date": pd.to_datetime(["2025-02-03", "2025-02-04"]).astype("datetime64[s]"),
+        "ticker": ["NVDA", "NVDA"], "open": [-5.0, 118.0], "high": [120.0, 110.0], "low": [114.0, 116.0],
+        "close": [116.66, 118.65], "adj_close": [116.6, 118.6], "volume": [3.7e8, 2.5e8],
+    })
+    pq.write_table(pa.Table.from_pandas(rows, preserve_index=False),
+                   published_copy / "lake" / "raw" / "prices" / "hand_copied.parquet")
+    failures = [f for f in gate.run_gate(warehouse(published_copy), echo=False) if "hand_copied.parquet" in f]
+    text = "\n".join(failures)
+    schema = [f for f in failures if "(schema)" in f and "expect_column_distinct_values_to_contain_set" in f]
+    assert schema and "missing ['_source', '_batch_id', '_ingested_at']" in schema[0], text
+    assert any("column=open" in f and "2025-02-03" in f and "-5" in f for f in failures), text
+    assert any("expect_column_pair_values_a_to_be_greater_than_b" in f and "2025-02-04" in f for f in failures), text
+
+
+def test_garbage_lake_file_is_named(published_copy):
+    (published_copy / "lake" / "raw" / "shares" / "garbage.parquet").write_bytes(b"PAR1 this is not parquet")
+    failures = gate.run_gate(warehouse(published_copy), echo=False)
+    assert any("garbage.parquet" in f and "cannot be read as Parquet" in f for f in failures), failures
+
+
+def test_passed_batches_are_not_read_again_but_a_replaced_file_is(published_copy, capsys):
+    db = warehouse(published_copy)
+    assert gate.run_gate(db) == []
+    assert "(0 lake batches unchanged" in capsys.readouterr().out
+    assert gate.run_gate(db) == []
+    assert "(2 lake batches unchanged" in capsys.readouterr().out
+    # Replace a passed batch by hand with a file of the wrong types: it is a new file, so it is read again.
+    shares = published_copy / "lake" / "raw" / "shares" / "sample-shares.parquet"
+    df = pd.read_parquet(shares)
+    df["shares_outstanding"] = df["shares_outstanding"].astype(str)
+    tmp = shares.with_name("x.tmp")
+    df.to_parquet(tmp)
+    tmp.replace(shares)
+    failures = gate.run_gate(db)
+    assert "(1 lake batches unchanged" in capsys.readouterr().out
+    assert any("sample-shares.parquet (schema)" in f and "shares_outstanding" in f and "VARCHAR" in f
+               for f in failures), failures
+    assert gate.run_gate(db, echo=False, full=True) != []  # and stays failing until fixed
+
+
+# The schemas the wealth and news branches register (ingest/wealth.py, ingest/news.py).
+WEALTH = {"date": "datetime64[s]", "person_uri": "string", "person_name": "string", "net_worth_musd": "float64",
+          "rank": "int64", "snapshot_at": "datetime64[us, UTC]"}
+NEWS = {"item_key": "string", "feed_id": "string", "publisher": "string", "language": "string", "guid": "string",
+        "link": "string", "title": "string", "summary": "string", "published_at": "datetime64[us, UTC]",
+        "date_is_fetch_time": "bool", "fetched_at": "datetime64[us, UTC]"}
+
+
+def test_wealth_and_news_lake_suites_check_landed_batches(data_dir, monkeypatch):
+    from ingest import landing
+    from ingest.schemas import SCHEMAS
+
+    monkeypatch.setitem(SCHEMAS, "wealth", WEALTH)
+    monkeypatch.setitem(SCHEMAS, "news", NEWS)
+    empty_wh = data_dir / "empty.duckdb"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(empty_wh)).close()
+
+    def wealth(worth, day):
+        return pd.DataFrame({"date": pd.to_datetime(day), "person_uri": ["jensen-huang", "michael-dell"],
+                             "person_name": ["Jensen Huang", "Michael Dell"], "net_worth_musd": worth,
+                             "rank": [17, 14], "snapshot_at": pd.to_datetime(day, utc=True)})
+
+    def news(published, keys):
+        n = len(keys)
+        return pd.DataFrame({"item_key": keys, "feed_id": ["f1"] * n, "publisher": ["P"] * n, "language": ["en"] * n,
+                             "guid": keys, "link": [f"http://127.0.0.1/{k}" for k in keys], "title": ["Nvidia"] * n,
+                             "summary": [""] * n, "published_at": pd.to_datetime(published, utc=True),
+                             "date_is_fetch_time": [False] * n, "fetched_at": pd.to_datetime(published, utc=True)})
+
+    landing.land_batch("wealth", "good", wealth([103584.031, 106000.0], ["2025-01-27"] * 2))
+    landing.land_batch("news", "good", news(["2025-01-27 10:00", "2025-01-27 11:00"], ["a", "b"]))
+    assert gate.run_gate(empty_wh, echo=False) == []
+
+    # Written straight to the lake (land_batch does not check rows): what a bypass of ingest would leave.
+    landing.land_batch("wealth", "bad", wealth([-5.0, 106000.0], ["2025-01-27", "2099-01-01"]))
+    landing.land_batch("news", "bad", news(["2025-01-27 10:00", "2099-01-01 00:00"], ["a", "a"]))
+    failures = gate.run_gate(empty_wh, echo=False)
+    text = "\n".join(failures)
+    assert any("wealth batch file bad.parquet" in f and "net_worth_musd" in f and "jensen-huang" in f
+               for f in failures), text
+    assert any("wealth batch file bad.parquet" in f and "column=date" in f and "2099-01-01" in f for f in failures), text
+    assert any("news batch file bad.parquet" in f and "published_at" in f for f in failures), text
+    assert any("news batch file bad.parquet" in f and "expect_compound_columns_to_be_unique" in f for f in failures), text
+    assert not any("good.parquet" in f for f in failures)
