@@ -84,8 +84,10 @@ def _docs(args: argparse.Namespace) -> int:
 
 def _freshness(args: argparse.Namespace) -> int:
     from aftershock.dbt_runner import prepare_project, run_dbt
+    from aftershock.paths import build_workspace
 
-    run_dbt(["source", "freshness"], prepare_project(), None)
+    # freshness reads only the lake; the scratch file keeps dbt's connection off the published warehouse
+    run_dbt(["source", "freshness"], prepare_project(), build_workspace() / "freshness.duckdb")
     return 0
 
 

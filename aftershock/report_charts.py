@@ -39,6 +39,9 @@ def _finish(fig, key: str, title: str, out_dir: Path, stem: str) -> Chart:
     fig.savefig(buf, format="svg")
     plt.close(fig)
     svg = _METADATA.sub("", _COMMENT.sub("", _PROLOGUE.sub("", buf.getvalue(), count=1)))
+    # several charts share one page: their element ids (glyphs, clip paths) get a per-chart prefix
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{key}-\1"', svg)
+    svg = svg.replace('href="#', f'href="#{key}-').replace("url(#", f"url(#{key}-")
     return Chart(key, title, svg.strip(), png)
 
 
