@@ -137,7 +137,8 @@ def test_normal_p_value_matches_scipy(z):
 def test_events_file_without_optional_columns_uses_defaults(data_dir, tmp_path):
     events = tmp_path / "events.csv"
     events.write_text("event_id,event_date,title,keywords,tickers\n"
-                      "old-format,2025-01-27,Old format,DeepSeek,NVDA|AMD|AVGO\n")
+                      "old-format,2025-01-27,Old format,DeepSeek,NVDA|AMD|AVGO\n"
+                      "at-the-end,2025-06-30,Last sample session,x,NVDA|AMD\n")
     run_cli("ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices/prices_daily.csv"), data_dir=data_dir)
     run_cli("build", "--events", str(events), data_dir=data_dir)
     con = duckdb.connect(str(data_dir / "warehouse" / "aftershock.duckdb"), read_only=True)
@@ -152,5 +153,12 @@ def test_events_file_without_optional_columns_uses_defaults(data_dir, tmp_path):
         n = con.execute("select n from marts.fct_event_caar where event_id = 'old-format' and window_end = 0 "
                         "and window_start = 0").fetchone()[0]
         assert n == 3
+        # day 0 is the last session: only [0,0] is complete; longer windows have no CAR and no CAAR row
+        cars = dict(con.execute("select window_start || ',' || window_end, car_pct from marts.fct_event_car "
+                                "where event_id = 'at-the-end' and ticker = 'NVDA'").fetchall())
+        assert cars["0,0"] is not None and cars["0,5"] is None and cars["-1,1"] is None
+        windows = con.execute("select window_start, window_end, n from marts.fct_event_caar "
+                              "where event_id = 'at-the-end'").fetchall()
+        assert windows == [(0, 0, 2)]
     finally:
         con.close()

@@ -93,4 +93,9 @@ def model(dbt, session):
     # float columns stay float even when every value is null, so the table's types are stable
     for c in cols[7:]:
         out[c] = out[c].astype("float64")
+    out["event_id"] = out["event_id"].astype("string")
+    for c in ("window_start", "window_end", "window_days"):
+        out[c] = out[c].astype("int32")
+    for c in ("n", "n_positive", "n_negative"):
+        out[c] = out[c].astype("int64")
     return out[cols]
