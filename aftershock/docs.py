@@ -2,7 +2,7 @@
 
 The catalog needs a warehouse with every model built; a copy is used so generating docs never
 writes to the published file. The site is dbt's own single-page app (index.html + manifest.json +
-catalog.json), which needs no network; it is served on 127.0.0.1 only.
+catalog.json), which needs no network; it is copied to data/site/docs and served on 127.0.0.1 only.
 """
 from __future__ import annotations
 
@@ -13,15 +13,19 @@ import threading
 from pathlib import Path
 
 from aftershock.dbt_runner import prepare_project, run_dbt
-from aftershock.paths import build_workspace, warehouse_path
+from aftershock.paths import build_workspace, site_dir, warehouse_path
+from ingest.landing import atomic_write
 
 
 class DocsError(RuntimeError):
     pass
 
 
+SITE_FILES = ("index.html", "manifest.json", "catalog.json")
+
+
 def docs_dir() -> Path:
-    return build_workspace() / "dbt_target"
+    return site_dir() / "docs"
 
 
 def generate(echo: bool = True) -> Path:
@@ -32,11 +36,19 @@ def generate(echo: bool = True) -> Path:
     copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(published, copy)
     project = prepare_project()
-    run_dbt(["docs", "generate"], project, copy, echo=echo)
+    try:
+        run_dbt(["docs", "generate"], project, copy, echo=echo)
+    finally:
+        copy.unlink(missing_ok=True)
+    generated = build_workspace() / "dbt_target"
+    missing = [n for n in SITE_FILES if not (generated / n).is_file()]
+    if missing:
+        raise DocsError(f"dbt docs generate wrote no {', '.join(missing)} in {generated}")
     target = docs_dir()
-    for name in ("index.html", "manifest.json", "catalog.json"):
-        if not (target / name).is_file():
-            raise DocsError(f"dbt docs generate wrote no {name} in {target}")
+    # manifest and catalog first, the page last: a reader never gets a page without its data
+    for name in ("manifest.json", "catalog.json", "index.html"):
+        src = generated / name
+        atomic_write(target / name, lambda tmp, src=src: shutil.copyfile(src, tmp))
     return target
 
 

@@ -29,7 +29,9 @@ def _copy(demo_dir: Path, dest: Path) -> Path:
 def docs_site(demo_dir, tmp_path_factory):
     d = _copy(demo_dir, tmp_path_factory.mktemp("docs") / "data")
     run_cli("docs", "--quiet", data_dir=d)
-    return d, d / "build" / "dbt_target"
+    site = d / "site" / "docs"
+    assert sorted(p.name for p in site.iterdir()) == ["catalog.json", "index.html", "manifest.json"]
+    return d, site
 
 
 def test_every_model_and_column_is_described(docs_site):
