@@ -84,11 +84,24 @@ def _docs(args: argparse.Namespace) -> int:
 
 def _freshness(args: argparse.Namespace) -> int:
     from aftershock.dbt_runner import prepare_project, run_dbt
-    from aftershock.paths import build_workspace
+    from aftershock.paths import build_workspace, raw_dir
 
-    # freshness reads only the lake; the scratch file keeps dbt's connection off the published warehouse
-    run_dbt(["source", "freshness"], prepare_project(), build_workspace() / "freshness.duckdb")
-    return 0
+    import yaml
+
+    from aftershock.paths import DBT_PROJECT
+
+    # A source with no batch at all has no age to measure; dbt would fail on the empty glob.
+    spec = yaml.safe_load((DBT_PROJECT / "models/staging/_lake__sources.yml").read_text())
+    sources = [t["name"] for src in spec["sources"] if src["name"] == "lake" for t in src["tables"]]
+    landed = [s for s in sources if any(raw_dir(s).glob("*.parquet"))]
+    never = [s for s in sources if s not in landed]
+    if landed:
+        # freshness reads only the lake; the scratch file keeps dbt's connection off the published warehouse
+        run_dbt(["source", "freshness", "--select", *(f"source:aftershock.lake.{s}" for s in landed)],
+                prepare_project(), build_workspace() / "freshness.duckdb")
+    for s in never:
+        print(f"error: lake source {s} has no batch in {raw_dir(s)}; run `aftershock ingest {s}`", file=sys.stderr)
+    return 1 if never else 0
 
 
 def parser() -> argparse.ArgumentParser:

@@ -125,3 +125,12 @@ def test_source_freshness_fails_on_a_stale_lake(demo_dir, tmp_path):
     assert proc.returncode != 0
     assert "ERROR STALE freshness of lake.prices" in proc.stdout
     assert "WARN freshness of lake.shares" in proc.stdout  # 30 days: past warn (14), inside error (120)
+
+
+def test_source_freshness_names_a_source_that_never_landed(data_dir):
+    run_cli("ingest", "prices", "--source", "file", "--path", str(Path(__file__).parents[1] / "sample/prices/prices_daily.csv"),
+            data_dir=data_dir)
+    proc = run_cli("freshness", data_dir=data_dir, check=False)
+    assert proc.returncode == 1
+    assert "PASS freshness of lake.prices" in proc.stdout
+    assert "lake source shares has no batch" in proc.stderr
