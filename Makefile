@@ -6,13 +6,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AFTERSHOCK_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test sql build docs clean-data help
+.PHONY: venv demo test sql build docs report clean-data help
+DOCS_PORT ?= 8080
 
 help:
 	@echo "make demo   - install (first run ~2 min), ingest the bundled sample, build, print the impact table"
 	@echo "make test   - install, then run the whole test suite"
 	@echo "make sql    - DuckDB shell, read-only, on the published warehouse"
 	@echo "make build  - dbt build + quality gate + publish on what is in the lake"
+	@echo "make docs   - generate the dbt docs site and serve it on http://127.0.0.1:\$$DOCS_PORT (default 8080)"
 
 venv: $(STAMP)
 
@@ -33,6 +35,9 @@ test: $(STAMP)
 
 sql: $(STAMP)
 	$(BIN)/aftershock sql
+
+docs: $(STAMP)
+	$(BIN)/aftershock docs --serve --port $(DOCS_PORT)
 
 clean-data:
 	rm -rf data

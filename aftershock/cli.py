@@ -45,6 +45,65 @@ def _sql(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _report(args: argparse.Namespace) -> int:
+    from aftershock.report import build_report
+
+    result = build_report(args.event_id, out_dir=Path(args.out_dir) if args.out_dir else None)
+    print(f"wrote {result.html}")
+    for png in result.pngs:
+        print(f"wrote {png}")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from aftershock.promote import default_events_file, promote
+
+    target = Path(args.events_file) if args.events_file else default_events_file()
+    row = promote(args.event_id, target, new_id=args.id, title=args.title)
+    print(f"appended {row['event_id']} ({row['event_date']}, tickers {row['tickers'] or 'all'}) to {target}; "
+          "the next `aftershock build` studies it")
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from aftershock import docs
+
+    target = docs.generate(echo=not args.quiet)
+    print(f"dbt docs site in {target}")
+    if args.serve:
+        srv = docs.server(target, port=args.port)
+        print(f"serving http://127.0.0.1:{srv.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+        try:
+            srv.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            srv.server_close()
+    return 0
+
+
+def _freshness(args: argparse.Namespace) -> int:
+    from aftershock.dbt_runner import prepare_project, run_dbt
+    from aftershock.paths import build_workspace, raw_dir
+
+    import yaml
+
+    from aftershock.paths import DBT_PROJECT
+
+    # A source with no batch at all has no age to measure; dbt would fail on the empty glob.
+    spec = yaml.safe_load((DBT_PROJECT / "models/staging/_lake__sources.yml").read_text())
+    sources = [t["name"] for src in spec["sources"] if src["name"] == "lake" for t in src["tables"]]
+    landed = [s for s in sources if any(raw_dir(s).glob("*.parquet"))]
+    never = [s for s in sources if s not in landed]
+    if landed:
+        # freshness reads only the lake; the scratch file keeps dbt's connection off the published warehouse
+        run_dbt(["source", "freshness", "--select", *(f"source:aftershock.lake.{s}" for s in landed)],
+                prepare_project(), build_workspace() / "freshness.duckdb")
+    for s in never:
+        print(f"error: lake source {s} has no batch in {raw_dir(s)}; run `aftershock ingest {s}`", file=sys.stderr)
+    return 1 if never else 0
+
+
 def parser() -> argparse.ArgumentParser:
     from aftershock.ingest_commands import SOURCES
 
@@ -81,6 +140,38 @@ def parser() -> argparse.ArgumentParser:
                                    "the DeepSeek R1 sell-off (2025-01-27).")
     d.set_defaults(func=_demo)
 
+    r = sub.add_parser("report", help="write the HTML report (and PNG charts) of one event",
+                       description="Write one self-contained HTML page for an event, with PNG versions of its "
+                                   "charts beside it, under data/site/reports/ (from the published warehouse).")
+    r.add_argument("event_id", help="an event_id of marts.dim_events")
+    r.add_argument("--out-dir", help="directory to write to (default data/site/reports)")
+    r.set_defaults(func=_report)
+
+    ev = sub.add_parser("events", help="manage events (promote a detected event)",
+                        description="Manage the curated events seed.")
+    ev_sub = ev.add_subparsers(dest="events_command", required=True, metavar="ACTION")
+    pr = ev_sub.add_parser("promote", help="append a detected event to the events seed",
+                           description="Append a detected event (origin = detected in marts.dim_events) to the "
+                                       "events seed, so the next build studies it.")
+    pr.add_argument("event_id", help="a detected event, e.g. detected-2025-01-27")
+    pr.add_argument("--events-file", help="the events CSV to append to (default dbt/seeds/events.csv)")
+    pr.add_argument("--id", help="event_id for the curated row (default: the detected id)")
+    pr.add_argument("--title", help="title for the curated row (default: the detector's)")
+    pr.set_defaults(func=_promote)
+
+    dc = sub.add_parser("docs", help="generate (and serve) the dbt docs site",
+                        description="Generate the dbt docs site from a copy of the published warehouse; "
+                                    "with --serve, serve it on 127.0.0.1.")
+    dc.add_argument("--serve", action="store_true", help="serve the site after generating it")
+    dc.add_argument("--port", type=int, default=int(os.environ.get("AFTERSHOCK_DOCS_PORT", "8080")),
+                    help="port on 127.0.0.1 (default $AFTERSHOCK_DOCS_PORT or 8080)")
+    dc.add_argument("--quiet", action="store_true", help="do not echo dbt's output")
+    dc.set_defaults(func=_docs)
+
+    fr = sub.add_parser("freshness", help="dbt source freshness on the lake",
+                        description="Run `dbt source freshness` on the lake sources (warn/error ages in the sources yml).")
+    fr.set_defaults(func=_freshness)
+
     s = sub.add_parser("sql", help="DuckDB shell, read-only, on the published warehouse",
                        description="Open the official DuckDB shell read-only on the published warehouse. "
                                    "Extra arguments go to the shell, e.g. aftershock sql -c 'from marts.dim_events'.")
@@ -103,9 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # every failure gets one clear line and a non-zero exit
         from aftershock.build import GateFailed
         from aftershock.dbt_runner import DbtFailed
+        from aftershock.docs import DocsError
+        from aftershock.promote import PromoteError
         from aftershock.publish import BuildLocked
+        from aftershock.report import ReportError
 
-        if isinstance(exc, (GateFailed, DbtFailed, BuildLocked, FileNotFoundError)):
+        if isinstance(exc, (GateFailed, DbtFailed, BuildLocked, FileNotFoundError, ReportError, PromoteError,
+                            DocsError)):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise

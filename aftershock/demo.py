@@ -122,6 +122,29 @@ def news_spike(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
 SECTIONS.append(news_spike)
 
 
+def caar_table(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
+    rows = con.execute(
+        """
+        select window_start, window_end, n, n_positive, caar_pct, bmp_t, bmp_t_p, kp_t_p, rank_z_p, sign_z_p
+        from marts.fct_event_caar where event_id = ? order by window_end - window_start, window_start
+        """,
+        [event_id],
+    ).fetchall()
+    if not rows:
+        return "Event-study statistics: none (no stocks with a complete estimation window)"
+    body = render(
+        ["window", "N", "up", "CAAR %", "BMP t", "p BMP", "p KP", "p rank", "p sign"],
+        [[f"[{a:+d},{b:+d}]", n, up, fmt_num(c, sign=True), fmt_num(t), *(f"{p:.4f}" if p is not None else "n/a"
+          for p in (p1, p2, p3, p4))] for a, b, n, up, c, t, p1, p2, p3, p4 in rows],
+        align="lrrrrrrrr",
+    )
+    return ("Event-study statistics over the stocks (market model, estimation window [-250,-11]); "
+            "`aftershock report " + event_id + "` draws the charts\n" + body)
+
+
+SECTIONS.append(caar_table)
+
+
 def print_event(event_id: str = DEMO_EVENT) -> None:
     con = duckdb.connect(str(warehouse_path()), read_only=True)
     try:

@@ -71,7 +71,7 @@ def test_duckdb_shell_opens_the_published_warehouse(demo_dir):
 
 
 def test_sql_command_runs_the_shell_read_only(demo_dir):
-    proc = run_cli("sql", "-csv", "-c", "select count(*) as n from marts.dim_events", data_dir=demo_dir)
+    proc = run_cli("sql", "-csv", "-c", "select count(*) as n from marts.dim_events where origin = 'curated'", data_dir=demo_dir)
     assert proc.stdout.strip().splitlines()[-1] == "1"
     write = run_cli("sql", "-c", "create table marts.x as select 1", data_dir=demo_dir, check=False)
     assert "read-only" in (write.stdout + write.stderr).lower()
@@ -115,7 +115,8 @@ def test_build_with_events_file_replaces_the_seed(tmp_path, demo_dir):
     run_cli("build", "--events", str(events), data_dir=data)
     con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
-        assert con.execute("select event_id from marts.dim_events").fetchall() == [("liberation-day",)]
+        # detected events (origin = 'detected') come from the prices, not the seed
+        assert con.execute("select event_id from marts.dim_events where origin = 'curated'").fetchall() == [("liberation-day",)]
         rows = dict(con.execute("select ticker, return_pct from marts.fct_event_stock_impact").fetchall())
     finally:
         con.close()

@@ -1,6 +1,6 @@
 -- Each event's day 0 (first session on or after the event date) and its study settings.
 with events as (
-    select event_id, event_date, tickers from {{ ref('stg_events') }}
+    select * from {{ ref('stg_events') }}
 ),
 
 day0 as (
@@ -18,10 +18,12 @@ select
     e.tickers,
     d.day0_date,
     s.session_index as day0_index,
-    {{ var('estimation_start') }} as estimation_start,
-    {{ var('estimation_end') }} as estimation_end,
+    e.estimation_start,
+    e.estimation_end,
     {{ var('window_start') }} as window_start,
-    {{ var('window_end') }} as window_end
+    {{ var('window_end') }} as window_end,
+    e.model,
+    e.benchmark_override
 from events as e
 inner join day0 as d using (event_id)
 inner join {{ ref('int_trading_sessions') }} as s on s.trade_date = d.day0_date

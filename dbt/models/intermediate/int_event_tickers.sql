@@ -24,6 +24,7 @@ select
     coalesce(w.company, ch.ticker) as company,
     w.sector,
     coalesce(w.asset_type, 'stock') as asset_type,
-    coalesce(w.benchmark, '{{ var("default_benchmark") }}') as benchmark
+    coalesce(c.benchmark_override, w.benchmark, '{{ var("default_benchmark") }}') as benchmark
 from chosen as ch
+inner join {{ ref('int_event_calendar') }} as c using (event_id)
 left join {{ ref('stg_watchlist') }} as w using (ticker)

@@ -14,6 +14,7 @@ select
     d.daily_return * 100 as return_pct,
     t.benchmark,
     d.benchmark_return * 100 as benchmark_return_pct,
+    d.model,
     d.abnormal_return * 100 as abnormal_return_pct,
     d.alpha,
     d.beta,

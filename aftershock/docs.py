@@ -1,0 +1,69 @@
+"""`aftershock docs`: generate the dbt docs site from a copy of the published warehouse and serve it.
+
+The catalog needs a warehouse with every model built; a copy is used so generating docs never
+writes to the published file. The site is dbt's own single-page app (index.html + manifest.json +
+catalog.json), which needs no network; it is copied to data/site/docs and served on 127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+from aftershock.dbt_runner import prepare_project, run_dbt
+from aftershock.paths import build_workspace, site_dir, warehouse_path
+from ingest.landing import atomic_write
+
+
+class DocsError(RuntimeError):
+    pass
+
+
+SITE_FILES = ("index.html", "manifest.json", "catalog.json")
+
+
+def docs_dir() -> Path:
+    return site_dir() / "docs"
+
+
+def generate(echo: bool = True) -> Path:
+    published = warehouse_path()
+    if not published.exists():
+        raise DocsError(f"no published warehouse at {published}; run `aftershock build` (or `make demo`) first")
+    copy = build_workspace() / "docs.duckdb"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(published, copy)
+    project = prepare_project()
+    try:
+        run_dbt(["docs", "generate"], project, copy, echo=echo)
+    finally:
+        copy.unlink(missing_ok=True)
+    generated = build_workspace() / "dbt_target"
+    missing = [n for n in SITE_FILES if not (generated / n).is_file()]
+    if missing:
+        raise DocsError(f"dbt docs generate wrote no {', '.join(missing)} in {generated}")
+    target = docs_dir()
+    # manifest and catalog first, the page last: a reader never gets a page without its data
+    for name in ("manifest.json", "catalog.json", "index.html"):
+        src = generated / name
+        atomic_write(target / name, lambda tmp, src=src: shutil.copyfile(src, tmp))
+    return target
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, fmt, *args):  # one line per request is noise for a local docs server
+        pass
+
+
+def server(directory: Path, host: str = "127.0.0.1", port: int = 8080) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def serve_in_thread(directory: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer, threading.Thread]:
+    srv = server(directory, port=port)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    return srv, t

@@ -1,0 +1,171 @@
+"""`aftershock report EVENT_ID`: one self-contained HTML page per event, with PNG charts beside it.
+
+Everything comes from the published warehouse. Sections whose mart is not part of the warehouse
+(billionaires, news) say so instead of failing, so the report works on any subset of sources.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from aftershock import report_charts as charts
+from aftershock.paths import site_dir, warehouse_path
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+PRICE_LINES = 8  # worst and best movers drawn in the price chart, besides the benchmarks
+CAR_WINDOW = (-1, 1)
+
+
+class ReportError(RuntimeError):
+    pass
+
+
+@dataclass
+class Section:
+    title: str
+    chart: charts.Chart | None = None
+    note: str | None = None
+
+
+@dataclass
+class ReportResult:
+    html: Path
+    pngs: list[Path] = field(default_factory=list)
+
+
+def reports_dir() -> Path:
+    return site_dir() / "reports"
+
+
+def _has(con, schema: str, table: str) -> bool:
+    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                       [schema, table]).fetchone()[0] > 0
+
+
+def _rows(con, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _fmt(v, digits=2, scale=1.0, sign=False, suffix=""):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    return f"{v / scale:{'+' if sign else ''},.{digits}f}{suffix}"
+
+
+def _fmt_p(p):
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "n/a"
+    return f"{p:.2e}" if p < 1e-3 else f"{p:.4f}"
+
+
+def _safe_link(url):
+    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else None
+
+
+def build_report(event_id: str, out_dir: Path | None = None, db: Path | None = None) -> ReportResult:
+    if not _SAFE_ID.match(event_id):
+        raise ReportError(f"event id {event_id!r}: use letters, digits, '.', '_' and '-' only")
+    db = db or warehouse_path()
+    if not db.exists():
+        raise ReportError(f"no published warehouse at {db}; run `aftershock build` (or `make demo`) first")
+    out_dir = out_dir or reports_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return _build(con, event_id, out_dir)
+    finally:
+        con.close()
+
+
+def _build(con, event_id: str, out_dir: Path) -> ReportResult:
+    ev = _rows(con, "select * from marts.dim_events where event_id = ?", [event_id])
+    if not ev:
+        known = [r[0] for r in con.execute("select event_id from marts.dim_events order by event_date desc limit 10").fetchall()]
+        raise ReportError(f"event {event_id!r} is not in marts.dim_events (recent events: {', '.join(known) or 'none'})")
+    event = ev[0]
+    summary = _rows(con, "select * from marts.fct_event_summary where event_id = ?", [event_id])
+    summary = summary[0] if summary else {}
+    impact = _rows(con, "select * from marts.fct_event_stock_impact where event_id = ? order by return_pct", [event_id])
+    sections: list[Section] = []
+
+    # prices indexed to 100: the worst and best movers plus the benchmarks
+    benchmarks = {r["benchmark"] for r in impact} | {r["ticker"] for r in impact if r["asset_type"] == "index"}
+    movers = [r["ticker"] for r in impact if r["asset_type"] == "stock"]
+    chosen = movers[: PRICE_LINES - 2] + movers[-2:] if len(movers) > PRICE_LINES else movers
+    chosen += [b for b in sorted(benchmarks) if b in {r["ticker"] for r in impact}][:2]
+    series: dict[str, list] = {}
+    for t, d, v in con.execute(
+        "select ticker, relative_day, index_100 from marts.fct_event_stock_daily "
+        "where event_id = ? and ticker in (select unnest(?)) and index_100 is not null order by ticker, relative_day",
+        [event_id, chosen]).fetchall():
+        series.setdefault(t, []).append((d, v))
+    series = {t: series[t] for t in chosen if t in series}
+    sections.append(Section("Prices around day 0",
+                            charts.indexed_prices(series, benchmarks, out_dir, event_id) if series else None,
+                            None if series else "No price study for this event."))
+
+    car = con.execute(
+        "select ticker, car_pct from marts.fct_event_car where event_id = ? and window_start = ? and window_end = ? "
+        "and car_pct is not null order by car_pct", [event_id, *CAR_WINDOW]).fetchall()
+    sections.append(Section("Cumulative abnormal returns",
+                            charts.car_by_ticker(car, CAR_WINDOW, out_dir, event_id) if car else None,
+                            None if car else "No abnormal returns for this event."))
+
+    mv = [(r["ticker"], r["market_cap_change_usd"]) for r in sorted(
+        (r for r in impact if r["market_cap_change_usd"] is not None), key=lambda r: r["market_cap_change_usd"])]
+    sections.append(Section("Market value", charts.market_value(mv, out_dir, event_id) if mv else None,
+                            None if mv else "No market value data (shares outstanding) for this event."))
+
+    wealth, wealth_note = [], "No wealth data: the warehouse has no billionaires mart."
+    if _has(con, "marts", "fct_event_wealth_impact"):
+        wealth = con.execute(
+            "select person_name, change_usd from marts.fct_event_wealth_impact "
+            "where event_id = ? and change_usd is not null order by abs(change_usd) desc limit 12", [event_id]).fetchall()
+        wealth.sort(key=lambda r: r[1])
+        wealth_note = None if wealth else "No wealth data for this event."
+    sections.append(Section("Billionaires", charts.billionaires(wealth, out_dir, event_id) if wealth else None,
+                            wealth_note))
+
+    news, news_note = [], "No news data: the warehouse has no news mart."
+    if _has(con, "marts", "fct_event_news_daily"):
+        news = con.execute(
+            "select relative_day, articles_matched, baseline from marts.fct_event_news_daily "
+            "where event_id = ? order by relative_day", [event_id]).fetchall()
+        news_note = None if news else "No news data for this event."
+    sections.append(Section("News volume", charts.news_volume(news, out_dir, event_id) if news else None, news_note))
+
+    headlines, headlines_note = [], "No news data: the warehouse has no news items."
+    if event["origin"] == "detected" and _has(con, "marts", "fct_detected_event_headlines"):
+        headlines = _rows(con, "select published_at, source, title, link from marts.fct_detected_event_headlines "
+                               "where event_id = ? order by published_at limit 15", [event_id])
+        headlines_note = None if headlines else "No headlines named the moved companies."
+    elif _has(con, "marts", "fct_event_news_items"):
+        headlines = _rows(con, "select published_at, source, title, link from marts.fct_event_news_items "
+                               "where event_id = ? order by published_at limit 15", [event_id])
+        headlines_note = None if headlines else "No headlines matched this event."
+    for h in headlines:
+        h["link"] = _safe_link(h.get("link"))
+
+    caar = _rows(con, "select * from marts.fct_event_caar where event_id = ? order by window_start, window_end", [event_id])
+    moves = _rows(con, "select * from marts.fct_detected_moves where event_id = ? order by abs(score) desc", [event_id])
+
+    env = Environment(loader=PackageLoader("aftershock", "templates"), autoescape=select_autoescape(["html"]))
+    env.filters.update(num=_fmt, pval=_fmt_p)
+    html = env.get_template("report.html").render(
+        event=event, summary=summary, impact=impact, caar=caar, moves=moves, sections=sections,
+        headlines=headlines, headlines_note=headlines_note,
+        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    path = out_dir / f"{event_id}.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return ReportResult(path, [s.chart.png for s in sections if s.chart])

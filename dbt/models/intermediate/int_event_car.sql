@@ -1,0 +1,50 @@
+-- Event x ticker x CAR window: CAR as a fraction, its standardised form SCAR = CAR / (sigma sqrt L)
+-- (MacKinlay 1997, no prediction-error correction), and what the cross-sectional tests need.
+-- A CAR is only given when every day of the window has an abnormal return.
+with windows as (
+    select * from {{ car_windows() }}
+),
+
+summed as (
+    select
+        a.event_id,
+        a.ticker,
+        w.window_start,
+        w.window_end,
+        w.window_days,
+        count(a.abnormal_return) as days_observed,
+        sum(a.abnormal_return) as car_sum,
+        any_value(a.sigma) as sigma,
+        any_value(a.sigma_dof) as sigma_dof,
+        any_value(a.model) as model
+    from {{ ref('int_event_abnormal_returns') }} as a
+    inner join windows as w on a.relative_day between w.window_start and w.window_end
+    group by all
+),
+
+estimation_signs as (
+    -- share of positive estimation-window residuals, the generalised sign test's expected p
+    select event_id, ticker, avg(case when abnormal_return > 0 then 1.0 else 0.0 end) as est_positive_share
+    from {{ ref('int_event_abnormal_returns') }}
+    where in_estimation and abnormal_return is not null
+    group by event_id, ticker
+)
+
+select
+    s.event_id,
+    s.ticker,
+    t.asset_type,
+    s.window_start,
+    s.window_end,
+    s.window_days,
+    s.days_observed,
+    s.model,
+    s.sigma,
+    s.sigma_dof,
+    case when s.days_observed = s.window_days then s.car_sum end as car,
+    case when s.days_observed = s.window_days and s.sigma > 0
+         then s.car_sum / (s.sigma * sqrt(s.window_days)) end as scar,
+    g.est_positive_share
+from summed as s
+inner join {{ ref('int_event_tickers') }} as t using (event_id, ticker)
+left join estimation_signs as g using (event_id, ticker)

@@ -1,0 +1,12 @@
+-- Event x ticker x window: cumulative abnormal return and its t-statistic t = CAR / (sigma sqrt L).
+select
+    event_id,
+    ticker,
+    asset_type,
+    window_start,
+    window_end,
+    window_days,
+    model,
+    car * 100 as car_pct,
+    scar as t_car
+from {{ ref('int_event_car') }}

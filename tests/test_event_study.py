@@ -1,0 +1,164 @@
+"""The event-study marts against an independent reference (tests/event_study_reference.py: pandas,
+statsmodels OLS, scipy) computed from sample/ prices, to 1e-9; plus per-event study settings."""
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import duckdb
+import pytest
+from scipy import stats
+
+import event_study_reference as ref
+from conftest import ROOT, SAMPLE, run_cli
+
+pytestmark = pytest.mark.slow
+TOL = 1e-9
+
+# Three studies of the same day under the three normal-return models; the last one also moves the
+# estimation window and overrides the benchmark, through the optional seed columns.
+EVENTS = [
+    ("ds-market", dict(model="market", est=(-250, -11), benchmark=None), ",,,"),
+    ("ds-adjusted", dict(model="market_adjusted", est=(-250, -11), benchmark=None), ",,market_adjusted,"),
+    ("ds-constant", dict(model="constant_mean", est=(-120, -6), benchmark="^IXIC"), "-120,-6,constant_mean,^IXIC"),
+]
+
+
+@pytest.fixture(scope="module")
+def study_db(tmp_path_factory):
+    d = tmp_path_factory.mktemp("study") / "data"
+    events = tmp_path_factory.mktemp("events") / "events.csv"
+    lines = ["event_id,event_date,title,keywords,tickers,estimation_start,estimation_end,model,benchmark"]
+    lines += [f"{eid},2025-01-27,DeepSeek {eid},DeepSeek,,{extra}" for eid, _, extra in EVENTS]
+    events.write_text("\n".join(lines) + "\n")
+    run_cli("ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices/prices_daily.csv"), data_dir=d)
+    run_cli("ingest", "shares", "--source", "file", "--path", str(SAMPLE / "shares/shares_outstanding.csv"), data_dir=d)
+    run_cli("build", "--events", str(events), data_dir=d)
+    con = duckdb.connect(str(d / "warehouse" / "aftershock.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def references():
+    return {eid: ref.run_study("2025-01-27", **kw) for eid, kw, _ in EVENTS}
+
+
+def _dicts(con, sql, params):
+    cur = con.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+@pytest.mark.parametrize("event_id", [e[0] for e in EVENTS])
+def test_normal_return_models_match_ols_reference(study_db, references, event_id):
+    study = references[event_id]
+    rows = {r["ticker"]: r for r in _dicts(study_db, "select * from marts.fct_event_stock_impact where event_id = ?", [event_id])}
+    assert set(rows) == set(study.fits) and len(rows) == 25
+    for t, f in study.fits.items():
+        r = rows[t]
+        assert r["model"] == f.model
+        assert r["estimation_days"] == f.m
+        assert r["alpha"] == pytest.approx(f.alpha, abs=TOL)
+        assert r["beta"] == pytest.approx(f.beta, abs=TOL)
+        assert r["sigma"] == pytest.approx(f.sigma, abs=TOL)
+        assert r["abnormal_return_pct"] == pytest.approx(f.ar[0] * 100, abs=TOL)
+        if f.sigma > 1e-12:
+            assert r["t_ar"] == pytest.approx(f.ar[0] / f.sigma, abs=TOL)
+        else:  # a benchmark regressed on itself has no residual: no t
+            assert r["t_ar"] is None
+
+
+def test_models_and_windows_differ_where_configured(references):
+    m = references["ds-market"].fits["NVDA"]
+    c = references["ds-constant"].fits["NVDA"]
+    assert (m.m, c.m) == (240, 115)
+    assert references["ds-adjusted"].fits["NVDA"].dof == 239 and m.dof == 238
+
+
+@pytest.mark.parametrize("event_id", [e[0] for e in EVENTS])
+def test_car_matches_reference(study_db, references, event_id):
+    study = references[event_id]
+    expected = ref.car_table(study)
+    got = {(r["ticker"], r["window_start"], r["window_end"]): r
+           for r in _dicts(study_db, "select * from marts.fct_event_car where event_id = ?", [event_id])}
+    assert set(got) == set(expected) and len(got) == 25 * 5
+    for key, (car, t_car) in expected.items():
+        assert got[key]["car_pct"] == pytest.approx(car * 100, abs=TOL), key
+        if study.fits[key[0]].sigma > 1e-12:
+            assert got[key]["t_car"] == pytest.approx(t_car, abs=TOL), key
+
+
+@pytest.mark.parametrize("event_id", [e[0] for e in EVENTS])
+def test_caar_statistics_and_p_values_match_scipy(study_db, references, event_id):
+    expected = ref.caar_table(references[event_id])
+    got = {(r["window_start"], r["window_end"]): r
+           for r in _dicts(study_db, "select * from marts.fct_event_caar where event_id = ?", [event_id])}
+    assert set(got) == set(expected) == {(0, 0), (-1, 1), (0, 1), (0, 5), (-5, 5)}
+    for w, exp in expected.items():
+        row = got[w]
+        assert row["n"] == exp["n"] == 20  # stocks only: 25 tickers less 3 indices and 2 ETFs
+        assert (row["n_positive"], row["n_negative"]) == (exp["n_positive"], exp["n_negative"])
+        assert row["caar_pct"] == pytest.approx(exp["caar"] * 100, abs=TOL)
+        assert row["aar_pct"] == pytest.approx(exp["aar"] * 100, abs=TOL)
+        for k in ("t_cs", "t_cs_p", "patell_z", "patell_z_p", "bmp_t", "bmp_t_p", "mean_correlation",
+                  "kp_t", "kp_t_p", "rank_z", "rank_z_p", "p_positive", "sign_z", "sign_z_p"):
+            assert row[k] == pytest.approx(exp[k], abs=TOL), (w, k)
+
+
+def test_deepseek_day0_is_significant(study_db):
+    caar, p, kp_p = study_db.execute(
+        "select caar_pct, bmp_t_p, kp_t_p from marts.fct_event_caar "
+        "where event_id = 'ds-market' and window_start = 0 and window_end = 0").fetchone()
+    assert caar < -5 and p < 0.01 and kp_p > p  # cross-correlation widens the BMP test
+
+
+def _p_value_module():
+    spec = importlib.util.spec_from_file_location("fct_event_caar", ROOT / "dbt/models/marts/fct_event_caar.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 5, 19, 30, 99, 1000])
+@pytest.mark.parametrize("t", [0.0, 0.1, 0.7, 1.96, 2.5, 4.0, 8.0, 25.0])
+def test_student_p_value_matches_scipy(df, t):
+    p = _p_value_module().p_student(t, df)
+    assert p == pytest.approx(2 * stats.t.sf(t, df), abs=1e-12, rel=1e-9)
+    assert _p_value_module().p_student(-t, df) == p
+
+
+@pytest.mark.parametrize("z", [0.0, 0.5, 1.644, 1.96, 3.3, 6.0, 10.2])
+def test_normal_p_value_matches_scipy(z):
+    assert _p_value_module().p_normal(z) == pytest.approx(2 * stats.norm.sf(z), abs=1e-15, rel=1e-12)
+    assert _p_value_module().p_normal(float("nan")) is None
+
+
+def test_events_file_without_optional_columns_uses_defaults(data_dir, tmp_path):
+    events = tmp_path / "events.csv"
+    events.write_text("event_id,event_date,title,keywords,tickers\n"
+                      "old-format,2025-01-27,Old format,DeepSeek,NVDA|AMD|AVGO\n"
+                      "at-the-end,2025-06-30,Last sample session,x,NVDA|AMD\n")
+    run_cli("ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices/prices_daily.csv"), data_dir=data_dir)
+    run_cli("build", "--events", str(events), data_dir=data_dir)
+    con = duckdb.connect(str(data_dir / "warehouse" / "aftershock.duckdb"), read_only=True)
+    try:
+        ev = con.execute("select model, estimation_start, estimation_end from marts.dim_events "
+                         "where event_id = 'old-format'").fetchone()
+        assert ev == ("market", -250, -11)
+        fit = ref.run_study("2025-01-27", tickers=["NVDA", "AMD", "AVGO"]).fits["AMD"]
+        beta, m = con.execute("select beta, estimation_days from marts.fct_event_stock_impact "
+                              "where event_id = 'old-format' and ticker = 'AMD'").fetchone()
+        assert m == fit.m and beta == pytest.approx(fit.beta, abs=TOL)
+        n = con.execute("select n from marts.fct_event_caar where event_id = 'old-format' and window_end = 0 "
+                        "and window_start = 0").fetchone()[0]
+        assert n == 3
+        # day 0 is the last session: only [0,0] is complete; longer windows have no CAR and no CAAR row
+        cars = dict(con.execute("select window_start || ',' || window_end, car_pct from marts.fct_event_car "
+                                "where event_id = 'at-the-end' and ticker = 'NVDA'").fetchall())
+        assert cars["0,0"] is not None and cars["0,5"] is None and cars["-1,1"] is None
+        windows = con.execute("select window_start, window_end, n from marts.fct_event_caar "
+                              "where event_id = 'at-the-end'").fetchall()
+        assert windows == [(0, 0, 2)]
+    finally:
+        con.close()

@@ -1,0 +1,82 @@
+"""`aftershock report`: a self-contained page, PNG charts beside it, and Chromium draws it without errors."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from browser import dump_dom, is_blank, requires_chromium, screenshot
+from conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def report(demo_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    proc = run_cli("report", "deepseek-r1-selloff", "--out-dir", str(out), data_dir=demo_dir)
+    return out, proc.stdout
+
+
+def test_page_is_self_contained_with_pngs(report):
+    out, stdout = report
+    page = out / "deepseek-r1-selloff.html"
+    html = page.read_text()
+    assert f"wrote {page}" in stdout
+    # nothing fetched from elsewhere: no external src/href, no <link>, scripts only inline
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
+    assert "<link" not in html and not re.search(r"<script[^>]+src", html)
+    assert "default-src 'none'" in html
+    for key in ("prices", "car", "market-value"):
+        assert f'data-chart="{key}"' in html
+        png = out / f"deepseek-r1-selloff-{key}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and not is_blank(png)
+    assert "No wealth data" in html and "No news data" in html
+    # the summary row and the statistics table are on the page
+    assert "-877.9 $B" in html and "VST -28.27 %" in html
+    assert re.search(r"<td>\[0, 0\]</td><td>20</td><td>4/16</td>\s*<td>-6.76</td>", html)
+
+
+@requires_chromium
+def test_chromium_draws_the_charts_without_errors(report, tmp_path):
+    out, _ = report
+    url = (out / "deepseek-r1-selloff.html").as_uri()
+    dom, console = dump_dom(url)
+    assert console == []
+    assert 'data-errors=""' in dom
+    figures = re.findall(r'<figure data-chart="([^"]+)">\s*<svg', dom)
+    assert figures == ["prices", "car", "market-value"]
+    assert dom.count("<path") > 100  # lines, bars and glyph outlines were parsed as SVG
+    shot = screenshot(url, tmp_path / "page.png")
+    assert not is_blank(shot)
+
+
+@requires_chromium
+def test_detected_event_report(demo_dir, tmp_path):
+    run_cli("report", "detected-2024-09-20", "--out-dir", str(tmp_path), data_dir=demo_dir)
+    page = tmp_path / "detected-2024-09-20.html"
+    html = page.read_text()
+    assert "aftershock events promote detected-2024-09-20" in html
+    assert re.search(r"<td>CEG</td><td class=\"l\">Constellation Energy</td>", html)
+    dom, console = dump_dom(page.as_uri())
+    assert console == [] and 'data-errors=""' in dom
+
+
+def test_unknown_event_is_a_clear_error(demo_dir, tmp_path):
+    proc = run_cli("report", "no-such-event", "--out-dir", str(tmp_path), data_dir=demo_dir, check=False)
+    assert proc.returncode == 1
+    assert "no-such-event" in proc.stderr and "dim_events" in proc.stderr
+    assert not list(tmp_path.iterdir())
+    proc = run_cli("report", "../etc", "--out-dir", str(tmp_path), data_dir=demo_dir, check=False)
+    assert proc.returncode == 1 and "event id" in proc.stderr
+
+
+def test_report_default_location(demo_dir, tmp_path):
+    # the demo dir is shared, so a copy of its warehouse stands in for a user's data dir
+    import shutil
+
+    d = tmp_path / "data"
+    shutil.copytree(demo_dir / "warehouse", d / "warehouse", ignore=shutil.ignore_patterns("building"))
+    run_cli("report", "deepseek-r1-selloff", data_dir=d)
+    assert (d / "site" / "reports" / "deepseek-r1-selloff.html").is_file()
+    assert (d / "site" / "reports" / "deepseek-r1-selloff-car.png").is_file()
