@@ -45,33 +45,7 @@ def prepare_project(events_file: Path | None = None) -> Path:
         if not events_file.is_file():
             raise FileNotFoundError(f"--events {events_file}: no such file")
         shutil.copyfile(events_file, ws / "seeds" / "events.csv")
-    enable_optional_models(ws)
     return ws
-
-
-_REQUIRES = re.compile(r"^--\s*requires:\s*(.+)$", re.MULTILINE)
-
-
-def enable_optional_models(project: Path) -> list[str]:
-    """Swap in the models of optional/ whose required models are part of this project.
-
-    A model that reads another issue's mart (wealth, news) has a fallback in models/ with the same
-    columns and no rows; its real SQL waits in optional/ with a `-- requires: a, b` line. dbt cannot
-    ref() a model that may not exist, so the choice is made here, on the project copy.
-    """
-    present = {f.stem for f in (project / "models").rglob("*") if f.suffix in (".sql", ".py")}
-    enabled = []
-    for real in sorted((project / "optional").glob("*.sql")):
-        m = _REQUIRES.search(real.read_text())
-        needs = [n.strip() for n in m.group(1).split(",")] if m else []
-        if not all(n in present for n in needs):
-            continue
-        fallbacks = list((project / "models").rglob(real.name))
-        if len(fallbacks) != 1:
-            raise RuntimeError(f"optional model {real.name}: expected one fallback in models/, found {len(fallbacks)}")
-        shutil.copyfile(real, fallbacks[0])
-        enabled.append(real.stem)
-    return enabled
 
 
 def dbt_env(building: Path | None) -> dict[str, str]:

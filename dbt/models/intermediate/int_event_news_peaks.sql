@@ -1,9 +1,8 @@
--- News volume per event: articles on day 0 and the peak spike ratio over the event window. This is
--- the fallback, used while the project has no news mart: no rows. When models/ holds
--- fct_event_news_daily, `aftershock build` swaps in dbt/optional/int_event_news_peaks.sql.
+-- News volume per event: articles on day 0 and the peak spike ratio (articles / baseline).
 select
-    cast(null as varchar) as event_id,
-    cast(null as bigint) as news_articles_day0,
-    cast(null as double) as news_peak_spike_ratio,
-    cast(null as integer) as news_peak_relative_day
-where false
+    event_id,
+    cast(sum(case when relative_day = 0 then articles_matched end) as bigint) as news_articles_day0,
+    cast(max(spike_ratio) as double) as news_peak_spike_ratio,
+    cast(arg_max(relative_day, spike_ratio) as integer) as news_peak_relative_day
+from {{ ref('fct_event_news_daily') }}
+group by event_id

@@ -1,8 +1,7 @@
--- Billionaires' total change per event. This is the fallback, used while the project has no
--- wealth mart: no rows. When models/ holds fct_event_wealth_impact, `aftershock build` swaps in
--- dbt/optional/int_event_wealth_totals.sql (same columns) - see aftershock/dbt_runner.py.
+-- Billionaires' total change per event, from the wealth mart.
 select
-    cast(null as varchar) as event_id,
-    cast(null as bigint) as billionaires,
-    cast(null as double) as billionaires_change_usd
-where false
+    event_id,
+    count(*) as billionaires,
+    sum(change_usd) as billionaires_change_usd
+from {{ ref('fct_event_wealth_impact') }}
+group by event_id
