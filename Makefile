@@ -6,13 +6,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AFTERSHOCK_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test sql build docs clean-data help
+.PHONY: venv demo test sql build docs clean-data help airflow airflow-stop
 
 help:
 	@echo "make demo   - install (first run ~2 min), ingest the bundled sample, build, print the impact table"
 	@echo "make test   - install, then run the whole test suite"
 	@echo "make sql    - DuckDB shell, read-only, on the published warehouse"
 	@echo "make build  - dbt build + quality gate + publish on what is in the lake"
+	@echo "make airflow      - Airflow standalone on http://127.0.0.1:8080 (AIRFLOW_HOME=airflow_home/), login printed"
+	@echo "make airflow-stop - stop every process make airflow started"
 
 venv: $(STAMP)
 
@@ -36,3 +38,9 @@ sql: $(STAMP)
 
 clean-data:
 	rm -rf data
+
+airflow: $(STAMP)
+	scripts/airflow.sh start
+
+airflow-stop:
+	scripts/airflow.sh stop

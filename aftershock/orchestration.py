@@ -184,8 +184,20 @@ def dbt_env(building: str) -> dict[str, str]:
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
 
 
+DBT_TASKS_ENV = "AFTERSHOCK_DBT_TASKS"
+
+
+def dbt_task_mode() -> str:
+    """`model` (default): one Airflow task per dbt node (cosmos); `single`: one `dbt build` task,
+    for a small machine where starting a task process per model costs more than the models."""
+    mode = os.environ.get(DBT_TASKS_ENV, "model").strip().lower() or "model"
+    if mode not in ("model", "single"):
+        raise ValueError(f"{DBT_TASKS_ENV}={mode!r}: expected model or single")
+    return mode
+
+
 def dbt_build_all(building: str) -> str:
-    """One `dbt build` of the whole project into the building file (the fallback without cosmos)."""
+    """One `dbt build` of the whole project into the building file (AFTERSHOCK_DBT_TASKS=single)."""
     from aftershock.dbt_runner import prepare_project, run_dbt
 
     project = prepare_project()

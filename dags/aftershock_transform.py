@@ -7,7 +7,6 @@ Wiring only: the steps are functions in aftershock.orchestration.
 """
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Asset, dag, task
 from airflow.sdk.definitions.asset import AssetAny
 from airflow.timetables.assets import AssetOrTimeSchedule
@@ -29,7 +28,8 @@ LAKE_ASSETS = [Asset(name=f"lake_{s}", uri=orch.lake_asset_uri(s)) for s in orch
         timetable=CronTriggerTimetable(orch.TRANSFORM_FLOOR_CRON, timezone=orch.TIMEZONE),
         assets=AssetAny(*LAKE_ASSETS),
     ),
-    start_date=pendulum.datetime(2025, 1, 1, tz=orch.TIMEZONE),
+    # No start_date: the daily floor's first run waits for its next time instead of firing when
+    # the DAG is unpaused (the lake Assets trigger it sooner whenever a batch lands).
     catchup=False,
     max_active_runs=1,
     default_args=orch.default_args(),
@@ -41,34 +41,42 @@ def aftershock_transform():
     def prepare_building() -> str:
         return orch.prepare_building()
 
-    # The manifest (JSON, written by `make airflow`, the compose init and every docs task) renders
-    # the tasks in milliseconds; without one, cosmos reads the project's YAML itself (slower, same tasks).
-    manifest = orch.manifest_path()
-    project = ProjectConfig(dbt_project_path=DBT_PROJECT, project_name="aftershock",
-                            manifest_path=manifest if manifest.exists() else None)
-    if manifest.exists():
-        # cosmos wraps the path in an ObjectStoragePath, whose first use loads every Airflow plugin
-        # (~0.8 s on each re-parse); the manifest is a local file, so a plain Path reads the same bytes.
-        project.manifest_path = manifest
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=project,
-        profile_config=ProfileConfig(profile_name="aftershock", target_name="build",
-                                     profiles_yml_filepath=DBT_PROJECT / "profiles.yml"),
-        execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
-                                         invocation_mode=InvocationMode.DBT_RUNNER,
-                                         dbt_executable_path=venv_bin("dbt")),
-        # Never `dbt ls` at parse time (seconds per re-parse); BUILD runs each node's tests (and
-        # unit tests) inside its own task, so a failing test fails the model it belongs to.
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST if manifest.exists() else LoadMode.CUSTOM,
-                                   test_behavior=TestBehavior.BUILD,
-                                   emit_datasets=False),
-        operator_args={
-            "pool": orch.WAREHOUSE_POOL,
-            "env": {"AFTERSHOCK_BUILD_DB": BUILDING},
-            "install_deps": False,
-        },
-    )
+    if orch.dbt_task_mode() == "single":
+        @task(pool=orch.WAREHOUSE_POOL)
+        def dbt_build(building: str) -> str:
+            return orch.dbt_build_all(building)
+
+        dbt = dbt_build(BUILDING)
+    else:
+        # The manifest (JSON, written by `make airflow`, the compose init and every docs task) renders
+        # the tasks in milliseconds; without one, cosmos reads the project's YAML itself (slower, same tasks).
+        manifest = orch.manifest_path()
+        project = ProjectConfig(dbt_project_path=DBT_PROJECT, project_name="aftershock",
+                                manifest_path=manifest if manifest.exists() else None)
+        if manifest.exists():
+            # cosmos wraps the path in an ObjectStoragePath, whose first use loads every Airflow plugin
+            # (~0.8 s on each re-parse); the manifest is a local file, so a plain Path reads the same bytes.
+            project.manifest_path = manifest
+        dbt = DbtTaskGroup(
+            group_id="dbt",
+            project_config=project,
+            profile_config=ProfileConfig(profile_name="aftershock", target_name="build",
+                                         profiles_yml_filepath=DBT_PROJECT / "profiles.yml"),
+            execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
+                                             invocation_mode=InvocationMode.DBT_RUNNER,
+                                             dbt_executable_path=venv_bin("dbt")),
+            # Never `dbt ls` at parse time (seconds per re-parse); BUILD runs each node's tests (and
+            # unit tests) inside its own task, so a failing test fails the model it belongs to.
+            render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST if manifest.exists() else LoadMode.CUSTOM,
+                                       test_behavior=TestBehavior.BUILD,
+                                       emit_datasets=False),
+            operator_args={
+                "pool": orch.WAREHOUSE_POOL,
+                "env": {"AFTERSHOCK_BUILD_DB": BUILDING},
+                "install_deps": False,
+            },
+        )
+
 
     @task(pool=orch.WAREHOUSE_POOL)
     def gate(building: str) -> str:
