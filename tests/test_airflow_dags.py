@@ -146,10 +146,15 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder={dags!r})
 out = {{}}
 def run(dag_id, **kw):
-    dr = bag.dags[dag_id].test(**kw)
-    out[dag_id + kw.get('tag', '')] = {{'state': str(dr.state),
+    tag = kw.pop('tag', '')
+    # a fresh DAG object per run: an in-process dag.test() leaves the run's conf in the DAG's params
+    dr = DagBag(dag_folder={dags!r}).dags[dag_id].test(**kw)
+    out[dag_id + tag] = {{'state': str(dr.state),
         'tasks': {{ti.task_id: str(ti.state) for ti in dr.get_task_instances()}}}}
-run('aftershock_ingest_prices', run_conf={{'start': '2025-01-21', 'end': '2025-01-28'}})
+import pendulum
+# its own logical date: a second dag.test() at the same date would re-use the first run
+run('aftershock_ingest_prices', run_conf={{'start': '2025-01-21', 'end': '2025-01-28'}},
+    logical_date=pendulum.datetime(2025, 1, 28, 23, 30, tz='UTC'), tag='-backfill')
 for dag_id in sorted(bag.dags):
     if dag_id.startswith('aftershock_ingest_'):
         run(dag_id)
