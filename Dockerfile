@@ -5,7 +5,8 @@ USER root
 # curl for the health checks; nothing else beyond the base image.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /opt/aftershock && chown airflow:0 /opt/aftershock
 
 WORKDIR /opt/aftershock
 COPY --chown=airflow:0 . ./
@@ -13,7 +14,9 @@ COPY --chown=airflow:0 . ./
 USER airflow
 # The lock pins the whole tree (including apache-airflow==3.3.2, the image's own version), so the
 # install cannot move Airflow under the image.
-RUN pip install --no-cache-dir -c requirements.lock -e .
+# data/ is created here, owned by airflow: the empty named volume mounted on it inherits that.
+RUN pip install --no-cache-dir -c requirements.lock -e . \
+ && mkdir -p /opt/aftershock/data/site
 
 ENV AIRFLOW__CORE__DAGS_FOLDER=/opt/aftershock/dags \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \

@@ -86,7 +86,8 @@ def aftershock_transform():
     def publish(building: str) -> str:
         return orch.run_publish(building)
 
-    @task
+    # Not a warehouse writer, but it shares the build workspace (data/build) with the dbt steps.
+    @task(pool=orch.WAREHOUSE_POOL)
     def docs() -> str:
         return orch.generate_docs()
 
