@@ -6,15 +6,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AFTERSHOCK_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test sql build docs report clean-data help
-DOCS_PORT ?= 8080
+.PHONY: venv demo test sql build docs report clean-data help airflow airflow-stop
+# 8080 is Airflow's; the docs site defaults next to it.
+DOCS_PORT ?= 8081
 
 help:
 	@echo "make demo   - install (first run ~2 min), ingest the bundled sample, build, print the impact table"
 	@echo "make test   - install, then run the whole test suite"
 	@echo "make sql    - DuckDB shell, read-only, on the published warehouse"
 	@echo "make build  - dbt build + quality gate + publish on what is in the lake"
-	@echo "make docs   - generate the dbt docs site and serve it on http://127.0.0.1:\$$DOCS_PORT (default 8080)"
+	@echo "make docs   - generate the dbt docs site and serve it on http://127.0.0.1:\$$DOCS_PORT (default 8081)"
+	@echo "make airflow      - Airflow standalone on http://127.0.0.1:8080 (AIRFLOW_HOME=airflow_home/), login printed"
+	@echo "make airflow-stop - stop every process make airflow started"
 
 venv: $(STAMP)
 
@@ -41,3 +44,9 @@ docs: $(STAMP)
 
 clean-data:
 	rm -rf data
+
+airflow: $(STAMP)
+	scripts/airflow.sh start
+
+airflow-stop:
+	scripts/airflow.sh stop

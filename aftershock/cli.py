@@ -163,8 +163,8 @@ def parser() -> argparse.ArgumentParser:
                         description="Generate the dbt docs site from a copy of the published warehouse; "
                                     "with --serve, serve it on 127.0.0.1.")
     dc.add_argument("--serve", action="store_true", help="serve the site after generating it")
-    dc.add_argument("--port", type=int, default=int(os.environ.get("AFTERSHOCK_DOCS_PORT", "8080")),
-                    help="port on 127.0.0.1 (default $AFTERSHOCK_DOCS_PORT or 8080)")
+    dc.add_argument("--port", type=int, default=int(os.environ.get("AFTERSHOCK_DOCS_PORT", "8081")),
+                    help="port on 127.0.0.1 (default $AFTERSHOCK_DOCS_PORT or 8081)")
     dc.add_argument("--quiet", action="store_true", help="do not echo dbt's output")
     dc.set_defaults(func=_docs)
 

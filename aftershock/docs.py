@@ -57,7 +57,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def server(directory: Path, host: str = "127.0.0.1", port: int = 8080) -> http.server.ThreadingHTTPServer:
+def server(directory: Path, host: str = "127.0.0.1", port: int = 8081) -> http.server.ThreadingHTTPServer:
     handler = functools.partial(_QuietHandler, directory=str(directory))
     return http.server.ThreadingHTTPServer((host, port), handler)
 

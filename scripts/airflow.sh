@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Local Airflow for Aftershock: `scripts/airflow.sh start|stop|init`. The Makefile calls this.
+# AIRFLOW_HOME lives inside the project (airflow_home/, git-ignored); `airflow standalone` runs in
+# its own process group so `stop` can end the scheduler, api-server, dag-processor, triggerer and
+# every task worker it forked (a plain SIGTERM to standalone leaves workers behind).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="$ROOT/.venv/bin"
+# standalone starts its components by running `airflow` from PATH.
+export PATH="$BIN:$PATH"
+export AIRFLOW_HOME="${AIRFLOW_HOME:-$ROOT/airflow_home}"
+export AFTERSHOCK_DATA_DIR="${AFTERSHOCK_DATA_DIR:-$ROOT/data}"
+export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
+export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="${AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL:-30}"
+export AIRFLOW__API__HOST="${AIRFLOW__API__HOST:-127.0.0.1}"
+export AIRFLOW__API__PORT="${AIRFLOW__API__PORT:-8080}"
+# Task workers reach the API server's execution API; its default URL assumes port 8080.
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://$AIRFLOW__API__HOST:$AIRFLOW__API__PORT/execution/"
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
+# No usage metrics leave the machine (Airflow's and astronomer-cosmos's).
+export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
+export DO_NOT_TRACK=1 SCARF_NO_ANALYTICS=true
+# Which DAGs `start` unpauses (an awk regex on the DAG id); the end-to-end test unpauses only the transform.
+UNPAUSE="${AFTERSHOCK_UNPAUSE:-^aftershock_}"
+PIDFILE="$AIRFLOW_HOME/standalone.pid"
+LOG="$AIRFLOW_HOME/standalone.log"
+PASSFILE="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
+URL="http://$AIRFLOW__API__HOST:$AIRFLOW__API__PORT"
+
+init() {
+    mkdir -p "$AIRFLOW_HOME" "$AFTERSHOCK_DATA_DIR"
+    "$BIN/airflow" db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1 || { tail -20 "$AIRFLOW_HOME/migrate.log"; exit 1; }
+    "$BIN/airflow" pools set aftershock_warehouse 1 "DuckDB has one writer: every warehouse-writing task" >/dev/null
+    # The transform DAG renders one task per dbt node from this manifest (fast re-parses).
+    "$BIN/python" -c "from aftershock.orchestration import write_manifest; print('dbt manifest', write_manifest())"
+}
+
+running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+start() {
+    if running; then echo "Airflow already running (pid $(cat "$PIDFILE")) at $URL"; exit 0; fi
+    init
+    setsid "$BIN/airflow" standalone >"$LOG" 2>&1 < /dev/null &
+    echo $! >"$PIDFILE"
+    echo "waiting for $URL/api/v2/monitor/health (log: $LOG)"
+    for _ in $(seq 1 120); do
+        if curl -fsS "$URL/api/v2/monitor/health" >/dev/null 2>&1; then break; fi
+        if ! running; then echo "airflow standalone exited; last lines of $LOG:"; tail -30 "$LOG"; exit 1; fi
+        sleep 2
+    done
+    curl -fsS "$URL/api/v2/monitor/health" >/dev/null || { echo "no health after 240 s; see $LOG"; exit 1; }
+    # DAGs are created paused; unpause ours once the DAG processor has registered them.
+    for _ in $(seq 1 60); do
+        if "$BIN/airflow" dags list -o plain 2>/dev/null | grep -q aftershock_transform; then break; fi
+        sleep 2
+    done
+    for dag in $("$BIN/airflow" dags list -o plain 2>/dev/null | awk -v re="$UNPAUSE" '$1 ~ re {print $1}'); do
+        "$BIN/airflow" dags unpause "$dag" >/dev/null 2>&1 && echo "unpaused $dag"
+    done
+    echo
+    echo "Airflow UI: $URL   (source mode: ${AFTERSHOCK_SOURCE_MODE:-live})"
+    echo "login: admin / $("$BIN/python" -c "import json,sys; print(json.load(open(sys.argv[1]))['admin'])" "$PASSFILE" 2>/dev/null || echo "see $PASSFILE")"
+    echo "stop:  make airflow-stop"
+}
+
+stop() {
+    if ! [[ -f "$PIDFILE" ]]; then echo "Airflow is not running (no $PIDFILE)"; return 0; fi
+    local pgid
+    pgid="$(cat "$PIDFILE")"
+    # setsid made standalone the leader of its own group: its pid is the group id.
+    if kill -TERM -- "-$pgid" 2>/dev/null; then
+        for _ in $(seq 1 30); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 1; done
+        kill -KILL -- "-$pgid" 2>/dev/null || true
+        echo "stopped Airflow (process group $pgid)"
+    fi
+    rm -f "$PIDFILE"
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    init) init ;;
+    *) echo "usage: $0 start|stop|init" >&2; exit 2 ;;
+esac

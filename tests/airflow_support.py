@@ -1,0 +1,61 @@
+"""Helpers for the Airflow tests: every Airflow call runs in a subprocess with its own AIRFLOW_HOME,
+because Airflow reads its configuration once, at import."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DAGS = ROOT / "dags"
+PY = sys.executable
+BIN = Path(PY).parent
+
+
+def airflow_env(home: Path, data: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AFTERSHOCK_DATA_DIR": str(data),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "2",
+        "AFTERSHOCK_SOURCE_MODE": "sample",
+        # A failing task should fail the test now, not after minutes of backoff.
+        "AFTERSHOCK_TASK_RETRIES": "0",
+        # Tests never contact another address: no usage metrics from Airflow or astronomer-cosmos.
+        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DO_NOT_TRACK": "1",
+        "SCARF_NO_ANALYTICS": "true",
+    })
+    env.update(extra)
+    return env
+
+
+def run_py(code: str, env: dict[str, str], timeout: int = 900) -> dict:
+    """Run `code` in a fresh interpreter; it must print one line `RESULT <json>`."""
+    proc = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise AssertionError(f"no RESULT (exit {proc.returncode})\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}")
+
+
+def airflow_cli(*args: str, env: dict[str, str], timeout: int = 300) -> str:
+    proc = subprocess.run([str(BIN / "airflow"), *args], env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f"airflow {' '.join(args)} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+def init_home(home: Path, data: Path) -> dict[str, str]:
+    """What `scripts/airflow.sh init` does: migrate a sqlite metadata DB, create the pool, write the manifest."""
+    env = airflow_env(home, data)
+    airflow_cli("db", "migrate", env=env)
+    airflow_cli("pools", "set", "aftershock_warehouse", "1", "DuckDB single writer", env=env)
+    run_py("from aftershock.orchestration import write_manifest; import json; "
+           "print('RESULT', json.dumps(str(write_manifest())))", env)
+    return env
