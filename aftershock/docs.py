@@ -32,7 +32,8 @@ def generate(echo: bool = True) -> Path:
     published = warehouse_path()
     if not published.exists():
         raise DocsError(f"no published warehouse at {published}; run `aftershock build` (or `make demo`) first")
-    copy = build_workspace() / "docs.duckdb"
+    # same file name as the published one, so the views' catalog references resolve
+    copy = build_workspace() / "docs" / published.name
     copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(published, copy)
     project = prepare_project()

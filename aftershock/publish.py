@@ -46,17 +46,22 @@ def sweep_building() -> list[Path]:
     folder = building_dir()
     if folder.is_dir():
         for p in folder.iterdir():
-            if p.is_file():
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
                 p.unlink()
-                removed.append(p)
+            removed.append(p)
     return removed
 
 
 def new_building_file() -> Path:
     """A fresh building file, seeded with the published warehouse so incremental models keep their state."""
-    folder = building_dir()
+    # Each build gets its own folder and the file keeps the published name: DuckDB names a
+    # database's catalog after its file, and the views dbt writes name that catalog, so a file
+    # built under another name would publish views that point at a catalog nobody has.
+    folder = building_dir() / f"{os.getpid()}-{int(time.time() * 1000)}"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"aftershock-{os.getpid()}-{int(time.time() * 1000)}.duckdb"
+    path = folder / warehouse_path().name
     published = warehouse_path()
     if published.exists():
         tmp = path.with_name(path.name + ".copy")
@@ -87,6 +92,8 @@ def publish(building: Path) -> Path:
     finally:
         os.close(fd)
     os.replace(building, target)
+    if building.parent.parent == building_dir():
+        shutil.rmtree(building.parent, ignore_errors=True)
     dfd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dfd)
@@ -98,3 +105,5 @@ def publish(building: Path) -> Path:
 def discard(building: Path) -> None:
     for p in (building, building.with_name(building.name + ".wal")):
         p.unlink(missing_ok=True)
+    if building.parent.parent == building_dir():
+        shutil.rmtree(building.parent, ignore_errors=True)

@@ -62,13 +62,17 @@ def aftershock_transform():
             project_config=project,
             profile_config=ProfileConfig(profile_name="aftershock", target_name="build",
                                          profiles_yml_filepath=DBT_PROJECT / "profiles.yml"),
+            # dbt in a subprocess per task: an in-process dbt-duckdb keeps the building file open after
+            # the task, and DuckDB refuses the gate's read-only connection beside it.
             execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
-                                             invocation_mode=InvocationMode.DBT_RUNNER,
+                                             invocation_mode=InvocationMode.SUBPROCESS,
                                              dbt_executable_path=venv_bin("dbt")),
             # Never `dbt ls` at parse time (seconds per re-parse); BUILD runs each node's tests (and
             # unit tests) inside its own task, so a failing test fails the model it belongs to.
             render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST if manifest.exists() else LoadMode.CUSTOM,
                                        test_behavior=TestBehavior.BUILD,
+                                       # a relationships test reads two models: it runs in its own task once both exist
+                                       should_detach_multiple_parents_tests=True,
                                        emit_datasets=False),
             operator_args={
                 "pool": orch.WAREHOUSE_POOL,

@@ -185,7 +185,7 @@ def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
     finally:
         con.close()
     assert round(nvda[0], 2) == -16.97 and round(nvda[1] / 1e9, 1) == -592.7
-    assert not list((data / "warehouse" / "building").glob("*.duckdb")), "the building file was published"
+    assert not list((data / "warehouse" / "building").rglob("*.duckdb")), "the building file was published"
     docs = data / "site" / "docs" / "index.html"
     assert docs.is_file() and "fct_event_stock_impact" in docs.read_text()
 

@@ -143,7 +143,7 @@ def test_kill_build_then_next_build_recovers(published_copy, point):
         if point == "dbt started":
             assert wait_for(lambda: _children(proc.pid), 60)
         elif point == "building file written":
-            assert wait_for(lambda: building.is_dir() and any(p.suffix == ".duckdb" for p in building.iterdir()), 120)
+            assert wait_for(lambda: building.is_dir() and any(p.suffix == ".duckdb" for p in building.rglob("*")), 120)
             # wait for dbt to be writing models into it
             for line in proc.stdout:
                 seen.append(line)

@@ -37,6 +37,11 @@ def test_schemas_are_exactly_the_contract(demo_db):
     schemas = {r[0] for r in demo_db.execute(
         "select distinct table_schema from information_schema.tables where table_catalog = current_database()").fetchall()}
     assert schemas == {"raw", "staging", "intermediate", "marts"}
+    # every view of the published file resolves (dbt names the catalog in them)
+    views = demo_db.execute("select schema_name, view_name from duckdb_views() where not internal").fetchall()
+    assert ("staging", "stg_events") in views
+    for schema, view in views:
+        demo_db.execute(f'select count(*) from "{schema}"."{view}"').fetchone()
 
 
 def test_dim_events_and_daily_window(demo_db):
