@@ -13,7 +13,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ingest import landing, prices, prices_live, shares
+from ingest import landing, prices, prices_fast, prices_live, shares
 from ingest.errors import IngestError
 from ingest.landing import LandResult
 
@@ -54,8 +54,12 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
             raise IngestError("--source file needs --path")
         path = Path(args.path)
         ticker = args.ticker[0] if args.ticker else None
-        frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
         batch = args.batch_id or prices.file_batch_id(path, "prices")
+        if ticker is None:
+            fast = prices_fast.land_long_csv(path, batch, args.start, args.end)
+            if fast is not None:
+                return [fast]
+        frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
         return [_land("prices", batch, frame, prices.split)]
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     end = args.end or pd.Timestamp.today().strftime("%Y-%m-%d")
