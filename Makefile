@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AFTERSHOCK_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test sql build docs clean-data help
+.PHONY: venv demo test sql build docs clean-data help bench bench-quick
 
 help:
 	@echo "make demo   - install (first run ~2 min), ingest the bundled sample, build, print the impact table"
 	@echo "make test   - install, then run the whole test suite"
 	@echo "make sql    - DuckDB shell, read-only, on the published warehouse"
 	@echo "make build  - dbt build + quality gate + publish on what is in the lake"
+	@echo "make bench  - benchmarks at full size (long; writes bench/results/latest.json and .md)"
 
 venv: $(STAMP)
 
@@ -33,6 +34,18 @@ test: $(STAMP)
 
 sql: $(STAMP)
 	$(BIN)/aftershock sql
+
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) bench/requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -c bench/requirements.lock -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+# Not part of `make test`: minutes of work at sizes where the figures mean something.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.harness $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP)
+	$(BIN)/python -m bench.harness --quick --out bench/results/quick
 
 clean-data:
 	rm -rf data

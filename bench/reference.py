@@ -19,6 +19,10 @@ WINDOW = (-10, 10)
 CAR_WINDOWS = [(-1, 1), (0, 1), (-10, 10), (0, 10)]
 
 
+def car_name(a: int, b: int) -> str:
+    return f"car_{a}_{b}".replace("-", "m")
+
+
 def load_prices(lake_prices: Path) -> pd.DataFrame:
     """Every landed batch; the latest landing wins per (ticker, date), as in stg_prices."""
     df = pd.concat([pd.read_parquet(p) for p in sorted(lake_prices.glob("*.parquet"))], ignore_index=True)
@@ -62,7 +66,7 @@ def event_study(prices: pd.DataFrame, events: pd.DataFrame, benchmark: str = "^G
             row["return_0"] = r.get(day0)
             row["ar_0"] = ar.get(day0)
             for a, b in CAR_WINDOWS:
-                row[f"car_{a}_{b}"] = ar.loc[day0 + a: day0 + b].sum(min_count=1)
+                row[car_name(a, b)] = ar.loc[day0 + a: day0 + b].sum(min_count=1)
             out.append(row)
     return pd.DataFrame(out)
 
@@ -70,7 +74,7 @@ def event_study(prices: pd.DataFrame, events: pd.DataFrame, benchmark: str = "^G
 def from_marts(con) -> pd.DataFrame:
     """The same figures read from the warehouse marts."""
     cars = ", ".join(
-        f"sum(abnormal_return_pct) filter (where relative_day between {a} and {b}) / 100 as car_{a}_{b}"
+        f"sum(abnormal_return_pct) filter (where relative_day between {a} and {b}) / 100 as {car_name(a, b)}"
         for a, b in CAR_WINDOWS)
     return con.execute(f"""
         with car as (
@@ -87,7 +91,7 @@ def compare(ours: pd.DataFrame, ref: pd.DataFrame, tol: float = 1e-9) -> dict:
     """Largest absolute difference per figure over the (event, ticker) pairs both hold."""
     m = ours.merge(ref, on=["event_id", "ticker"], suffixes=("_db", "_pd"))
     diffs = {}
-    for col in ["alpha", "beta", "sigma", "return_0", "ar_0"] + [f"car_{a}_{b}" for a, b in CAR_WINDOWS]:
+    for col in ["alpha", "beta", "sigma", "return_0", "ar_0"] + [car_name(a, b) for a, b in CAR_WINDOWS]:
         a, b = m[f"{col}_db"].astype(float), m[f"{col}_pd"].astype(float)
         both_nan = a.isna() & b.isna()
         d = (a - b).abs().where(~both_nan, 0.0)
