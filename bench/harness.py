@@ -162,30 +162,46 @@ def bench_landing(s: Sizes, work: Path) -> dict:
 
 # ---- transform ----------------------------------------------------------------------------------
 
-def history_build(s: Sizes, days: int, work: Path, events: Path) -> tuple[float, list[float], Path]:
-    """Land `days` of history, full build, then `transform_runs` daily incremental builds."""
-    info = generate.write_prices(work / f"gen-{days}", s.transform_tickers, days, daily_days=s.transform_runs)
+def registered_sources() -> set[str]:
+    from aftershock.ingest_commands import SOURCES
+    return set(SOURCES)
+
+
+def history_build(s: Sizes, days: int, work: Path, events: Path) -> tuple[float, list[float], Path, list[str]]:
+    """Land `days` of history, full build, then `transform_runs` daily incremental builds.
+
+    Wealth and news land beside prices only where this checkout has their ingest command.
+    """
+    gen = work / f"gen-{days}"
+    batches = {"prices": generate.write_prices(gen, s.transform_tickers, days, daily_days=s.transform_runs)}
+    have = registered_sources()
+    if "wealth" in have:
+        batches["wealth"] = generate.write_wealth(gen, s.transform_tickers, days, s.transform_runs)
+    if "news" in have:
+        batches["news"] = generate.write_news(gen, s.transform_tickers, days, s.transform_runs)
     d = work / f"data-{days}"
-    aftershock("ingest", "prices", "--source", "file", "--path", info["history"], data_dir=d)
+    for source, info in batches.items():
+        aftershock("ingest", source, "--source", "file", "--path", info["history"], data_dir=d)
     full = aftershock("build", "--events", str(events), "--full-refresh", data_dir=d)
     daily = []
-    for f in info["daily"]:
-        aftershock("ingest", "prices", "--source", "file", "--path", f, data_dir=d)
+    for k in range(s.transform_runs):
+        for source, info in batches.items():
+            aftershock("ingest", source, "--source", "file", "--path", info["daily"][k], data_dir=d)
         daily.append(aftershock("build", "--events", str(events), data_dir=d))
-    shutil.rmtree(work / f"gen-{days}")
-    return full, daily, d
+    shutil.rmtree(gen)
+    return full, daily, d, sorted(batches)
 
 
 def bench_transform(s: Sizes, work: Path) -> dict:
     # The same events (inside the short history) for both histories: the event marts' work is equal.
     events = work / "events.csv"
     generate.write_events(events, s.transform_events, s.short_days, min_history=min(60, s.short_days // 2))
-    full_1y, daily_1y, d1 = history_build(s, s.short_days, work, events)
-    full_20y, daily_20y, d20 = history_build(s, s.long_days, work, events)
+    full_1y, daily_1y, d1, sources = history_build(s, s.short_days, work, events)
+    full_20y, daily_20y, d20, _ = history_build(s, s.long_days, work, events)
     for d in (d1, d20):
         shutil.rmtree(d)
     out = {"tickers": s.transform_tickers + 1, "short_days": s.short_days, "long_days": s.long_days,
-           "runs": s.transform_runs, "events": s.transform_events,
+           "runs": s.transform_runs, "events": s.transform_events, "sources": sources,
            "daily_build_1y_s": median(daily_1y), "daily_build_20y_s": median(daily_20y),
            "full_build_1y_s": full_1y, "full_build_20y_s": full_20y,
            "daily_build_1y_all_s": daily_1y, "daily_build_20y_all_s": daily_20y}
