@@ -318,7 +318,9 @@ def markdown(r: dict) -> str:
         f"Benchmark run {r['finished_at']} ({'quick, smoke-test sizes' if r['quick'] else 'full sizes'}); "
         f"machine: {m['cpu_count']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, Python {m['python']}, "
         f"DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}. Each time is the median of the runs shown; "
-        "other jobs shared the machine, so read the ratios rather than the seconds.",
+        "other jobs shared the machine, so read the ratios rather than the seconds."
+        + (" The parts ran side by side (each part's figures are measured against each other under the same load)."
+           if r.get("parts_run_concurrently") else ""),
         "",
         "| figure | value | target | met | what was measured |",
         "| --- | --- | --- | --- | --- |",
@@ -347,6 +349,34 @@ def markdown(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def finish(result: dict, out: Path) -> dict:
+    result["headline"] = headline(result)
+    result["meets_target"] = verdicts(result["headline"])
+    result.setdefault("finished_at", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    (out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
+    if all(p in result for p in ["landing", "transform", "event_study", "peak_memory"]):
+        (out / "latest.md").write_text(markdown(result))
+        print(markdown(result))
+    else:
+        print(json.dumps(result["headline"], indent=2))
+    return result
+
+
+def merge(folders: list[Path], out: Path) -> dict:
+    """One result from parts run separately (e.g. side by side to fit a deadline)."""
+    result: dict = {}
+    for f in folders:
+        part = json.loads((f / "latest.json").read_text())
+        for k in ["quick", "machine", "sizes"]:
+            result.setdefault(k, part[k])
+        for k in ["landing", "transform", "event_study", "peak_memory"]:
+            if k in part:
+                result[k] = part[k]
+    result["parts_run_concurrently"] = len(folders) > 1
+    out.mkdir(parents=True, exist_ok=True)
+    return finish(result, out)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description="Aftershock benchmarks")
     ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test; figures mean nothing)")
@@ -354,8 +384,15 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
     ap.add_argument("--only", choices=["landing", "transform", "event_study", "peak_memory"], action="append",
                     help="run only these parts (the others are read from the existing latest.json)")
+    ap.add_argument("--study-runs", type=int, default=None, help="override the event study's number of runs")
+    ap.add_argument("--merge", type=Path, nargs="+", default=None,
+                    help="combine the parts of these result folders (each from an --only run) into --out")
     a = ap.parse_args(argv)
+    if a.merge:
+        return merge(a.merge, a.out)
     s = QUICK if a.quick else FULL
+    if a.study_runs:
+        s = Sizes(**{**s.__dict__, "study_runs": a.study_runs})
     work = a.work or Path(tempfile.mkdtemp(prefix="aftershock-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     a.out.mkdir(parents=True, exist_ok=True)
@@ -385,19 +422,12 @@ def main(argv: list[str] | None = None) -> dict:
                                                      daily_days=0)["history"])
                 result["peak_memory"] = bench_peak_memory(csv, work)
             print(f"bench: {part} done in {time.perf_counter() - t0:.0f} s", flush=True)
+            # Saved after every part: a later part failing does not lose the earlier figures.
+            (a.out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
     finally:
         if a.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    result["headline"] = headline(result)
-    result["meets_target"] = verdicts(result["headline"])
-    result["finished_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    (a.out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    if all(p in result for p in ["landing", "transform", "event_study", "peak_memory"]):
-        (a.out / "latest.md").write_text(markdown(result))
-        print(markdown(result))
-    else:
-        print(json.dumps(result["headline"], indent=2))
-    return result
+    return finish(result, a.out)
 
 
 if __name__ == "__main__":
