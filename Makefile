@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AFTERSHOCK_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test sql build docs report clean-data help airflow airflow-stop
+.PHONY: venv demo test sql build docs report clean-data help airflow airflow-stop bench bench-quick
 # 8080 is Airflow's; the docs site defaults next to it.
 DOCS_PORT ?= 8081
 
@@ -18,6 +18,7 @@ help:
 	@echo "make docs   - generate the dbt docs site and serve it on http://127.0.0.1:\$$DOCS_PORT (default 8081)"
 	@echo "make airflow      - Airflow standalone on http://127.0.0.1:8080 (AIRFLOW_HOME=airflow_home/), login printed"
 	@echo "make airflow-stop - stop every process make airflow started"
+	@echo "make bench  - benchmarks at full size (long; writes bench/results/latest.json and .md), not part of make test"
 
 venv: $(STAMP)
 
@@ -41,6 +42,18 @@ sql: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/aftershock docs --serve --port $(DOCS_PORT)
+
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) bench/requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -c bench/requirements.lock -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+# Not part of `make test`: minutes of work at sizes where the figures mean something.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.harness $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP)
+	$(BIN)/python -m bench.harness --quick --out bench/results/quick
 
 clean-data:
 	rm -rf data

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import duckdb
 import pandas as pd
 
-from ingest import landing, news, news_fetch, prices, prices_live, shares, wealth, wealth_live
+from ingest import landing, news, news_fetch, prices, prices_fast, prices_live, shares, wealth, wealth_live
 from ingest.errors import IngestError
 from ingest.landing import LandResult
 
@@ -68,8 +69,20 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
             raise IngestError("--source file needs --path")
         path = Path(args.path)
         ticker = args.ticker[0] if args.ticker else None
-        frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
         batch = args.batch_id or prices.file_batch_id(path, "prices")
+        if ticker is None:
+            # the long CSV format in one DuckDB pass (same rules, reasons and quarantine); None = not this path's kind of file
+            try:
+                result = prices_fast.land_long_csv(path, batch, args.start, args.end)
+            except IngestError as exc:
+                raise IngestError(exc if str(path) in str(exc) else f"{path}: {exc}") from exc
+            if result is not None:
+                tickers = duckdb.sql(f"select distinct ticker from read_parquet('{result.path}')").df()
+                result.warnings = unknown_ticker_warnings(tickers)
+                for msg in result.warnings:
+                    _warn(msg)
+                return [result]
+        frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
         result = _land("prices", batch, frame, prices.split, origin=path)
         result.warnings = unknown_ticker_warnings(frame)
         for msg in result.warnings:

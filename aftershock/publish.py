@@ -55,14 +55,16 @@ def sweep_building() -> list[Path]:
 
 
 def new_building_file() -> Path:
-    """A fresh building file, seeded with the published warehouse so incremental models keep their state."""
-    # Each build gets its own folder and the file keeps the published name: DuckDB names a
-    # database's catalog after its file, and the views dbt writes name that catalog, so a file
-    # built under another name would publish views that point at a catalog nobody has.
+    """A fresh building file, seeded with the published warehouse so incremental models keep their state.
+
+    It has the published file's name, in a private folder: DuckDB names a file's catalog after
+    its stem and views record that catalog, so a view built here must still resolve once the
+    file is renamed into place.
+    """
     folder = building_dir() / f"{os.getpid()}-{int(time.time() * 1000)}"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / warehouse_path().name
     published = warehouse_path()
+    path = folder / published.name
     if published.exists():
         tmp = path.with_name(path.name + ".copy")
         shutil.copyfile(published, tmp)
@@ -92,8 +94,7 @@ def publish(building: Path) -> Path:
     finally:
         os.close(fd)
     os.replace(building, target)
-    if building.parent.parent == building_dir():
-        shutil.rmtree(building.parent, ignore_errors=True)
+    _remove_private_folder(building)
     dfd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dfd)
@@ -102,8 +103,12 @@ def publish(building: Path) -> Path:
     return target
 
 
+def _remove_private_folder(building: Path) -> None:
+    if building.parent.parent == building_dir() and building.parent.is_dir():
+        shutil.rmtree(building.parent, ignore_errors=True)
+
+
 def discard(building: Path) -> None:
     for p in (building, building.with_name(building.name + ".wal")):
         p.unlink(missing_ok=True)
-    if building.parent.parent == building_dir():
-        shutil.rmtree(building.parent, ignore_errors=True)
+    _remove_private_folder(building)

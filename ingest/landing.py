@@ -132,6 +132,17 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
+def write_quarantine(source: str, batch_id: str, rejected: pd.DataFrame) -> Path:
+    """The batch's rejected rows (with `_reject_reason`) as lake/quarantine/<source>/<batch_id>.csv."""
+    qdir = settings.quarantine_dir(source)
+    sweep_stale_temp(qdir)
+    qpath = qdir / f"{safe_batch_id(batch_id)}.csv"
+    rej = rejected.copy()
+    rej.insert(0, "_batch_id", batch_id)
+    atomic_write(qpath, lambda p: rej.to_csv(p, index=False))
+    return qpath
+
+
 def land_batch(
     source: str,
     batch_id: str,
@@ -154,10 +165,7 @@ def land_batch(
     qpath = None
     n_rej = 0 if rejected is None else len(rejected)
     if n_rej:
-        qpath = qdir / f"{batch_id}.csv"
-        rej = rejected.copy()
-        rej.insert(0, "_batch_id", batch_id)
-        atomic_write(qpath, lambda p: rej.to_csv(p, index=False))
+        qpath = write_quarantine(source, batch_id, rejected)
 
     if good.empty:
         raise IngestError(

@@ -1,24 +1,16 @@
--- Simple close-to-close returns on the adjusted close (the close where there is none, as for indices),
--- as a fraction. The first session of each ticker has no return.
-with prices as (
-    select
-        p.ticker,
-        p.trade_date,
-        s.session_index,
-        p.close,
-        coalesce(p.adj_close, p.close) as price
-    from {{ ref('stg_prices') }} as p
-    inner join {{ ref('int_trading_sessions') }} as s using (trade_date)
-)
+-- Close-to-close returns per ticker (int_price_returns, kept incrementally) with each session's
+-- position in the market calendar. A view: a late session that shifts the calendar renumbers
+-- every later row for free, and a daily run rewrites nothing here.
+{{ config(materialized='view') }}
 
 select
-    ticker,
-    trade_date,
-    session_index,
-    close,
-    lag(close) over w as prev_close,
-    price,
-    lag(price) over w as prev_price,
-    price / lag(price) over w - 1 as daily_return
-from prices
-window w as (partition by ticker order by trade_date)
+    r.ticker,
+    r.trade_date,
+    s.session_index,
+    r.close,
+    r.prev_close,
+    r.price,
+    r.prev_price,
+    r.daily_return
+from {{ ref('int_price_returns') }} as r
+inner join {{ ref('int_trading_sessions') }} as s using (trade_date)

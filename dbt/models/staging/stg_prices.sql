@@ -1,6 +1,19 @@
 -- One row per (ticker, session): when batches overlap, the latest landing wins.
+-- Incremental: a run reads only the batches landed since the last one (the constant filter on
+-- _ingested_at lets DuckDB skip older Parquet row groups) and replaces the (ticker, session) rows
+-- they carry, so a late or corrected batch overrides what an earlier one said.
+{{ config(
+    materialized='incremental',
+    unique_key=['ticker', 'trade_date'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with source as (
     select * from {{ lake_source('prices') }}
+    {% if is_incremental() %}
+    where _ingested_at > {{ watermark(this, '_ingested_at') }}
+    {% endif %}
 )
 
 select
@@ -16,3 +29,5 @@ select
     _ingested_at
 from source
 qualify row_number() over (partition by ticker, cast(date as date) order by _ingested_at desc, _batch_id desc) = 1
+-- Stored in session order so later runs' range filters on trade_date prune by zone map.
+order by trade_date, ticker

@@ -1,5 +1,16 @@
+-- One row per (ticker, as_of_date); the latest landed batch wins. Incremental like stg_prices.
+{{ config(
+    materialized='incremental',
+    unique_key=['ticker', 'as_of_date'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with source as (
     select * from {{ lake_source('shares') }}
+    {% if is_incremental() %}
+    where _ingested_at > {{ watermark(this, '_ingested_at') }}
+    {% endif %}
 )
 
 select

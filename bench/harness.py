@@ -1,0 +1,434 @@
+"""`make bench`: how Aftershock's cost grows with its work, against DuckDB's own load and a peer.
+
+Writes bench/results/latest.json and bench/results/latest.md. Every timed figure is the median
+of several runs (`runs` in the JSON says how many). Timings go through the installed
+`aftershock` command in a subprocess, as a user runs it; nothing is timed inside pytest.
+
+    python -m bench.harness            # the sizes the README quotes (takes a while)
+    python -m bench.harness --quick    # tiny sizes: a smoke test of the whole harness
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from bench import generate, reference
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass
+class Sizes:
+    landing_tickers: int
+    landing_days: int
+    landing_runs: int
+    transform_tickers: int
+    short_days: int
+    long_days: int
+    transform_runs: int
+    transform_events: int
+    study_tickers: int
+    study_events: int
+    study_days: int
+    study_runs: int
+
+
+FULL = Sizes(landing_tickers=1999, landing_days=5000, landing_runs=3,
+             transform_tickers=500, short_days=252, long_days=5040, transform_runs=3, transform_events=10,
+             study_tickers=500, study_events=100, study_days=1260, study_runs=3)
+QUICK = Sizes(landing_tickers=20, landing_days=300, landing_runs=1,
+              transform_tickers=10, short_days=40, long_days=200, transform_runs=1, transform_events=2,
+              study_tickers=8, study_events=3, study_days=300, study_runs=1)
+
+TARGETS = {"landing_vs_native": (">=", 0.5), "incremental_cost_ratio_20y_vs_1y": ("<=", 1.3),
+           "event_study_speedup_vs_pandas": (">=", 10.0), "peak_rss_mb": ("<=", 2048.0)}
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    import dbt.version
+    return {"cpu_count": os.cpu_count(), "cpu_model": model, "memory_gb": mem_gb,
+            "python": platform.python_version(), "duckdb": duckdb.__version__,
+            "dbt_core": dbt.version.__version__, "platform": platform.platform()}
+
+
+def aftershock(*args: str, data_dir: Path) -> float:
+    """Run the aftershock command; seconds of wall time. Fails loudly with its output."""
+    env = {**os.environ, "AFTERSHOCK_DATA_DIR": str(data_dir)}
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(BIN / "aftershock"), *args], env=env, capture_output=True, text=True)
+    took = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"aftershock {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return took
+
+
+def median(xs: list[float]) -> float:
+    return float(statistics.median(xs))
+
+
+# ---- landing ------------------------------------------------------------------------------------
+
+def native_copy(csv: Path, out: Path) -> float:
+    """DuckDB reading the CSV into Parquet itself: the floor for any landing."""
+    out.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"copy (select * from read_csv('{csv}')) to '{out}' (format parquet)")
+    con.close()
+    return time.perf_counter() - t0
+
+
+def dlt_load(csv: Path, work: Path) -> float | None:
+    """A dlt pipeline into DuckDB on the same rows, fed Arrow record batches (dlt's fast path)."""
+    try:
+        import dlt
+        import pyarrow.csv as pacsv
+    except ImportError:
+        return None
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    os.environ["DLT_DATA_DIR"] = str(work / "dlt_data")
+    os.environ["RUNTIME__LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+    @dlt.resource(name="prices", write_disposition="replace")
+    def rows():
+        reader = pacsv.open_csv(str(csv), read_options=pacsv.ReadOptions(block_size=1 << 24))
+        for batch in reader:
+            yield batch
+
+    t0 = time.perf_counter()
+    pipe = dlt.pipeline(pipeline_name="bench_prices", pipelines_dir=str(work / "pipelines"),
+                        destination=dlt.destinations.duckdb(str(work / "dlt.duckdb")), dataset_name="raw")
+    pipe.run(rows())
+    return time.perf_counter() - t0
+
+
+def bench_landing(s: Sizes, work: Path) -> dict:
+    info = generate.write_prices(work / "gen", s.landing_tickers, s.landing_days, daily_days=0)
+    csv = Path(info["history"])
+    rows = info["history_rows"]
+    ours, native, peer = [], [], []
+    for i in range(s.landing_runs):
+        d = work / f"land-{i}"
+        ours.append(aftershock("ingest", "prices", "--source", "file", "--path", str(csv), data_dir=d))
+        shutil.rmtree(d)
+        native.append(native_copy(csv, work / "native.parquet"))
+        t = dlt_load(csv, work / "dlt")
+        if t is not None:
+            peer.append(t)
+    shutil.rmtree(work / "dlt", ignore_errors=True)
+    out = {"rows": rows, "csv_mb": round(csv.stat().st_size / 1e6, 1), "runs": s.landing_runs,
+           "aftershock_rows_per_s": rows / median(ours), "duckdb_native_rows_per_s": rows / median(native),
+           "aftershock_s": median(ours), "duckdb_native_s": median(native)}
+    out["landing_vs_native"] = out["aftershock_rows_per_s"] / out["duckdb_native_rows_per_s"]
+    if peer:
+        out["dlt_rows_per_s"] = rows / median(peer)
+        out["dlt_s"] = median(peer)
+        out["landing_vs_dlt"] = out["aftershock_rows_per_s"] / out["dlt_rows_per_s"]
+    return out, csv
+
+
+# ---- transform ----------------------------------------------------------------------------------
+
+def registered_sources() -> set[str]:
+    from aftershock.ingest_commands import SOURCES
+    return set(SOURCES)
+
+
+def history_build(s: Sizes, days: int, work: Path, events: Path) -> tuple[float, list[float], Path, list[str]]:
+    """Land `days` of history, full build, then `transform_runs` daily incremental builds.
+
+    Wealth and news land beside prices only where this checkout has their ingest command.
+    """
+    gen = work / f"gen-{days}"
+    batches = {"prices": generate.write_prices(gen, s.transform_tickers, days, daily_days=s.transform_runs)}
+    have = registered_sources()
+    if "wealth" in have:
+        batches["wealth"] = generate.write_wealth(gen, s.transform_tickers, days, s.transform_runs)
+    if "news" in have:
+        batches["news"] = generate.write_news(gen, s.transform_tickers, days, s.transform_runs)
+    d = work / f"data-{days}"
+    for source, info in batches.items():
+        aftershock("ingest", source, "--source", "file", "--path", info["history"], data_dir=d)
+    full = aftershock("build", "--events", str(events), "--full-refresh", data_dir=d)
+    daily = []
+    for k in range(s.transform_runs):
+        for source, info in batches.items():
+            aftershock("ingest", source, "--source", "file", "--path", info["daily"][k], data_dir=d)
+        daily.append(aftershock("build", "--events", str(events), data_dir=d))
+    shutil.rmtree(gen)
+    return full, daily, d, sorted(batches)
+
+
+def bench_transform(s: Sizes, work: Path) -> dict:
+    # The same events (inside the short history) for both histories: the event marts' work is equal.
+    events = work / "events.csv"
+    generate.write_events(events, s.transform_events, s.short_days, min_history=min(60, s.short_days // 2))
+    full_1y, daily_1y, d1, sources = history_build(s, s.short_days, work, events)
+    full_20y, daily_20y, d20, _ = history_build(s, s.long_days, work, events)
+    for d in (d1, d20):
+        shutil.rmtree(d)
+    out = {"tickers": s.transform_tickers + 1, "short_days": s.short_days, "long_days": s.long_days,
+           "runs": s.transform_runs, "events": s.transform_events, "sources": sources,
+           "daily_build_1y_s": median(daily_1y), "daily_build_20y_s": median(daily_20y),
+           "full_build_1y_s": full_1y, "full_build_20y_s": full_20y,
+           "daily_build_1y_all_s": daily_1y, "daily_build_20y_all_s": daily_20y}
+    out["incremental_cost_ratio_20y_vs_1y"] = out["daily_build_20y_s"] / out["daily_build_1y_s"]
+    return out
+
+
+# ---- event study --------------------------------------------------------------------------------
+
+EVENT_NODES = ("int_event_", "int_market_model", "fct_event_", "dim_events")
+
+
+def event_model_seconds(data_dir: Path) -> float:
+    """Execution time dbt recorded for the event-study models in the last build."""
+    res = json.loads((data_dir / "build" / "dbt_target" / "run_results.json").read_text())
+    return sum(r["execution_time"] for r in res["results"]
+               if r["unique_id"].startswith("model.") and r["unique_id"].split(".")[-1].startswith(EVENT_NODES))
+
+
+def bench_event_study(s: Sizes, work: Path) -> dict:
+    info = generate.write_prices(work / "gen-study", s.study_tickers, s.study_days, daily_days=0)
+    events = work / "study-events.csv"
+    generate.write_events(events, s.study_events, s.study_days)
+    d = work / "data-study"
+    aftershock("ingest", "prices", "--source", "file", "--path", info["history"], data_dir=d)
+    build_s, sql_s = [], []
+    for _ in range(s.study_runs):
+        build_s.append(aftershock("build", "--events", str(events), "--full-refresh", data_dir=d))
+        sql_s.append(event_model_seconds(d))
+    con = duckdb.connect(str(d / "warehouse" / "aftershock.duckdb"), read_only=True)
+    ours = reference.from_marts(con)
+    con.close()
+    import pandas as pd
+    ev = pd.read_csv(events, dtype=str, keep_default_na=False)
+    pandas_s, ref = [], None
+    for _ in range(s.study_runs):
+        t0 = time.perf_counter()
+        ref = reference.event_study(reference.load_prices(d / "lake" / "raw" / "prices"), ev)
+        pandas_s.append(time.perf_counter() - t0)
+    check = reference.compare(ours, ref)
+    shutil.rmtree(d)
+    shutil.rmtree(work / "gen-study")
+    out = {"tickers": s.study_tickers + 1, "events": s.study_events, "days": s.study_days, "runs": s.study_runs,
+           "pairs": len(ours), "event_models_sql_s": median(sql_s), "whole_build_s": median(build_s),
+           "pandas_statsmodels_s": median(pandas_s), "check": check}
+    out["event_study_speedup_vs_pandas"] = out["pandas_statsmodels_s"] / out["event_models_sql_s"]
+    out["whole_build_speedup_vs_pandas"] = out["pandas_statsmodels_s"] / out["whole_build_s"]
+    return out
+
+
+# ---- peak memory --------------------------------------------------------------------------------
+
+def bench_peak_memory(csv: Path, work: Path) -> dict:
+    """Peak RSS of any process of the pipeline (ingest, dbt, gate, publish) on the landing file.
+
+    A fresh interpreter runs the pipeline and reports RUSAGE_CHILDREN: the largest resident set
+    of any process it waited for, dbt's included (the CLI waits for dbt, the child waits for the CLI).
+    """
+    d = work / "data-peak"
+    events = work / "peak-events.csv"
+    generate.write_events(events, 5, 300)
+    code = (
+        "import os, resource, subprocess, sys, time\n"
+        "bin, csv, events = sys.argv[1:4]\n"
+        "t = time.perf_counter()\n"
+        "subprocess.run([bin + '/aftershock', 'ingest', 'prices', '--source', 'file', '--path', csv], check=True, capture_output=True)\n"
+        "t_ingest = time.perf_counter() - t\n"
+        "subprocess.run([bin + '/aftershock', 'build', '--events', events], check=True, capture_output=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, t_ingest, time.perf_counter() - t - t_ingest)\n"
+    )
+    env = {**os.environ, "AFTERSHOCK_DATA_DIR": str(d)}
+    proc = subprocess.run([sys.executable, "-c", code, str(BIN), str(csv), str(events)], env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"peak-memory pipeline failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    kb, ingest_s, build_s = proc.stdout.split()
+    rows = duckdb.sql(f"select count(*) from read_parquet('{d}/lake/raw/prices/*.parquet')").fetchone()[0]
+    shutil.rmtree(d)
+    return {"rows": rows, "peak_rss_mb": int(kb) / 1024, "ingest_s": float(ingest_s), "full_build_s": float(build_s)}
+
+
+# ---- report -------------------------------------------------------------------------------------
+
+def headline(result: dict) -> dict:
+    get = lambda part, key: result.get(part, {}).get(key)  # noqa: E731 (a part may not have run)
+    return {"landing_vs_native": get("landing", "landing_vs_native"),
+            "landing_vs_dlt": get("landing", "landing_vs_dlt"),
+            "incremental_cost_ratio_20y_vs_1y": get("transform", "incremental_cost_ratio_20y_vs_1y"),
+            "event_study_speedup_vs_pandas": get("event_study", "event_study_speedup_vs_pandas"),
+            "peak_rss_mb": get("peak_memory", "peak_rss_mb")}
+
+
+def verdicts(h: dict) -> dict:
+    out = {}
+    for k, (op, target) in TARGETS.items():
+        v = h.get(k)
+        out[k] = None if v is None else (v >= target if op == ">=" else v <= target)
+    return out
+
+
+def fmt(x, nd=2) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:,.{nd}f}"
+    return f"{x:,}" if isinstance(x, int) else str(x)
+
+
+def markdown(r: dict) -> str:
+    m, L, T, E, P = r["machine"], r["landing"], r["transform"], r["event_study"], r["peak_memory"]
+    ok = r["meets_target"]
+    mark = {True: "yes", False: "**no**", None: "-"}
+    lines = [
+        f"Benchmark run {r['finished_at']} ({'quick, smoke-test sizes' if r['quick'] else 'full sizes'}); "
+        f"machine: {m['cpu_count']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, Python {m['python']}, "
+        f"DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}. Each time is the median of the runs shown; "
+        "other jobs shared the machine, so read the ratios rather than the seconds."
+        + (" Some parts ran side by side to fit a deadline; within a part, the figures compared were measured under the same load."
+           if r.get("parts_run_concurrently") else ""),
+        "",
+        "| figure | value | target | met | what was measured |",
+        "| --- | --- | --- | --- | --- |",
+        f"| `landing_vs_native` | {fmt(L['landing_vs_native'], 3)} | >= 0.5 | {mark[ok['landing_vs_native']]} | "
+        f"`aftershock ingest prices --source file` {fmt(L['aftershock_rows_per_s'], 0)} rows/s vs DuckDB "
+        f"`COPY (FROM read_csv(...)) TO parquet` {fmt(L['duckdb_native_rows_per_s'], 0)} rows/s; "
+        f"{fmt(L['rows'])} rows, {L['csv_mb']} MB CSV, median of {L['runs']} |",
+        f"| `landing_vs_dlt` | {fmt(L.get('landing_vs_dlt'))} | - | - | dlt pipeline into DuckDB (Arrow batches): "
+        f"{fmt(L.get('dlt_rows_per_s'), 0)} rows/s |",
+        f"| `incremental_cost_ratio_20y_vs_1y` | {fmt(T['incremental_cost_ratio_20y_vs_1y'])} | <= 1.3 | "
+        f"{mark[ok['incremental_cost_ratio_20y_vs_1y']]} | daily `aftershock build` (one new session landed) after "
+        f"{T['short_days']} vs {T['long_days']} sessions x {T['tickers']} tickers, {T['events']} events: "
+        f"{fmt(T['daily_build_1y_s'])} s vs {fmt(T['daily_build_20y_s'])} s, median of {T['runs']} |",
+        f"| full build | {fmt(T['full_build_20y_s'])} s | - | - | `aftershock build --full-refresh` on "
+        f"{T['long_days']} sessions x {T['tickers']} tickers ({fmt(T['full_build_1y_s'])} s on {T['short_days']}); "
+        f"{fmt(P['full_build_s'])} s on {fmt(P['rows'])} rows |",
+        f"| `event_study_speedup_vs_pandas` | {fmt(E['event_study_speedup_vs_pandas'], 1)} | >= 10 | "
+        f"{mark[ok['event_study_speedup_vs_pandas']]} | {E['tickers']} tickers x {E['events']} events "
+        f"({fmt(E['pairs'])} pairs): event-study models {fmt(E['event_models_sql_s'])} s (dbt's execution time) vs "
+        f"pandas + statsmodels loop {fmt(E['pandas_statsmodels_s'])} s; whole `aftershock build` "
+        f"{fmt(E['whole_build_s'])} s ({fmt(E['whole_build_speedup_vs_pandas'], 1)}x); results equal to 1e-9: "
+        f"{E['check']['equal']}; median of {E['runs']} |",
+        f"| `peak_rss_mb` | {fmt(P['peak_rss_mb'], 0)} | <= 2048 | {mark[ok['peak_rss_mb']]} | largest resident set "
+        f"of any process of ingest + build on {fmt(P['rows'])} price rows |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def finish(result: dict, out: Path) -> dict:
+    result["headline"] = headline(result)
+    result["meets_target"] = verdicts(result["headline"])
+    result.setdefault("finished_at", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    (out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
+    if all(p in result for p in ["landing", "transform", "event_study", "peak_memory"]):
+        (out / "latest.md").write_text(markdown(result))
+        print(markdown(result))
+    else:
+        print(json.dumps(result["headline"], indent=2))
+    return result
+
+
+def merge(folders: list[Path], out: Path) -> dict:
+    """One result from parts run separately (e.g. side by side to fit a deadline)."""
+    result: dict = {}
+    for f in folders:
+        part = json.loads((f / "latest.json").read_text())
+        for k in ["quick", "machine", "sizes"]:
+            result.setdefault(k, part[k])
+        for k in ["landing", "transform", "event_study", "peak_memory"]:
+            if k in part:
+                result[k] = part[k]
+    result["parts_run_concurrently"] = len(folders) > 1
+    out.mkdir(parents=True, exist_ok=True)
+    return finish(result, out)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description="Aftershock benchmarks")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test; figures mean nothing)")
+    ap.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.json and latest.md")
+    ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
+    ap.add_argument("--only", choices=["landing", "transform", "event_study", "peak_memory"], action="append",
+                    help="run only these parts (the others are read from the existing latest.json)")
+    ap.add_argument("--study-runs", type=int, default=None, help="override the event study's number of runs")
+    ap.add_argument("--merge", type=Path, nargs="+", default=None,
+                    help="combine the parts of these result folders (each from an --only run) into --out")
+    a = ap.parse_args(argv)
+    if a.merge:
+        return merge(a.merge, a.out)
+    s = QUICK if a.quick else FULL
+    if a.study_runs:
+        s = Sizes(**{**s.__dict__, "study_runs": a.study_runs})
+    work = a.work or Path(tempfile.mkdtemp(prefix="aftershock-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    a.out.mkdir(parents=True, exist_ok=True)
+    previous = {}
+    if a.only and (a.out / "latest.json").exists():
+        previous = json.loads((a.out / "latest.json").read_text())
+    parts = a.only or ["landing", "transform", "event_study", "peak_memory"]
+    result = {"quick": a.quick, "machine": machine(), "sizes": s.__dict__}
+    try:
+        csv = None
+        for part in ["landing", "transform", "event_study", "peak_memory"]:
+            if part not in parts:
+                if part in previous:
+                    result[part] = previous[part]
+                continue
+            print(f"bench: {part} ...", flush=True)
+            t0 = time.perf_counter()
+            if part == "landing":
+                result["landing"], csv = bench_landing(s, work)
+            elif part == "transform":
+                result["transform"] = bench_transform(s, work)
+            elif part == "event_study":
+                result["event_study"] = bench_event_study(s, work)
+            else:
+                if csv is None:
+                    csv = Path(generate.write_prices(work / "gen", s.landing_tickers, s.landing_days,
+                                                     daily_days=0)["history"])
+                result["peak_memory"] = bench_peak_memory(csv, work)
+            print(f"bench: {part} done in {time.perf_counter() - t0:.0f} s", flush=True)
+            # Saved after every part: a later part failing does not lose the earlier figures.
+            (a.out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
+    finally:
+        if a.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return finish(result, a.out)
+
+
+if __name__ == "__main__":
+    main()

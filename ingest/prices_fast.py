@@ -1,0 +1,223 @@
+"""Long-format price CSVs parsed, validated and landed by DuckDB, without pandas.
+
+The pandas reader (`ingest.prices`) holds a whole file as Python-level strings and
+needs several gigabytes and minutes for ten million rows. This path applies the same rules
+(`prices.CHECKS` in the same order, the same duplicate-key rule, the same date restriction)
+in one pass over the file: DuckDB parses it and writes every row into a Parquet file by
+verdict (row checks passed or not). The passed file is checked for duplicate keys (a columnar
+scan of two columns) and, when it has none, renamed into the lake as the batch; only the
+failed rows come back to Python, for the same quarantine CSV writer.
+
+A file whose every value DuckDB's typed CSV reader takes is read typed (fast). Any other file
+is read as text and cast value by value (try_cast, like pandas' errors="coerce").
+
+It takes only what it can read exactly as pandas would. Dates that are not plain ISO
+`YYYY-MM-DD` are parsed by pandas (`prices.coerce`'s own rules), one call per distinct string.
+Anything else it is not sure of (a header that is not the long format, a file DuckDB cannot
+parse with pandas' CSV dialect) returns None, and the caller uses the pandas reader, which also
+owns every error message about unreadable files.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingest import landing, prices, settings
+from ingest import validate as v
+from ingest.errors import IngestError
+from ingest.landing import LandResult
+
+NUMERIC = ["open", "high", "low", "close", "adj_close", "volume"]
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _check_sql() -> list[tuple[str, str]]:
+    """prices.CHECKS as SQL, in the same order with the same labels (the row-level failure)."""
+    labels = [label for label, _ in prices.CHECKS]
+    exprs = [
+        "date is null",
+        "date > {today}",
+        "ticker is null or ticker = ''",
+        "not (open is null or (isfinite(open) and open > 0))",
+        "not (high is null or (isfinite(high) and high > 0))",
+        "not (low is null or (isfinite(low) and low > 0))",
+        "close is null or not (isfinite(close) and close > 0)",
+        "not (adj_close is null or (isfinite(adj_close) and adj_close > 0))",
+        "high is not null and low is not null and high < low",
+        "not (volume is null or (isfinite(volume) and volume >= 0))",
+    ]
+    if len(labels) != len(exprs):  # a rule added to prices.CHECKS must be added here too
+        raise RuntimeError("ingest.prices_fast is out of step with prices.CHECKS")
+    return list(zip(labels, exprs))
+
+
+def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
+    sniff = (f"read_csv({_sql_str(str(path))}, delim=',', quote='\"', escape='\"', header=true, "
+             "all_varchar=true, auto_detect=true)")
+    cols = [r[0] for r in con.execute(f"describe select * from {sniff}").fetchall()]
+    lowered = [c.strip().lower() for c in cols]
+    if len(set(lowered)) != len(lowered):
+        return None
+    if any(c not in lowered for c in prices.LONG_COLUMNS if c != "adj_close"):
+        return None  # the pandas reader names the missing columns (or the Yahoo export) itself
+    return cols
+
+
+def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: bool) -> str:
+    """SQL of the file's rows as (date, ticker, open, ..., volume), parsed as pandas would."""
+    by_name = {c.strip().lower(): c for c in cols}
+    types = {c: "VARCHAR" for c in cols}
+    if typed:
+        types[by_name["date"]] = "DATE"
+        for c in NUMERIC:
+            if c in by_name:
+                types[by_name[c]] = "DOUBLE"
+    # The explicit column list keeps DuckDB from guessing a dialect pandas would not use.
+    columns = "{" + ", ".join(f"{_sql_str(c)}: {_sql_str(t)}" for c, t in types.items()) + "}"
+    csv = (f"read_csv({_sql_str(str(path))}, delim=',', quote='\"', escape='\"', header=true, "
+           f"auto_detect=false, strict_mode=true, null_padding=false, columns={columns})")
+
+    def col(name: str) -> str:
+        if name not in by_name:
+            return "null::double"
+        c = _ident(by_name[name])
+        return c if typed else f"try_cast(nullif({c}, '') as double)"
+
+    nums = ", ".join(f"nullif({col(c)}, 'nan'::double) as {c}" for c in NUMERIC)
+    ticker = f"upper(trim(nullif({_ident(by_name['ticker'])}, '')))"
+    if typed:
+        return f"(select {_ident(by_name['date'])}::timestamp as date, {ticker} as ticker, {nums} from {csv})"
+    # As text, DuckDB parses plain YYYY-MM-DD dates; any other date is parsed by pandas (odd_map),
+    # so no date is read differently from the pandas reader.
+    text = f"nullif({_ident(by_name['date'])}, '')"
+    iso = f"case when length({text}) = 10 then try_cast({text} as date) end"
+    odd = [r[0] for r in con.execute(
+        f"select distinct {text} from {csv} where {text} is not null and {iso} is null").fetchall()]
+    parsed = prices.coerce(pd.DataFrame({"date": odd, "ticker": [""] * len(odd),
+                                         **{c: [None] * len(odd) for c in NUMERIC}}))["date"]
+    con.register("odd_map", pd.DataFrame({"s": pd.Series(odd, dtype="object"),
+                                          "d": parsed.astype("datetime64[us]")}))
+    return (f"(select coalesce({iso}::timestamp, m.d) as date, {ticker} as ticker, {nums} "
+            f"from {csv} left join odd_map m on m.s = {text})")
+
+
+def _reason_sql() -> str:
+    today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
+    return "case " + " ".join(f"when {expr.format(today=today)} then {_sql_str(label)}"
+                              for label, expr in _check_sql()) + " end"
+
+
+def _split_file(con: duckdb.DuckDBPyConnection, source: str, start: str | None, end: str | None,
+                lineage: str, out: Path) -> None:
+    """One pass: every row in range into out/_ok=true|false/*.parquet by the row checks' verdict."""
+    today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
+    ok = " and ".join(f"not coalesce({expr.format(today=today)}, false)" for _, expr in _check_sql())
+    keep = []
+    if start:
+        keep.append(f"date >= {_sql_str(pd.Timestamp(start).isoformat())}::timestamp")
+    if end:
+        keep.append(f"date <= {_sql_str(pd.Timestamp(end).isoformat())}::timestamp")
+    in_range = f"where date is null or ({' and '.join(keep)})" if keep else ""
+    con.execute(f"""
+        copy (
+            select date::timestamp_ms as date, ticker, {", ".join(NUMERIC)}, {lineage}, ({ok}) as _ok
+            from {source} {in_range}
+        ) to {_sql_str(str(out))} (format parquet, compression snappy, partition_by (_ok), overwrite)
+    """)
+
+
+def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str | None = None,
+                  ingested_at: datetime | None = None) -> LandResult | None:
+    """Land a long-format price CSV like `prices.read_file` + `prices.split` + `landing.land_batch`.
+
+    Returns None when this path cannot read the file the way pandas would.
+    """
+    if path.suffix.lower() != ".csv" or not path.is_file() or path.stat().st_size == 0:
+        return None
+    batch_id = landing.safe_batch_id(batch_id)
+    ingested_at = ingested_at or datetime.now(timezone.utc)
+    raw_dir = settings.raw_dir("prices")
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    landing.sweep_stale_temp(raw_dir)
+    # Scratch beside the lake folder (same file system, so the final rename is atomic); not
+    # inside it, so no reader of raw/prices/*.parquet ever sees a half-checked file.
+    scratch = Path(tempfile.mkdtemp(prefix=f".prices-{batch_id}-", dir=raw_dir.parent))
+    con = duckdb.connect(config={
+        "memory_limit": os.environ.get("AFTERSHOCK_INGEST_MEMORY", "1GB"),
+        "temp_directory": str(scratch / "spill"),
+    })
+    con.execute("set TimeZone='UTC'")
+    lineage = (f"'prices' as _source, {_sql_str(batch_id)} as _batch_id, "
+               f"{_sql_str(ingested_at.astimezone(timezone.utc).isoformat())}::timestamptz as _ingested_at")
+    try:
+        try:
+            cols = _header(con, path)
+            if cols is None:
+                return None
+            try:
+                _split_file(con, _source(con, path, cols, typed=True), start, end, lineage, scratch / "split")
+            except duckdb.Error:  # a value the typed reader refuses: read it as text instead
+                shutil.rmtree(scratch / "split", ignore_errors=True)
+                _split_file(con, _source(con, path, cols, typed=False), start, end, lineage, scratch / "split")
+        except duckdb.Error:
+            return None  # not readable the way pandas reads it: the pandas reader decides
+        good = sorted((scratch / "split" / "_ok=true").glob("*.parquet"))
+        bad = sorted((scratch / "split" / "_ok=false").glob("*.parquet"))
+        good_sql = f"read_parquet({[str(p) for p in good]}, hive_partitioning=false)" if good else None
+
+        frames = []
+        if bad:
+            frames.append(con.execute(f"""
+                select date, ticker, {", ".join(NUMERIC)}, {_reason_sql()} as _reject_reason
+                from read_parquet({[str(p) for p in bad]}, hive_partitioning=false)
+            """).df())
+        has_dups = False
+        if good_sql:
+            # Only rows that passed the row checks compete for a key: a broken copy does not sink a good one.
+            con.execute(f"create temp table dup_keys as select ticker as dup_ticker, date as dup_date "
+                        f"from {good_sql} group by all having count(*) > 1")
+            has_dups = con.execute("select count(*) from dup_keys").fetchone()[0] > 0
+            if has_dups:
+                dup_label = f"duplicate key ({', '.join(prices.KEY)}) in batch"
+                frames.append(con.execute(f"""
+                    select date, ticker, {", ".join(NUMERIC)}, {_sql_str(dup_label)} as _reject_reason
+                    from {good_sql} semi join dup_keys on dup_ticker = ticker and dup_date = date
+                """).df())
+        rejected = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        qpath = None
+        if len(rejected):
+            rejected["date"] = rejected["date"].astype("datetime64[s]")
+            qpath = landing.write_quarantine("prices", batch_id, rejected)
+
+        final = scratch / "batch.parquet"
+        if good_sql and (has_dups or len(good) > 1):
+            con.execute(f"""
+                copy (select * replace (date::timestamp_ms as date) from {good_sql} anti join dup_keys on dup_ticker = ticker and dup_date = date)
+                to {_sql_str(str(final))} (format parquet, compression snappy)
+            """)
+        elif good:
+            os.replace(good[0], final)
+        n_good = con.execute(f"select count(*) from read_parquet({_sql_str(str(final))})").fetchone()[0] \
+            if final.exists() else 0
+        if n_good == 0:
+            raise IngestError(f"prices batch {batch_id}: no valid rows to land"
+                              + (f" ({len(rejected)} rejected, see {qpath})" if len(rejected) else ""))
+        target = raw_dir / f"{batch_id}.parquet"
+        landing.atomic_write(target, lambda tmp: os.replace(final, tmp))
+        return LandResult("prices", batch_id, target, int(n_good), len(rejected), qpath)
+    finally:
+        con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
