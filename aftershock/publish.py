@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from aftershock.paths import building_dir, warehouse_path
+from ingest.landing import fsync_path
 
 
 class BuildLocked(RuntimeError):
@@ -88,18 +89,10 @@ def publish(building: Path) -> Path:
     checkpoint(building)
     target = warehouse_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(building, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_path(building)
     os.replace(building, target)
     _remove_private_folder(building)
-    dfd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    fsync_path(target.parent)
     return target
 
 

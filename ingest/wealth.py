@@ -16,7 +16,7 @@ import pandas as pd
 from ingest import settings
 from ingest import validate as v
 from ingest.errors import SourceUnreadable
-from ingest.prices import _read_table
+from ingest.prices import _read_table, restrict_dates  # noqa: F401 (same date window as prices)
 from ingest.schemas import register
 
 SOURCE = "wealth"
@@ -97,12 +97,6 @@ def split(df: pd.DataFrame) -> v.Split:
     return v.split_rows(df, CHECKS, KEY)
 
 
-def restrict_dates(df: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
-    if start:
-        df = df[df["date"].isna() | (df["date"] >= pd.Timestamp(start))]
-    if end:
-        df = df[df["date"].isna() | (df["date"] <= pd.Timestamp(end))]
-    return df
 
 
 # ---- Forbes JSON ------------------------------------------------------------
