@@ -186,8 +186,8 @@ def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
         con.close()
     assert round(nvda[0], 2) == -16.97 and round(nvda[1] / 1e9, 1) == -592.7
     assert not list((data / "warehouse" / "building").rglob("*.duckdb")), "the building file was published"
-    docs = data / "site" / "docs" / "index.html"
-    assert docs.is_file() and "fct_event_stock_impact" in docs.read_text()
+    docs = data / "site" / "docs"
+    assert (docs / "index.html").is_file() and "fct_event_stock_impact" in (docs / "manifest.json").read_text()
 
 
 def _sample_batches():
