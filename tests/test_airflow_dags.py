@@ -130,7 +130,7 @@ def test_dags_are_wired_as_designed(airflow_home):
     assert tasks["publish"]["upstream"] == ["gate"]
     assert all(t["backoff"] and t["timeout"] for t in tasks.values())
     # the marts wait for their upstream models, so the single writer builds them in dependency order
-    assert "dbt.int_event_abnormal_returns_model_build" in tasks["dbt.fct_event_stock_impact_model_build"]["upstream"]
+    assert "dbt.int_event_window_returns_model_build" in tasks["dbt.fct_event_stock_impact_model_build"]["upstream"]
 
 
 def test_single_dbt_task_mode_keeps_the_pool(airflow_home):
