@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import requests
+import urllib3
 
 CHUNK_BYTES = 65536
 
@@ -40,7 +41,7 @@ def read_capped(resp: requests.Response, max_bytes: int, deadline: float | None 
     if declared and declared.isdigit() and int(declared) > max_bytes and not encoded:
         raise BodyTooLarge(max_bytes, int(declared))
     chunks, size = [], 0
-    for chunk in resp.iter_content(chunk_size=CHUNK_BYTES):
+    for chunk in _chunks(resp):
         size += len(chunk)
         if size > max_bytes:
             raise BodyTooLarge(max_bytes)
@@ -48,3 +49,20 @@ def read_capped(resp: requests.Response, max_bytes: int, deadline: float | None 
             raise BodyTooSlow()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _chunks(resp: requests.Response):
+    """The (inflated) body as it arrives. requests' iter_content asks urllib3 for whole chunks and
+    waits until one is full, so a server sending a byte at a time under the read timeout would hold
+    a reader for hours between deadline checks; read1 returns whatever has arrived."""
+    raw = resp.raw
+    try:
+        while True:
+            chunk = raw.read1(CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                return
+            yield chunk
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(exc) from exc
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
