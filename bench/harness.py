@@ -214,11 +214,11 @@ def bench_transform(s: Sizes, work: Path) -> dict:
 EVENT_NODES = ("int_event_", "int_market_model", "fct_event_", "dim_events")
 
 
-def event_model_seconds(data_dir: Path) -> float:
-    """Execution time dbt recorded for the event-study models in the last build."""
+def event_model_times(data_dir: Path) -> dict[str, float]:
+    """Execution time dbt recorded for each event-study model in the last build."""
     res = json.loads((data_dir / "build" / "dbt_target" / "run_results.json").read_text())
-    return sum(r["execution_time"] for r in res["results"]
-               if r["unique_id"].startswith("model.") and r["unique_id"].split(".")[-1].startswith(EVENT_NODES))
+    return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in res["results"]
+            if r["unique_id"].startswith("model.") and r["unique_id"].split(".")[-1].startswith(EVENT_NODES)}
 
 
 def bench_event_study(s: Sizes, work: Path) -> dict:
@@ -227,10 +227,11 @@ def bench_event_study(s: Sizes, work: Path) -> dict:
     generate.write_events(events, s.study_events, s.study_days)
     d = work / "data-study"
     aftershock("ingest", "prices", "--source", "file", "--path", info["history"], data_dir=d)
-    build_s, sql_s = [], []
+    build_s, sql_s, per_model = [], [], []
     for _ in range(s.study_runs):
         build_s.append(aftershock("build", "--events", str(events), "--full-refresh", data_dir=d))
-        sql_s.append(event_model_seconds(d))
+        per_model.append(event_model_times(d))
+        sql_s.append(sum(per_model[-1].values()))
     con = duckdb.connect(str(d / "warehouse" / "aftershock.duckdb"), read_only=True)
     ours = reference.from_marts(con)
     con.close()
@@ -246,7 +247,10 @@ def bench_event_study(s: Sizes, work: Path) -> dict:
     shutil.rmtree(work / "gen-study")
     out = {"tickers": s.study_tickers + 1, "events": s.study_events, "days": s.study_days, "runs": s.study_runs,
            "pairs": len(ours), "event_models_sql_s": median(sql_s), "whole_build_s": median(build_s),
-           "pandas_statsmodels_s": median(pandas_s), "check": check}
+           "pandas_statsmodels_s": median(pandas_s), "check": check,
+           # the slowest event models, median over the runs: where the time goes
+           "slowest_models_s": dict(sorted(((m, median([r.get(m, 0.0) for r in per_model])) for m in per_model[0]),
+                                           key=lambda kv: -kv[1])[:5])}
     out["event_study_speedup_vs_pandas"] = out["pandas_statsmodels_s"] / out["event_models_sql_s"]
     out["whole_build_speedup_vs_pandas"] = out["pandas_statsmodels_s"] / out["whole_build_s"]
     return out
