@@ -54,6 +54,7 @@
 {% macro news_items_to_rematch(relation, items, entities, column='item_key') -%}
     {%- if not execute -%}{{ return('true') }}{%- endif -%}
     {%- set current = run_query(news_entities_hash_sql(entities)).columns[0].values()[0] -%}
+    {%- do require_state_column(relation, '_entities_hash') -%}
     {%- set stored = run_query("select max(_entities_hash) from " ~ relation).columns[0].values()[0] -%}
     {%- if stored != current -%}{{ return('true') }}{%- endif -%}
     {{- return(news_items_since(relation, items, column)) -}}
