@@ -45,7 +45,7 @@ def dbt_build(events_file: Path | None = None, full_refresh: bool = False, echo:
     """Step 1: a fresh building file (seeded from the published one) and `dbt build` into it."""
     pub.sweep_building()
     project = prepare_project(events_file)
-    building = pub.new_building_file()
+    building = pub.new_building_file(full_refresh)
     try:
         run_dbt(["build"] + (["--full-refresh"] if full_refresh else []), project, building, echo=echo)
     except BaseException:

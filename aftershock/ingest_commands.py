@@ -37,13 +37,18 @@ def _read_watchlist_tickers() -> list[str]:
     return sorted(wl["ticker"].str.strip().str.upper().unique())
 
 
-def unknown_ticker_warnings(frame: pd.DataFrame) -> list[str]:
+def _warn_unknown_tickers(result: LandResult, earlier: list[str] = ()) -> LandResult:
     """Tickers not on the watchlist land (nothing is lost) but are named: no mart uses them until
-    they are added to dbt/seeds/watchlist.csv, after which `aftershock build` picks them up without a re-ingest."""
-    known = set(_read_watchlist_tickers())
-    unknown = sorted(set(frame["ticker"].dropna()) - known)
-    return [f"unknown ticker {t}: not in dbt/seeds/watchlist.csv; landed, but no mart uses it until it is added there"
+    they are added to dbt/seeds/watchlist.csv, after which `aftershock build` picks them up without
+    a re-ingest. Read from the landed batch, so every prices path (DuckDB, pandas, live) says the same."""
+    landed = duckdb.sql(f"select distinct ticker from read_parquet('{result.path}')").fetchall()
+    unknown = sorted({t for (t,) in landed if t is not None} - set(_read_watchlist_tickers()))
+    msgs = [f"unknown ticker {t}: not in dbt/seeds/watchlist.csv; landed, but no mart uses it until it is added there"
             for t in unknown]
+    for msg in msgs:
+        _warn(msg)
+    result.warnings = list(earlier) + msgs
+    return result
 
 
 def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter, origin: Path | None = None) -> LandResult:
@@ -77,17 +82,9 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
             except IngestError as exc:
                 raise IngestError(exc if str(path) in str(exc) else f"{path}: {exc}") from exc
             if result is not None:
-                tickers = duckdb.sql(f"select distinct ticker from read_parquet('{result.path}')").df()
-                result.warnings = unknown_ticker_warnings(tickers)
-                for msg in result.warnings:
-                    _warn(msg)
-                return [result]
+                return [_warn_unknown_tickers(result)]
         frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
-        result = _land("prices", batch, frame, prices.split, origin=path)
-        result.warnings = unknown_ticker_warnings(frame)
-        for msg in result.warnings:
-            _warn(msg)
-        return [result]
+        return [_warn_unknown_tickers(_land("prices", batch, frame, prices.split, origin=path))]
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     end = args.end or pd.Timestamp.today().strftime("%Y-%m-%d")
     start = args.start or (pd.Timestamp(end) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
@@ -97,12 +94,7 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
     batch = args.batch_id or f"live-{start}-{end}"
     if live.frame.empty:
         raise IngestError(f"prices live {start}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
-    result = _land("prices", batch, live.frame, prices.split)
-    unknown = unknown_ticker_warnings(live.frame)
-    for msg in unknown:
-        _warn(msg)
-    result.warnings = list(live.errors.values()) + unknown
-    return [result]
+    return [_warn_unknown_tickers(_land("prices", batch, live.frame, prices.split), earlier=list(live.errors.values()))]
 
 
 # ---- shares -----------------------------------------------------------------

@@ -55,21 +55,33 @@ def sweep_building() -> list[Path]:
     return removed
 
 
-def new_building_file() -> Path:
+def new_building_file(full_refresh: bool = False) -> Path:
     """A fresh building file, seeded with the published warehouse so incremental models keep their state.
 
     It has the published file's name, in a private folder: DuckDB names a file's catalog after
     its stem and views record that catalog, so a view built here must still resolve once the
-    file is renamed into place.
+    file is renamed into place. It starts empty instead (a full rebuild) when asked to, or when a
+    lake batch the published warehouse was built from has since been removed or landed again
+    (see aftershock.lake_batches); either way it records the lake's batches as they are now.
     """
+    from aftershock import lake_batches
+
     folder = building_dir() / f"{os.getpid()}-{int(time.time() * 1000)}"
     folder.mkdir(parents=True, exist_ok=True)
     published = warehouse_path()
     path = folder / published.name
-    if published.exists():
-        tmp = path.with_name(path.name + ".copy")
-        shutil.copyfile(published, tmp)
-        os.replace(tmp, path)
+    batches = lake_batches.current()
+    if published.exists() and not full_refresh:
+        reasons = lake_batches.changes(lake_batches.recorded(published), batches)
+        for why in reasons[:5]:
+            print(f"{why}: building from the whole lake, not incrementally")
+        if len(reasons) > 5:
+            print(f"... and {len(reasons) - 5} more batches removed or landed again")
+        if not reasons:
+            tmp = path.with_name(path.name + ".copy")
+            shutil.copyfile(published, tmp)
+            os.replace(tmp, path)
+    lake_batches.record(path, batches)
     return path
 
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ingest import settings
+from ingest.http_body import BodyTooLarge, BodyTooSlow, read_capped
 from ingest.landing import atomic_write
 
 USER_AGENT = "aftershock-news/0.1 (+https://github.com/aftershock; RSS/Atom collector)"
@@ -108,24 +109,19 @@ def fetch(
         if resp.status_code != 200:
             raise FetchError(f"feed {feed_id}: HTTP {resp.status_code} {resp.reason or ''}".rstrip() + f" ({url})",
                              http_status=resp.status_code)
-        declared = resp.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > max_bytes and "gzip" not in resp.headers.get("Content-Encoding", ""):
-            raise FetchError(f"feed {feed_id}: response of {int(declared):,} bytes exceeds the {max_bytes:,}-byte cap",
-                             http_status=200)
-        chunks, size = [], 0
         try:
-            # iter_content decompresses gzip as it goes, so the cap holds for the inflated size too.
-            for chunk in resp.iter_content(chunk_size=65536):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchError(f"feed {feed_id}: response exceeds the {max_bytes:,}-byte cap", http_status=200)
-                if time.monotonic() > deadline:
-                    raise FetchError(f"feed {feed_id}: body still arriving after the download deadline", http_status=200)
-                chunks.append(chunk)
+            body = read_capped(resp, max_bytes, deadline)
+        except BodyTooLarge as exc:
+            if exc.declared_bytes is not None:
+                raise FetchError(f"feed {feed_id}: response of {exc.declared_bytes:,} bytes exceeds the {max_bytes:,}-byte cap",
+                                 http_status=200) from None
+            raise FetchError(f"feed {feed_id}: response exceeds the {max_bytes:,}-byte cap", http_status=200) from None
+        except BodyTooSlow:
+            raise FetchError(f"feed {feed_id}: body still arriving after the download deadline", http_status=200) from None
         except requests.exceptions.RequestException as exc:
             raise FetchError(f"feed {feed_id}: reading the body failed: {type(exc).__name__}: {exc}",
                              http_status=200) from None
-        return Fetched(200, b"".join(chunks), resp.headers.get("Content-Type"), resp.headers.get("ETag"),
+        return Fetched(200, body, resp.headers.get("Content-Type"), resp.headers.get("ETag"),
                        resp.headers.get("Last-Modified"))
     finally:
         resp.close()

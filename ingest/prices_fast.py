@@ -44,24 +44,35 @@ def _ident(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
-def _check_sql() -> list[tuple[str, str]]:
-    """prices.CHECKS as SQL, in the same order with the same labels (the row-level failure)."""
+def _check_sql() -> list[tuple[str, str, str]]:
+    """prices.CHECKS as SQL, in the same order with the same labels: (label, fails, passes).
+
+    `fails` names the first failed rule of a rejected row (only rejected rows are labelled);
+    `passes` is its negation written as plain comparisons (null where the rule is moot, which the
+    caller reads as passed): the ten of them run on every row, and comparisons cost less than
+    the is-null / isfinite tests. NaN never reaches either: the reader turns it into null.
+    """
     labels = [label for label, _ in prices.CHECKS]
-    exprs = [
-        "date is null",
-        "date > {today}",
-        "ticker is null or ticker = ''",
-        "not (open is null or (isfinite(open) and open > 0))",
-        "not (high is null or (isfinite(high) and high > 0))",
-        "not (low is null or (isfinite(low) and low > 0))",
-        "close is null or not (isfinite(close) and close > 0)",
-        "not (adj_close is null or (isfinite(adj_close) and adj_close > 0))",
-        "high is not null and low is not null and high < low",
-        "not (volume is null or (isfinite(volume) and volume >= 0))",
+    inf = "'inf'::double"
+
+    def positive(c: str) -> str:
+        return f"{c} > 0 and {c} < {inf}"
+
+    rules = [
+        ("date is null", "date is not null"),
+        ("date > {today}", "date <= {today}"),
+        ("ticker is null or ticker = ''", "ticker <> ''"),
+        ("not (open is null or (isfinite(open) and open > 0))", f"coalesce({positive('open')}, true)"),
+        ("not (high is null or (isfinite(high) and high > 0))", f"coalesce({positive('high')}, true)"),
+        ("not (low is null or (isfinite(low) and low > 0))", f"coalesce({positive('low')}, true)"),
+        ("close is null or not (isfinite(close) and close > 0)", positive("close")),
+        ("not (adj_close is null or (isfinite(adj_close) and adj_close > 0))", f"coalesce({positive('adj_close')}, true)"),
+        ("high is not null and low is not null and high < low", "coalesce(high >= low, true)"),
+        ("not (volume is null or (isfinite(volume) and volume >= 0))", f"coalesce(volume >= 0 and volume < {inf}, true)"),
     ]
-    if len(labels) != len(exprs):  # a rule added to prices.CHECKS must be added here too
+    if len(labels) != len(rules):  # a rule added to prices.CHECKS must be added here too
         raise RuntimeError("ingest.prices_fast is out of step with prices.CHECKS")
-    return list(zip(labels, exprs))
+    return [(label, fails, passes) for label, (fails, passes) in zip(labels, rules)]
 
 
 def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
@@ -116,15 +127,16 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
 
 def _reason_sql() -> str:
     today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
-    return "case " + " ".join(f"when {expr.format(today=today)} then {_sql_str(label)}"
-                              for label, expr in _check_sql()) + " end"
+    return "case " + " ".join(f"when {fails.format(today=today)} then {_sql_str(label)}"
+                              for label, fails, _ in _check_sql()) + " end"
 
 
 def _split_file(con: duckdb.DuckDBPyConnection, source: str, start: str | None, end: str | None,
                 lineage: str, out: Path) -> None:
     """One pass: every row in range into out/_ok=true|false/*.parquet by the row checks' verdict."""
     today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
-    ok = " and ".join(f"not coalesce({expr.format(today=today)}, false)" for _, expr in _check_sql())
+    # One null (a null date or ticker, a null close) fails the row, as in the pandas checks.
+    ok = "coalesce(" + " and ".join(f"({passes.format(today=today)})" for _, _, passes in _check_sql()) + ", false)"
     keep = []
     if start:
         keep.append(f"date >= {_sql_str(pd.Timestamp(start).isoformat())}::timestamp")
@@ -187,8 +199,12 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
         has_dups = False
         if good_sql:
             # Only rows that passed the row checks compete for a key: a broken copy does not sink a good one.
+            # Counting distinct key hashes is a cheap first look (one 64-bit column to aggregate,
+            # not a string and a timestamp); only a shortfall, a duplicate or a hash collision, pays
+            # for grouping the keys themselves.
+            shortfall = con.execute(f"select count(*) - count(distinct hash(ticker, date)) from {good_sql}").fetchone()[0]
             con.execute(f"create temp table dup_keys as select ticker as dup_ticker, date as dup_date "
-                        f"from {good_sql} group by all having count(*) > 1")
+                        f"from {good_sql} where {'true' if shortfall else 'false'} group by all having count(*) > 1")
             has_dups = con.execute("select count(*) from dup_keys").fetchone()[0] > 0
             if has_dups:
                 dup_label = f"duplicate key ({', '.join(prices.KEY)}) in batch"

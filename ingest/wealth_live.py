@@ -16,6 +16,7 @@ import pandas as pd
 import requests
 
 from ingest import wealth
+from ingest.http_body import BodyTooLarge, read_capped
 from ingest.errors import SourceUnreadable
 
 FORBES_URL = "https://www.forbes.com/forbesapi/person/rtb/0/position/true.json"
@@ -62,20 +63,14 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 def _read_capped(resp: requests.Response, url: str, max_bytes: int) -> bytes:
-    declared = resp.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise FetchFailed(f"{url}: response declares {int(declared):,} bytes, over the {max_bytes:,}-byte cap")
-    chunks, size = [], 0
     try:
-        for chunk in resp.iter_content(chunk_size=65536):
-            size += len(chunk)
-            # Enforced while streaming: a server that sends no (or a false) length cannot fill memory.
-            if size > max_bytes:
-                raise FetchFailed(f"{url}: response exceeds the {max_bytes:,}-byte cap (stopped reading)")
-            chunks.append(chunk)
+        return read_capped(resp, max_bytes)
+    except BodyTooLarge as exc:
+        if exc.declared_bytes is not None:
+            raise FetchFailed(f"{url}: response declares {exc.declared_bytes:,} bytes, over the {max_bytes:,}-byte cap") from None
+        raise FetchFailed(f"{url}: response exceeds the {max_bytes:,}-byte cap (stopped reading)") from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
-        raise _Retryable(f"{url}: body truncated after {size:,} bytes ({type(exc).__name__})") from exc
-    return b"".join(chunks)
+        raise _Retryable(f"{url}: body truncated ({type(exc).__name__})") from exc
 
 
 def _attempt(session: requests.Session, url: str, params: dict, timeout: tuple[float, float],

@@ -59,3 +59,15 @@ def init_home(home: Path, data: Path) -> dict[str, str]:
     run_py("from aftershock.orchestration import write_manifest; import json; "
            "print('RESULT', json.dumps(str(write_manifest())))", env)
     return env
+
+
+def published_nvda_impact(data: Path) -> tuple[float, float]:
+    """NVDA's day-0 return (percent) and market value change (USD) in the published warehouse."""
+    import duckdb
+
+    con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
+    try:
+        return con.execute("select return_pct, market_cap_change_usd from marts.fct_event_stock_impact "
+                           "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'").fetchone()
+    finally:
+        con.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from airflow_support import DAGS, ROOT, airflow_env, init_home, run_py
+from airflow_support import DAGS, ROOT, airflow_env, init_home, published_nvda_impact, run_py
 
 from aftershock import orchestration as orch
 
@@ -130,7 +130,7 @@ def test_dags_are_wired_as_designed(airflow_home):
     assert tasks["publish"]["upstream"] == ["gate"]
     assert all(t["backoff"] and t["timeout"] for t in tasks.values())
     # the marts wait for their upstream models, so the single writer builds them in dependency order
-    assert "dbt.int_event_abnormal_returns_model_build" in tasks["dbt.fct_event_stock_impact_model_build"]["upstream"]
+    assert "dbt.int_event_window_returns_model_build" in tasks["dbt.fct_event_stock_impact_model_build"]["upstream"]
 
 
 def test_single_dbt_task_mode_keeps_the_pool(airflow_home):
@@ -178,12 +178,7 @@ def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
     assert (data / "lake" / "raw" / "prices" / "sample-prices.parquet").is_file()
     assert all(s == "success" for s in result["aftershock_transform"]["tasks"].values())
 
-    con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
-    try:
-        nvda = con.execute("select return_pct, market_cap_change_usd from marts.fct_event_stock_impact "
-                           "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'").fetchone()
-    finally:
-        con.close()
+    nvda = published_nvda_impact(data)
     assert round(nvda[0], 2) == -16.97 and round(nvda[1] / 1e9, 1) == -592.7
     assert not list((data / "warehouse" / "building").rglob("*.duckdb")), "the building file was published"
     docs = data / "site" / "docs"

@@ -12,10 +12,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from airflow_support import ROOT, airflow_env
+from airflow_support import ROOT, airflow_env, published_nvda_impact
 from conftest import SAMPLE, run_cli
 
 
@@ -98,10 +97,5 @@ def test_standalone_runs_the_transform_through_the_rest_api(tmp_path):
     assert pgid is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(pgid, 0)  # `airflow.sh stop` left no process of the group behind
-    con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
-    try:
-        nvda = con.execute("select return_pct from marts.fct_event_stock_impact "
-                           "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'").fetchone()
-    finally:
-        con.close()
-    assert round(nvda[0], 2) == -16.97
+    nvda = published_nvda_impact(data)
+    assert round(nvda[0], 2) == -16.97 and round(nvda[1] / 1e9, 1) == -592.7

@@ -30,6 +30,27 @@ not-a-date,ARM,1,2,1,1.5,1,10
 2025-01-24,DELL,x,2,1,1.5,1e3,
 """
 
+# Every value here is one DuckDB's typed reader takes (no text fallback), so the rules run as the
+# typed path's SQL: infinities, NaN, empty cells, zero and negative values in every column.
+TYPED = """date,ticker,open,high,low,close,adj_close,volume
+2025-01-24,NVDA,148.37,148.97,141.88,142.62,142.57,234657600
+2025-01-24,AMD,-inf,2,1,1.5,1,10
+2025-01-24,AVGO,1,inf,1,1.5,1,10
+2025-01-24,TSM,1,2,0,1.5,1,10
+2025-01-24,MU,1,2,1,,1,10
+2025-01-24,ARM,1,2,1,1.5,-1,10
+2025-01-24,QQQ,nan,nan,nan,1.5,nan,nan
+2025-01-24,SPY,1,2,1,1.5,1,inf
+2025-01-24,SMH,1,2,1,1.5,1,-1
+2025-01-24,DELL,,,,1.5,,
+2025-01-24,ORCL,1,1,1,1,1,0
+2025-01-24,INTC,1,2,3,1.5,1,10
+2025-01-24,ASML,1,2,1,1.5,1,10
+2025-01-24,ASML,1,2,1,1.5,1,11
+2999-01-01,ASML,1,2,1,1.5,1,10
+2025-01-24,,1,2,1,1.5,1,10
+"""
+
 
 def pandas_landing(path, batch, start=None, end=None):
     split = prices.split(prices.restrict_dates(prices.read_file(path), start, end))
@@ -51,10 +72,11 @@ def quarantined(res):
     return q.sort_values(["ticker", "date", "close", "_reject_reason"]).reset_index(drop=True)
 
 
-@pytest.mark.parametrize("start,end", [(None, None), ("2025-01-27", None), (None, "2025-01-27")])
-def test_fast_path_matches_pandas_reader(tmp_path, monkeypatch, start, end):
+@pytest.mark.parametrize("text,start,end", [(MIXED, None, None), (MIXED, "2025-01-27", None),
+                                            (MIXED, None, "2025-01-27"), (TYPED, None, None)])
+def test_fast_path_matches_pandas_reader(tmp_path, monkeypatch, text, start, end):
     path = tmp_path / "p.csv"
-    path.write_text(MIXED)
+    path.write_text(text)
     monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(tmp_path / "a"))
     slow = pandas_landing(path, "b", start, end)
     monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(tmp_path / "b"))

@@ -1,12 +1,17 @@
 -- Abnormal return AR = R - (alpha + beta * Rm) as a fraction, on every day from the estimation
 -- start to the event-window end: estimation-window ARs are the model residuals the rank, sign
 -- and cross-correlation tests need. Constant mean ignores the benchmark (beta = 0).
+-- A view over the whole grid, for anyone who wants it; the models read the two tables cut from it,
+-- int_event_window_returns (every column, event window only) and int_event_estimation_residuals
+-- (four columns, estimation window only), which are a fraction of its size to write.
+{{ config(materialized='view') }}
+
 select
     r.event_id,
     r.ticker,
     r.relative_day,
-    r.relative_day between c.estimation_start and c.estimation_end as in_estimation,
-    r.relative_day between c.window_start and c.window_end as in_window,
+    r.in_estimation,
+    r.in_window,
     r.trade_date,
     r.close,
     r.prev_close,
@@ -22,5 +27,4 @@ select
     m.sigma_dof,
     m.estimation_days
 from {{ ref('int_event_returns') }} as r
-inner join {{ ref('int_event_calendar') }} as c using (event_id)
 left join {{ ref('int_market_model') }} as m using (event_id, ticker)

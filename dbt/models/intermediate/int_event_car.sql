@@ -17,7 +17,7 @@ summed as (
         any_value(a.sigma) as sigma,
         any_value(a.sigma_dof) as sigma_dof,
         any_value(a.model) as model
-    from {{ ref('int_event_abnormal_returns') }} as a
+    from {{ ref('int_event_window_returns') }} as a
     inner join windows as w on a.relative_day between w.window_start and w.window_end
     group by all
 ),
@@ -25,8 +25,7 @@ summed as (
 estimation_signs as (
     -- share of positive estimation-window residuals, the generalised sign test's expected p
     select event_id, ticker, avg(case when abnormal_return > 0 then 1.0 else 0.0 end) as est_positive_share
-    from {{ ref('int_event_abnormal_returns') }}
-    where in_estimation and abnormal_return is not null
+    from {{ ref('int_event_estimation_residuals') }}
     group by event_id, ticker
 )
 

@@ -8,7 +8,7 @@ with day_pair as (
         max(case when relative_day = -1 then trade_date end) as prev_date,
         max(case when relative_day = -1 then close end) as prev_close,
         max(case when relative_day = 0 then close end) as day0_close
-    from {{ ref('int_event_abnormal_returns') }}
+    from {{ ref('int_event_window_returns') }}
     where relative_day in (-1, 0)
     group by event_id, ticker
 ),

@@ -8,10 +8,15 @@ with ranked as (
         relative_day,
         in_estimation,
         in_window,
-        rank() over (partition by event_id, ticker order by abnormal_return)
-            + (count(*) over (partition by event_id, ticker, abnormal_return) - 1) / 2.0 as rank_avg,
-        count(*) over (partition by event_id, ticker) as days_ranked
+        -- Tied values share the mean of their first and last rank: rank() is the first, and
+        -- cume_dist() x T the last (rounded: the product is within a rounding of the integer).
+        -- Both come from one parallel sort of each stock's days; a second partitioning by value,
+        -- or a count over a peers frame, took two to four times as long at 500 stocks x 100 events.
+        (rank() over by_value + round(cume_dist() over by_value * count(*) over by_stock)) / 2.0 as rank_avg,
+        count(*) over by_stock as days_ranked
     from {{ ref('int_event_stock_residuals') }}
+    window by_value as (partition by event_id, ticker order by abnormal_return),
+        by_stock as (partition by event_id, ticker)
 )
 
 select

@@ -1,16 +1,28 @@
 -- The cross-sectional sample's abnormal returns: stocks only (asset_type = 'stock') with a fitted
 -- model, on the estimation window and the event window. The rank test and the cross-correlation
--- adjustment read from here.
+-- adjustment read from here. A view over the two stored cuts of the abnormal returns; a day in
+-- both windows comes from the event window's table only.
+{{ config(materialized='view') }}
+
+with days as (
+    select event_id, ticker, relative_day, true as in_estimation, false as in_window, abnormal_return
+    from {{ ref('int_event_estimation_residuals') }}
+    where not in_window
+    union all
+    select event_id, ticker, relative_day, in_estimation, in_window, abnormal_return
+    from {{ ref('int_event_window_returns') }}
+    where abnormal_return is not null
+)
+
 select
-    a.event_id,
-    a.ticker,
-    a.relative_day,
-    a.in_estimation,
-    a.in_window,
-    a.abnormal_return
-from {{ ref('int_event_abnormal_returns') }} as a
+    d.event_id,
+    d.ticker,
+    d.relative_day,
+    d.in_estimation,
+    d.in_window,
+    d.abnormal_return
+from days as d
 inner join {{ ref('int_event_tickers') }} as t using (event_id, ticker)
+inner join {{ ref('int_market_model') }} as m using (event_id, ticker)
 where t.asset_type = 'stock'
-  and a.sigma > 0
-  and a.abnormal_return is not null
-  and (a.in_estimation or a.in_window)
+  and m.sigma > 0

@@ -8,7 +8,7 @@ with est as (
     select r.*, c.model
     from {{ ref('int_event_returns') }} as r
     inner join {{ ref('int_event_calendar') }} as c using (event_id)
-    where r.relative_day between c.estimation_start and c.estimation_end
+    where r.in_estimation
       and r.daily_return is not null
       -- constant mean needs no benchmark; the other two models need both returns
       and (c.model = 'constant_mean' or r.benchmark_return is not null)

@@ -1,14 +1,14 @@
 -- Event x ticker x relative day over the event window. Percent columns hold percent points.
 with ar as (
     select a.*
-    from {{ ref('int_event_abnormal_returns') }} as a
+    from {{ ref('int_event_window_returns') }} as a
     inner join {{ ref('int_event_calendar') }} as c using (event_id)
     where a.relative_day between c.window_start and c.window_end
 ),
 
 base as (
     select event_id, ticker, price as base_price
-    from {{ ref('int_event_abnormal_returns') }}
+    from {{ ref('int_event_window_returns') }}
     where relative_day = -1
 )
 

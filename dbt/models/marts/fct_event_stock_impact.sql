@@ -1,6 +1,6 @@
 -- Event x ticker: the day-0 move, the market-model abnormal return and the market value change.
 with day0 as (
-    select * from {{ ref('int_event_abnormal_returns') }} where relative_day = 0
+    select * from {{ ref('int_event_window_returns') }} where relative_day = 0
 )
 
 select

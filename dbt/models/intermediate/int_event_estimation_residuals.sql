@@ -1,0 +1,13 @@
+-- The estimation window's model residuals, one narrow row per event, ticker and day: the sign,
+-- rank and cross-correlation tests read these, over every day of every ticker, so only the
+-- columns they need are stored. in_window marks days that an event's own estimation window
+-- shares with the event window.
+select
+    event_id,
+    ticker,
+    relative_day,
+    in_window,
+    abnormal_return
+from {{ ref('int_event_abnormal_returns') }}
+where in_estimation
+  and abnormal_return is not null
