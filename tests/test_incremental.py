@@ -1,9 +1,18 @@
 """Incremental builds give exactly what a full refresh gives on the same lake.
 
-The sample prices land in batches: the first half of the sessions, build; then the rest, a
-corrected close for an old session, a late session for one ticker and a whole late session,
-build incrementally. A --full-refresh build on a copy of the same lake must agree on every
-staging, intermediate and mart relation, row for row.
+Prices, shares, wealth and news land in parts over three builds:
+
+1. the sessions before CUT (less some held back), the first part of the wealth history and of the
+   news, an undated wire item, and an events file whose early event has one keyword more;
+2. the later prices with a late ticker day, a whole late session (which renumbers every later
+   session) and a corrected close; the middle of the wealth and news; an events file that drops that
+   keyword and adds one to the other event (every news item is matched again);
+3. a held-back session in the news and wealth period (it cuts the window of the session before it
+   and renumbers the later ones), the last prices, wealth and news, a corrected old wealth snapshot,
+   and a feed file carrying a known item again and a dated copy of the undated one.
+
+A --full-refresh build on a copy of the same lake must agree on every staging, intermediate and
+mart relation, row for row.
 """
 from __future__ import annotations
 
@@ -18,9 +27,28 @@ from conftest import SAMPLE, run_cli
 
 pytestmark = pytest.mark.slow
 
+CUT = "2025-01-21"  # first build: sessions before it
+TAIL = "2025-02-18"  # third build: sessions from it on
 CORRECTED = ("NVDA", "2024-06-03")
 LATE_TICKER_DAY = ("AMD", "2024-05-15")
 LATE_SESSION = "2024-04-10"
+MID_SESSION = "2025-01-14"  # held back to the third build
+WEALTH_PARTS = ("2025-01-18", "2025-02-08")  # wealth snapshots: [.., a), [a, b), [b, ..)
+WEALTH_FIX = ("jensen-huang", "2025-01-10", "111111.5")  # corrected in the third build (USD millions)
+NEWS_PARTS = ("2025-01-12", "2025-02-05")  # news --end of part 1, --end of part 2
+KNOWN_LINK = "https://sample.aftershock.invalid/markets/chip-stocks-open-2025"
+UNDATED_LINK = "https://wire.aftershock.invalid/undated-nvidia-suppliers"
+INCREMENTAL = ["staging.stg_prices", "staging.stg_shares", "intermediate.int_price_returns",
+               "staging.stg_wealth", "staging.stg_feed_polls", "staging.stg_news_items",
+               "intermediate.int_wealth_session_snapshots", "intermediate.int_wealth_daily_changes",
+               "marts.fct_wealth_daily_movers", "intermediate.int_news_item_entities",
+               "intermediate.int_news_item_sessions"]
+
+
+def rss(items: list[tuple[str, str, str | None]]) -> str:
+    body = "".join(f"<item><title>{t}</title><link>{ln}</link><guid isPermaLink=\"true\">{ln}</guid>"
+                   + (f"<pubDate>{d}</pubDate>" if d else "") + "</item>" for t, ln, d in items)
+    return f"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Test wire</title>{body}</channel></rss>"
 
 
 def relations(con) -> list[tuple[str, str]]:
@@ -55,18 +83,21 @@ def assert_same(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:
 def lakes(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     prices = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv", dtype=str, keep_default_na=False)
-    dates = sorted(prices["date"].unique())
-    cut = dates[len(dates) // 2]
     held_back = ((prices["ticker"] == LATE_TICKER_DAY[0]) & (prices["date"] == LATE_TICKER_DAY[1])) | (
         prices["date"] == LATE_SESSION)
-    first = prices[(prices["date"] < cut) & ~held_back]
-    rest = prices[prices["date"] >= cut]
-    late = prices[held_back]
+    mid = prices["date"] == MID_SESSION
     fix = prices[(prices["ticker"] == CORRECTED[0]) & (prices["date"] == CORRECTED[1])].copy()
     fix["close"] = fix["adj_close"] = "99.5"
     fix["low"] = "90"
+    parts = {
+        "first": prices[(prices["date"] < CUT) & ~held_back & ~mid],
+        "rest": prices[(prices["date"] >= CUT) & (prices["date"] < TAIL)],
+        "late": prices[held_back],
+        "fix": fix,
+        "tail": pd.concat([prices[mid], prices[prices["date"] >= TAIL]]),
+    }
     files = {}
-    for name, df in {"first": first, "rest": rest, "late": late, "fix": fix}.items():
+    for name, df in parts.items():
         files[name] = root / f"{name}.csv"
         df.to_csv(files[name], index=False)
     shares = pd.read_csv(SAMPLE / "shares" / "shares_outstanding.csv", dtype=str, keep_default_na=False)
@@ -74,40 +105,83 @@ def lakes(tmp_path_factory):
     shares.iloc[:half].to_csv(root / "shares1.csv", index=False)
     shares.iloc[half:].to_csv(root / "shares2.csv", index=False)
 
+    wealth = pd.read_csv(SAMPLE / "wealth" / "billionaires_networth_daily.csv", dtype=str, keep_default_na=False)
+    a, b = WEALTH_PARTS
+    wealth[wealth["date"] < a].to_csv(root / "wealth1.csv", index=False)
+    wealth[(wealth["date"] >= a) & (wealth["date"] < b)].to_csv(root / "wealth2.csv", index=False)
+    wealth[wealth["date"] >= b].to_csv(root / "wealth3.csv", index=False)
+    person, day, value = WEALTH_FIX
+    wfix = wealth[(wealth["person_uri"] == person) & (wealth["date"] == day)].copy()
+    wfix["net_worth_musd"] = value
+    wfix.to_csv(root / "wealth_fix.csv", index=False)
+
+    (root / "undated-wire.xml").write_text(rss([("Nvidia suppliers rally on a wire report", UNDATED_LINK, None)]))
+    (root / "late-wire.xml").write_text(rss([
+        ("Chip stocks start 2025 higher as Nvidia extends its rally", KNOWN_LINK, "Thu, 02 Jan 2025 15:30:00 +0000"),
+        ("Nvidia suppliers rally on a wire report", UNDATED_LINK, "Thu, 16 Jan 2025 14:00:00 +0000"),
+    ]))
+
     # Day 0 of every event must exist at each build: the first build only knows an early event.
+    # Its keyword "Treasury yields" is dropped after the first build, and the other event gains
+    # "heating demand": matches must follow both ways.
     events = pd.read_csv(SAMPLE.parent / "dbt" / "seeds" / "events.csv", dtype=str, keep_default_na=False)
-    early = pd.DataFrame([{"event_id": "early", "event_date": "2024-08-05", "title": "Early test event",
-                           "keywords": "market", "tickers": ""}])
-    early.to_csv(root / "events_early.csv", index=False)
-    pd.concat([events, early]).to_csv(root / "events_all.csv", index=False)
+    early = {"event_id": "early", "event_date": "2024-08-05", "title": "Early test event", "tickers": ""}
+    pd.DataFrame([{**early, "keywords": "market|Treasury yields"}]).to_csv(root / "events_early.csv", index=False)
+    events["keywords"] = events["keywords"] + "|heating demand"
+    pd.concat([events, pd.DataFrame([{**early, "keywords": "market"}])]).to_csv(root / "events_all.csv", index=False)
 
     inc = root / "incremental"
-    run_cli("ingest", "prices", "--source", "file", "--path", str(files["first"]), "--batch-id", "first", data_dir=inc)
-    run_cli("ingest", "shares", "--source", "file", "--path", str(root / "shares1.csv"), "--batch-id", "s1", data_dir=inc)
-    run_cli("build", "--events", str(root / "events_early.csv"), data_dir=inc)
+
+    def ingest(source, path, batch, *extra):
+        run_cli("ingest", source, "--source", "file", "--path", str(path), "--batch-id", batch, *extra, data_dir=inc)
+
+    ingest("prices", files["first"], "first")
+    ingest("shares", root / "shares1.csv", "s1")
+    ingest("wealth", root / "wealth1.csv", "w1")
+    ingest("news", SAMPLE / "news", "n1", "--end", NEWS_PARTS[0])
+    ingest("news", root / "undated-wire.xml", "undated")
+    first = run_cli("build", "--events", str(root / "events_early.csv"), data_dir=inc)
+    with duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True) as con:
+        after_first = {
+            "treasury": con.execute("""select count(*) from intermediate.int_news_item_entities
+                                       where entity_type = 'keyword' and entity_id = 'treasury yields'""").fetchone()[0],
+            "undated": con.execute("select date_is_fetch_time from staging.stg_news_items where link = ?",
+                                   [UNDATED_LINK]).fetchone()[0],
+        }
     for name in ["rest", "late", "fix"]:
-        run_cli("ingest", "prices", "--source", "file", "--path", str(files[name]), "--batch-id", name, data_dir=inc)
-    run_cli("ingest", "shares", "--source", "file", "--path", str(root / "shares2.csv"), "--batch-id", "s2", data_dir=inc)
+        ingest("prices", files[name], name)
+    ingest("shares", root / "shares2.csv", "s2")
+    ingest("wealth", root / "wealth2.csv", "w2")
+    ingest("news", SAMPLE / "news", "n2", "--start", str(pd.Timestamp(NEWS_PARTS[0]) + pd.Timedelta(days=1))[:10],
+           "--end", NEWS_PARTS[1])
     second = run_cli("build", "--events", str(root / "events_all.csv"), data_dir=inc)
+    ingest("prices", files["tail"], "tail")
+    ingest("wealth", root / "wealth3.csv", "w3")
+    ingest("wealth", root / "wealth_fix.csv", "wfix")
+    ingest("news", SAMPLE / "news", "n3", "--start", str(pd.Timestamp(NEWS_PARTS[1]) + pd.Timedelta(days=1))[:10])
+    ingest("news", root / "late-wire.xml", "late-wire")
+    third = run_cli("build", "--events", str(root / "events_all.csv"), data_dir=inc)
 
     full = root / "full"
     shutil.copytree(inc / "lake", full / "lake")
     run_cli("build", "--events", str(root / "events_all.csv"), "--full-refresh", data_dir=full)
     a = duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True)
     b = duckdb.connect(str(full / "warehouse" / "aftershock.duckdb"), read_only=True)
-    yield a, b, second.stdout
+    yield a, b, [first.stdout, second.stdout, third.stdout], after_first
     a.close()
     b.close()
 
 
-def test_second_build_was_incremental(lakes):
-    _, _, out = lakes
-    for model in ["staging.stg_prices", "staging.stg_shares", "intermediate.int_price_returns"]:
-        assert f"incremental model {model}" in out, out[-3000:]
+def test_later_builds_were_incremental(lakes):
+    _, _, outs, _ = lakes
+    for out in outs[1:]:
+        assert "not incrementally" not in out  # started from the published copy, not an empty file
+        for model in INCREMENTAL:
+            assert f"incremental model {model}" in out, out[-3000:]
 
 
 def test_every_relation_equals_a_full_refresh(lakes):
-    inc, full, _ = lakes
+    inc, full, *_ = lakes
     names = relations(full)
     assert names == relations(inc)
     assert ("marts", "fct_event_stock_impact") in names and ("intermediate", "int_daily_returns") in names
@@ -116,7 +190,7 @@ def test_every_relation_equals_a_full_refresh(lakes):
 
 
 def test_correction_and_late_rows_reached_the_returns(lakes):
-    inc, _, _ = lakes
+    inc, *_ = lakes
     t, d = CORRECTED
     row = inc.execute("select close, daily_return from intermediate.int_daily_returns where ticker = ? and trade_date = ?",
                       [t, d]).fetchone()
@@ -133,3 +207,43 @@ def test_correction_and_late_rows_reached_the_returns(lakes):
     t, d = LATE_TICKER_DAY
     assert inc.execute("select daily_return is not null from intermediate.int_daily_returns where ticker = ? and trade_date = ?",
                        [t, d]).fetchone()[0]
+
+
+def test_corrected_wealth_snapshot_reached_the_movers(lakes):
+    inc, *_ = lakes
+    person, day, value = WEALTH_FIX
+    row = inc.execute("select net_worth_usd, change_usd from marts.fct_wealth_daily_movers "
+                      "where person_uri = ? and snapshot_date = ?", [person, day]).fetchone()
+    assert row[0] == float(value) * 1e6
+    nxt = inc.execute("""select snapshot_date, prev_snapshot_date, prev_net_worth_usd from marts.fct_wealth_daily_movers
+                         where person_uri = ? and snapshot_date > ? order by snapshot_date limit 1""",
+                      [person, day]).fetchone()
+    assert nxt[2] == float(value) * 1e6  # the next session moved against the corrected value
+    # The held-back session is a session of its own now: it took its own snapshot from the one before.
+    mid = inc.execute("select snapshot_date, prev_snapshot_date from marts.fct_wealth_daily_movers "
+                      "where person_uri = ? and snapshot_date = ?", [person, MID_SESSION]).fetchone()
+    assert str(mid[0]) == MID_SESSION and str(mid[1]) == "2025-01-13"
+
+
+def test_late_copies_reached_the_news_items(lakes):
+    inc, _, _, after_first = lakes
+    assert after_first["undated"] is True
+    known = inc.execute("select feed_ids, feed_count from staging.stg_news_items where link = ?", [KNOWN_LINK]).fetchone()
+    assert "late-wire" in known[0] and "sample-markets-en" in known[0] and known[1] == 2
+    # The undated copy was kept until a dated copy came: now the item has its date and its session.
+    row = inc.execute("""select i.date_is_fetch_time, i.news_date, i.feed_ids, s.session_date
+                         from staging.stg_news_items as i left join intermediate.int_news_item_sessions as s using (item_key)
+                         where i.link = ?""", [UNDATED_LINK]).fetchone()
+    assert row[0] is False and str(row[1]) == "2025-01-16" and list(row[2]) == ["late-wire", "undated-wire"]
+    assert str(row[3]) == "2025-01-16"
+
+
+def test_changed_keywords_rematched_every_item(lakes):
+    inc, _, _, after_first = lakes
+    assert after_first["treasury"] >= 1  # matched by the first build, under the first events file
+    added = inc.execute("""select count(*) from intermediate.int_news_item_entities
+                           where entity_type = 'keyword' and entity_id = 'heating demand'""").fetchone()[0]
+    assert added >= 1  # an item of the first build named it
+    dropped = inc.execute("""select count(*) from intermediate.int_news_item_entities
+                             where entity_type = 'keyword' and entity_id = 'treasury yields'""").fetchone()[0]
+    assert dropped == 0

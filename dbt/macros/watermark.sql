@@ -9,7 +9,18 @@
 {% macro watermark(relation, column, data_type='timestamptz') -%}
     {%- set low = "'-infinity'::" ~ data_type -%}
     {%- if not execute -%}{{ return(low) }}{%- endif -%}
+    {%- do require_state_column(relation, column) -%}
     {%- set value = run_query("select cast(max(" ~ column ~ ") as varchar) from " ~ relation).columns[0].values()[0] -%}
     {%- if value is none -%}{{ return(low) }}{%- endif -%}
     {{- return("'" ~ value ~ "'::" ~ data_type) -}}
+{%- endmacro %}
+
+{#- A table built before its model became incremental (or gained a state column) cannot say what it
+    has seen: stop with the remedy instead of a binder error. -#}
+{% macro require_state_column(relation, column) -%}
+    {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if column | lower not in names -%}
+        {{ exceptions.raise_compiler_error(relation ~ " has no column " ~ column ~ ": it was built before this model"
+            ~ " was incremental; run `aftershock build --full-refresh` once") }}
+    {%- endif -%}
 {%- endmacro %}

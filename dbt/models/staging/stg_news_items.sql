@@ -1,8 +1,24 @@
 -- One row per news item: copies of an article from several feeds and several polls collapse on item_key.
 -- The kept copy is the first one landed that carries its own date (an undated copy's time is a fetch time).
+-- Incremental: a run finds the item_keys of the batches landed since the last one and recomputes just
+-- those items from every copy of them in the lake, so a later copy (another feed, a dated copy of an
+-- undated item) updates feed_ids, publishers, feed_count, first_seen_at and the kept copy exactly.
+{{ config(
+    materialized='incremental',
+    unique_key='item_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with source as (
     select * from {{ lake_source('news') }}
     where item_key is not null
+    {% if is_incremental() %}
+    and item_key in (
+        select item_key from {{ lake_source('news') }}
+        where _ingested_at > {{ watermark(this, 'last_seen_at') }}
+    )
+    {% endif %}
 ),
 
 feeds_per_item as (
@@ -11,7 +27,8 @@ feeds_per_item as (
         list_sort(list(distinct feed_id)) as feed_ids,
         list_sort(list(distinct publisher) filter (where publisher is not null)) as publishers,
         count(distinct feed_id) as feed_count,
-        min(_ingested_at) as first_seen_at
+        min(_ingested_at) as first_seen_at,
+        max(_ingested_at) as last_seen_at
     from source
     group by item_key
 ),
@@ -39,6 +56,9 @@ select
     f.feed_ids,
     f.publishers,
     f.feed_count,
-    f.first_seen_at
+    f.first_seen_at,
+    f.last_seen_at
 from kept as k
 inner join feeds_per_item as f using (item_key)
+-- Stored in date order so int_news_item_sessions' range filter on news_date prunes by zone map.
+order by news_date, item_key

@@ -1,7 +1,19 @@
 -- One row per (snapshot_date, person): when batches overlap (a CSV history and a live snapshot of
 -- the same day), the latest landing wins. Amounts move from USD millions to dollars here.
+-- Incremental like stg_prices: a run reads only the batches landed since the last one and replaces
+-- the (snapshot_date, person) rows they carry, so a corrected snapshot overrides the earlier one.
+{{ config(
+    materialized='incremental',
+    unique_key=['snapshot_date', 'person_uri'],
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
 with source as (
     select * from {{ lake_source('wealth') }}
+    {% if is_incremental() %}
+    where _ingested_at > {{ watermark(this, '_ingested_at') }}
+    {% endif %}
 )
 
 select
@@ -15,3 +27,5 @@ select
     _ingested_at
 from source
 qualify row_number() over (partition by cast(date as date), person_uri order by _ingested_at desc, _batch_id desc) = 1
+-- Stored in date order so the wealth models' range filters on snapshot_date prune by zone map.
+order by snapshot_date, person_uri
