@@ -23,7 +23,12 @@ with sessions as (
     from {{ ref('int_trading_sessions') }}
 ),
 
-matched as (
+-- Each snapshot belongs to one session window, the last session on or before its date (an asof
+-- join: no range join, no window over every row). Most snapshots are their session's own date and
+-- are the pick; a later one in the window (a Saturday copy) is the pick only when the person has no
+-- earlier snapshot in that window. Ranking all rows per session and person instead ran out of
+-- memory at 20 years x 2,750 people.
+windowed as (
     select
         s.trade_date,
         s.session_index,
@@ -32,15 +37,31 @@ matched as (
         w.snapshot_date,
         w.net_worth_usd,
         w.rank,
-        greatest(w._ingested_at, s._ingested_at) as _ingested_at,
-        row_number() over (partition by s.session_index, w.person_uri order by w.snapshot_date) as pick
-    from sessions as s
-    inner join {{ ref('stg_wealth') }} as w
+        greatest(w._ingested_at, s._ingested_at) as _ingested_at
+    from {{ ref('stg_wealth') }} as w
+    asof inner join sessions as s
         on w.snapshot_date >= s.trade_date
-        and w.snapshot_date < coalesce(s.next_trade_date, s.trade_date + 1)
+    where w.snapshot_date < coalesce(s.next_trade_date, s.trade_date + 1)
     {% if from_date is not none %}
-    where s.trade_date >= {{ from_date }} and w.snapshot_date >= {{ from_date }}
+      and s.trade_date >= {{ from_date }} and w.snapshot_date >= {{ from_date }}
     {% endif %}
+),
+
+off_session as (
+    select * from windowed where snapshot_date > trade_date
+),
+
+picked as (
+    select * from windowed where snapshot_date = trade_date
+    union all
+    select o.*
+    from off_session as o
+    where not exists (
+        select 1 from windowed as e
+        where e.person_uri = o.person_uri
+          and e.session_index = o.session_index
+          and e.snapshot_date < o.snapshot_date
+    )
 )
 
 select
@@ -52,6 +73,5 @@ select
     net_worth_usd,
     rank,
     _ingested_at
-from matched
-where pick = 1
+from picked
 order by trade_date, person_uri
