@@ -37,14 +37,23 @@ def _read_watchlist_tickers() -> list[str]:
     return sorted(wl["ticker"].str.strip().str.upper().unique())
 
 
+_NAMED_UNKNOWN = 10  # unknown tickers named one by one; past this, one line names the first ones
+
+
 def _warn_unknown_tickers(result: LandResult, earlier: list[str] = ()) -> LandResult:
     """Tickers not on the watchlist land (nothing is lost) but are named: no mart uses them until
     they are added to dbt/seeds/watchlist.csv, after which `aftershock build` picks them up without
     a re-ingest. Read from the landed batch, so every prices path (DuckDB, pandas, live) says the same."""
     landed = duckdb.sql(f"select distinct ticker from read_parquet('{result.path}')").fetchall()
     unknown = sorted({t for (t,) in landed if t is not None} - set(_read_watchlist_tickers()))
-    msgs = [f"unknown ticker {t}: not in dbt/seeds/watchlist.csv; landed, but no mart uses it until it is added there"
-            for t in unknown]
+    if len(unknown) <= _NAMED_UNKNOWN:
+        msgs = [f"unknown ticker {t}: not in dbt/seeds/watchlist.csv; landed, but no mart uses it until it is added there"
+                for t in unknown]
+    else:
+        # Thousands of lines (a whole-market file) would bury every other message of the run.
+        shown = ", ".join(unknown[:_NAMED_UNKNOWN])
+        msgs = [f"{len(unknown)} unknown tickers ({shown} and {len(unknown) - _NAMED_UNKNOWN} more): not in "
+                "dbt/seeds/watchlist.csv; landed, but no mart uses them until they are added there"]
     for msg in msgs:
         _warn(msg)
     result.warnings = list(earlier) + msgs

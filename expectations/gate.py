@@ -5,23 +5,31 @@ failure messages (empty = pass). Each message names the expectation, the table a
 offending rows, so the person reading a failed build knows what to open.
 
 The frames are read through DuckDB into pandas and validated with GX's pandas datasource: GX's
-SQL datasource over duckdb-engine reports every expectation as failed on this stack.
+SQL datasource over duckdb-engine reports every expectation as failed on this stack. A table
+larger than a part (AFTERSHOCK_GATE_PART_ROWS, default 1,000,000 rows) is read and validated a
+part at a time, and the parts' results are added up into one message per expectation.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
+import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
 import duckdb
 import pandas as pd
 
 from expectations import lake_suites, mart_suites, registry  # noqa: F401 (the suites register themselves)
 from expectations.gx_env import ProgressBarsConfig, gx
-from expectations.registry import LAKE_SUITES, MART_SUITES, LakeSuite, MartSuite
+from expectations.registry import LAKE_SUITES, MART_SUITES, LakeSuite
+# After gx_env, which turns GX's analytics off before GX loads.
+from great_expectations.expectations.expectation import (  # noqa: E402
+    ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
 from ingest import settings
 from ingest.schemas import SCHEMAS
 
@@ -31,15 +39,6 @@ SITE_NAME = "quality"
 
 def docs_dir() -> Path:
     return settings.site_dir() / SITE_NAME
-
-
-@dataclass
-class TableRun:
-    table: str  # e.g. "lake prices batch file sample-prices.parquet" or "marts.fct_event_stock_impact"
-    frame: pd.DataFrame
-    expectations: list
-    key: list[str]
-    batch: str | None = None  # lake runs: the batch file's cache key
 
 
 # ---- lake batches that already passed ----------------------------------------------------
@@ -96,18 +95,23 @@ class _Validator:
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site)},
             },
         )
-        self.source = self.context.data_sources.add_pandas(name="aftershock")
         self.n = 0
 
-    def validate(self, run: TableRun):
+    def validate(self, name: str, expectations: list, frame: pd.DataFrame):
         self.n += 1
-        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in run.table)
-        asset = self.source.add_dataframe_asset(name=f"{self.n:03d}_{safe}"[:120])
+        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
+        # A data source per validation, deleted after it: one shared source keeps every frame it was
+        # given alive until the gate ends, so memory grew by a part's size with every part.
+        source = self.context.data_sources.add_pandas(name=f"aftershock-{self.n:03d}")
+        asset = source.add_dataframe_asset(name=f"{self.n:03d}_{safe}"[:120])
         batch_def = asset.add_batch_definition_whole_dataframe(name="whole")
-        suite = self.context.suites.add(gx.ExpectationSuite(name=safe[:200], expectations=run.expectations))
+        suite = self.context.suites.add(gx.ExpectationSuite(name=f"{self.n:03d}_{safe}"[:200], expectations=expectations))
         vd = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{self.n:03d}_{safe}"[:200], data=batch_def, suite=suite))
-        return vd.run(batch_parameters={"dataframe": run.frame}, result_format={"result_format": "COMPLETE"})
+        try:
+            return vd.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
+        finally:
+            self.context.data_sources.delete(source.name)
 
     def build_docs(self) -> None:
         self.context.build_data_docs(site_names=[SITE_NAME])
@@ -139,79 +143,186 @@ def _describe(kwargs: dict) -> str:
     return ", ".join(f"{k}={_cell(shown[k]) if not isinstance(shown[k], list) else shown[k]}" for k in order)
 
 
-def describe_failure(run: TableRun, r) -> str:
-    cfg = r.expectation_config
-    kwargs = dict(cfg.kwargs)
-    head = f"{cfg.type}({_describe(kwargs)}) failed on {run.table}"
-    if r.exception_info and r.exception_info.get("raised_exception"):
-        return f"{head}: {r.exception_info.get('exception_message')}"
-    res = r.result or {}
-    idx = res.get("unexpected_index_list")
-    if res.get("unexpected_count") is not None:
-        head += f": {res['unexpected_count']} of {res.get('element_count', len(run.frame))} rows"
-    if idx:
-        cols = [c for c in ["_file", *run.key, *_columns_of(kwargs)] if c in run.frame.columns]
-        cols = list(dict.fromkeys(cols))
-        rows = run.frame.loc[[i for i in idx[:SAMPLE_ROWS] if i in run.frame.index], cols]
-        quoted = ["{" + ", ".join(f"{c}: {_cell(v)}" for c, v in row.items()) + "}" for _, row in rows.iterrows()]
-        head += "; e.g. " + "; ".join(quoted)
-    elif res.get("partial_unexpected_list"):
-        head += f"; e.g. {res['partial_unexpected_list'][:SAMPLE_ROWS]}"
-    elif cfg.type == "expect_column_distinct_values_to_contain_set":
-        have = set(run.frame[kwargs["column"]].dropna()) if kwargs["column"] in run.frame else set()
-        head += f"; missing {[v for v in kwargs['value_set'] if v not in have]}"
-    elif "observed_value" in res:
-        head += f"; observed {res['observed_value']}"
-    return head
+_ROW_COUNT = "expect_table_row_count_to_be_between"
+_CONTAIN_SET = "expect_column_distinct_values_to_contain_set"
 
 
-# ---- what the gate reads ------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """One expectation over every part of a table: counts add up, offending rows are quoted as they are seen."""
 
-def _table_run(table: str, frame: pd.DataFrame, build, key: list[str], failures: list[str]) -> list[TableRun]:
-    """A suite that cannot even be built (a column it needs has an unexpected type) fails the gate by name."""
-    try:
-        return [TableRun(table, frame, build(), key)]
-    except Exception as exc:  # noqa: BLE001 - any error here means the table is not what the suite expects
-        failures.append(f"{table}: its suite could not be built: {type(exc).__name__}: {exc}")
-        return []
+    config: object
+    parts_passed: list[bool] = field(default_factory=list)
+    unexpected: int | None = None
+    elements: int = 0
+    missing: int = 0
+    rows: list[str] = field(default_factory=list)  # offending rows, quoted
+    partial: list = field(default_factory=list)
+    observed: object = None
+    error: str | None = None
+    seen: set = field(default_factory=set)  # distinct values, for a contain-set expectation
+
+    def add(self, r, frame: pd.DataFrame, key: list[str]) -> None:
+        self.parts_passed.append(bool(r.success))
+        kwargs = dict(self.config.kwargs)
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            self.error = self.error or r.exception_info.get("exception_message")
+            return
+        res = r.result or {}
+        if res.get("unexpected_count") is not None:
+            self.unexpected = (self.unexpected or 0) + res["unexpected_count"]
+        self.elements += res.get("element_count", len(frame))
+        self.missing += res.get("missing_count") or 0
+        if self.config.type == _ROW_COUNT:
+            self.observed = (self.observed or 0) + (res.get("observed_value") or 0)
+        elif self.config.type == _CONTAIN_SET:
+            col = kwargs["column"]
+            self.seen |= set(frame[col].dropna()) if col in frame else set()
+        elif not r.success and "observed_value" in res:
+            self.observed = res["observed_value"]
+        if r.success:
+            return
+        idx = res.get("unexpected_index_list")
+        if idx and len(self.rows) < SAMPLE_ROWS:
+            cols = list(dict.fromkeys(c for c in ["_file", *key, *_columns_of(kwargs)] if c in frame.columns))
+            picked = frame.loc[[i for i in idx[:SAMPLE_ROWS - len(self.rows)] if i in frame.index], cols]
+            self.rows += ["{" + ", ".join(f"{c}: {_cell(v)}" for c, v in row.items()) + "}"
+                          for _, row in picked.iterrows()]
+        elif res.get("partial_unexpected_list") and len(self.partial) < SAMPLE_ROWS:
+            self.partial += res["partial_unexpected_list"][:SAMPLE_ROWS - len(self.partial)]
+
+    @property
+    def success(self) -> bool:
+        if self.error:
+            return False
+        if len(self.parts_passed) <= 1:
+            return all(self.parts_passed)
+        # Several parts: table-level expectations are judged on the totals, not part by part.
+        kwargs = dict(self.config.kwargs)
+        if self.config.type == _ROW_COUNT:
+            lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
+            return (lo is None or self.observed >= lo) and (hi is None or self.observed <= hi)
+        if self.config.type == _CONTAIN_SET:
+            return set(kwargs["value_set"]) <= self.seen
+        if kwargs.get("mostly") is not None and self.unexpected is not None:
+            return self.unexpected <= (1 - kwargs["mostly"]) * (self.elements - self.missing)
+        return all(self.parts_passed)
+
+    def message(self, table: str) -> str:
+        kwargs = dict(self.config.kwargs)
+        head = f"{self.config.type}({_describe(kwargs)}) failed on {table}"
+        if self.error:
+            return f"{head}: {self.error}"
+        if self.unexpected is not None:
+            head += f": {self.unexpected} of {self.elements} rows"
+        if self.rows:
+            head += "; e.g. " + "; ".join(self.rows)
+        elif self.partial:
+            head += f"; e.g. {self.partial}"
+        elif self.config.type == _CONTAIN_SET:
+            head += f"; missing {[v for v in kwargs['value_set'] if v not in self.seen]}"
+        elif self.observed is not None:
+            head += f"; observed {self.observed}"
+        return head
 
 
-def lake_runs(failures: list[str], passed: dict | None = None) -> list[TableRun]:
-    """One run per landed batch file of every source that has a suite or a registered schema,
-    except batches in `passed` whose file and suite are unchanged since they passed."""
+# ---- what the gate reads, a part at a time --------------------------------------------------
+# A table is validated in parts of at most part_rows() rows, so the gate's memory follows the part
+# size, not the table: ten million landed price rows read whole into pandas took 4.6 GB. Rows are
+# split by a hash of the columns every uniqueness expectation shares, so equal keys always meet in
+# one part and a duplicate is still found; row-wise expectations add up part by part, and the
+# table-level ones (row count, distinct values) are judged on the totals.
+
+_SPLITTABLE = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+_TOTALLED = (_ROW_COUNT, _CONTAIN_SET)
+
+
+def part_rows() -> int:
+    return max(1, int(os.environ.get("AFTERSHOCK_GATE_PART_ROWS", "1000000")))
+
+
+def _unique_columns(expectations: list) -> list[list[str]]:
+    sets = []
+    for e in expectations:
+        if e.expectation_type == "expect_compound_columns_to_be_unique":
+            sets.append(list(e.column_list))
+        elif e.expectation_type in ("expect_column_values_to_be_unique", "expect_select_column_values_to_be_unique_within_record"):
+            sets.append([e.column])
+    return sets
+
+
+def _quote(col: str) -> str:
+    return '"' + col.replace('"', '""') + '"'
+
+
+@dataclass
+class TableCheck:
+    """One table: the rows `sql` selects on `con`, the suite `build` makes from a part's frame."""
+
+    table: str  # e.g. "lake prices batch file sample-prices.parquet" or "marts.fct_event_stock_impact"
+    con: duckdb.DuckDBPyConnection
+    sql: str
+    params: list
+    build: Callable[[pd.DataFrame], list]
+    key: list[str]  # columns that name an offending row in messages
+    batch: str | None = None  # lake runs: the batch file's cache key
+
+    def _frame(self, where: str = "", limit: int | None = None) -> pd.DataFrame:
+        sql = f"select * from ({self.sql}) as t {where}" + (f" limit {limit}" if limit is not None else "")
+        return self.con.execute(sql, self.params).df()
+
+    def parts(self) -> Iterator[tuple[int, int, pd.DataFrame]]:
+        """(part number, parts, frame); one part when the table fits, else hash-split parts, empty ones left out."""
+        rows = self.con.execute(f"select count(*) from ({self.sql}) as t", self.params).fetchone()[0]
+        if rows <= part_rows():
+            yield 1, 1, self._frame()
+            return
+        head = self._frame(limit=1000)
+        expectations = self.build(head)
+        others = [e.expectation_type for e in expectations
+                  if not isinstance(e, _SPLITTABLE) and e.expectation_type not in _TOTALLED]
+        if others:
+            raise ValueError(f"{rows} rows is more than a part ({part_rows()}) and {', '.join(others)} "
+                             "cannot be judged part by part")
+        unique = _unique_columns(expectations)
+        shared = [c for c in head.columns if all(c in u for u in unique)] if unique else list(head.columns)
+        if not shared:
+            raise ValueError(f"{rows} rows is more than a part ({part_rows()}) and its uniqueness "
+                             f"expectations {unique} share no column to split on")
+        n = -(-rows // part_rows())
+        split = f"hash({', '.join(_quote(c) for c in shared)})"
+        for i in range(n):
+            frame = self._frame(f"where {split} % {n} = {i}")
+            if len(frame):
+                yield i + 1, n, frame
+
+
+def lake_checks(con, failures: list[str], passed: dict | None = None) -> Iterator[TableCheck]:
+    """Two checks per landed batch file of every source that has a suite or a registered schema (its
+    schema, then its rows), except batches in `passed` whose file and suite are unchanged since they passed."""
     passed = passed or {}
-    runs = []
-    con = duckdb.connect()
-    try:
-        for source in sorted(set(LAKE_SUITES) | set(SCHEMAS)):
-            folder = settings.raw_dir(source)
-            if not folder.is_dir():
+    for source in sorted(set(LAKE_SUITES) | set(SCHEMAS)):
+        folder = settings.raw_dir(source)
+        if not folder.is_dir():
+            continue
+        suite = LAKE_SUITES.get(source) or LakeSuite(source, lambda df, b, s=source: lake_suites.common(s, df, b))
+        for path in sorted(folder.glob("*.parquet")):
+            batch = f"{source}/{path.name}"
+            if passed.get(batch) == _stamp(path, source):
                 continue
-            suite = LAKE_SUITES.get(source) or LakeSuite(source, lambda df, b, s=source: lake_suites.common(s, df, b))
-            for path in sorted(folder.glob("*.parquet")):
-                batch = f"{source}/{path.name}"
-                if passed.get(batch) == _stamp(path, source):
-                    continue
-                table = f"lake {source} batch file {path.name}"
-                try:
-                    frame = con.execute("select * from read_parquet(?)", [str(path)]).df()
-                except duckdb.Error as exc:
-                    failures.append(f"{table}: cannot be read as Parquet ({str(exc).splitlines()[0]}); "
-                                    "a file must land through `aftershock ingest`")
-                    continue
-                schema = con.execute("select column_name, column_type from (describe select * from read_parquet(?))",
-                                     [str(path)]).df()
-                found = _table_run(f"{table} (schema)", schema,
-                                   lambda f=schema, s=source: lake_suites.schema_suite(s, f),
-                                   ["column_name", "column_type"], failures)
-                frame.insert(0, "_file", path.name)
-                found += _table_run(table, frame, lambda f=frame, b=path.stem: suite.build(f, b), suite.key, failures)
-                for run in found:
-                    run.batch = batch
-                runs += found
-    finally:
-        con.close()
-    return runs
+            table = f"lake {source} batch file {path.name}"
+            try:
+                con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()
+            except duckdb.Error as exc:
+                failures.append(f"{table}: cannot be read as Parquet ({str(exc).splitlines()[0]}); "
+                                "a file must land through `aftershock ingest`")
+                continue
+            yield TableCheck(f"{table} (schema)", con,
+                             "select column_name, column_type from (describe select * from read_parquet(?))",
+                             [str(path)], lambda f, s=source: lake_suites.schema_suite(s, f),
+                             ["column_name", "column_type"], batch)
+            yield TableCheck(table, con, "select ? as _file, * from read_parquet(?)", [path.name, str(path)],
+                             lambda f, b=path.stem: suite.build(f, b), suite.key, batch)
 
 
 def _relations(con) -> set[str]:
@@ -219,35 +330,47 @@ def _relations(con) -> set[str]:
         "select table_schema, table_name from information_schema.tables").fetchall()}
 
 
-def mart_runs(building: Path, failures: list[str], skipped: list[str]) -> list[TableRun]:
-    runs = []
-    con = duckdb.connect(str(building), read_only=True)
+def mart_checks(con, failures: list[str], skipped: list[str]) -> Iterator[TableCheck]:
+    present = _relations(con)
+    for suite in MART_SUITES.values():
+        missing = [r for r in suite.requires if r not in present]
+        if missing:
+            skipped.append(f"{suite.name} (no {', '.join(missing)} in this warehouse)")
+            continue
+        if suite.columns:
+            schema, table = suite.requires[0].split(".", 1)
+            have = {c for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [schema, table]).fetchall()}
+            lacking = [c for c in suite.columns if c not in have]
+            if lacking:
+                failures.append(f"expect_table_columns_to_include({lacking}) failed on {suite.name}: "
+                                f"the columns DESIGN.md promises are missing")
+                continue
+        yield TableCheck(suite.name, con, suite.sql, [], suite.build, suite.key)
+
+
+def check_table(check: TableCheck, validator: _Validator) -> list[str]:
+    """Validate every part of one table; failure messages, one per failed expectation."""
+    outcomes: list[Outcome] = []
     try:
-        present = _relations(con)
-        for suite in MART_SUITES.values():
-            missing = [r for r in suite.requires if r not in present]
-            if missing:
-                skipped.append(f"{suite.name} (no {', '.join(missing)} in this warehouse)")
-                continue
-            if suite.columns:
-                schema, table = suite.requires[0].split(".", 1)
-                have = {c for (c,) in con.execute(
-                    "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                    [schema, table]).fetchall()}
-                lacking = [c for c in suite.columns if c not in have]
-                if lacking:
-                    failures.append(f"expect_table_columns_to_include({lacking}) failed on {suite.name}: "
-                                    f"the columns DESIGN.md promises are missing")
-                    continue
+        for i, n, frame in check.parts():
             try:
-                frame = con.execute(suite.sql).df()
-            except duckdb.Error as exc:
-                failures.append(f"{suite.name}: the suite's query failed: {str(exc).splitlines()[0]}")
-                continue
-            runs.extend(_table_run(suite.name, frame, lambda f=frame: suite.build(f), suite.key, failures))
-    finally:
-        con.close()
-    return runs
+                expectations = check.build(frame)
+            except Exception as exc:  # noqa: BLE001 - any error here means the table is not what the suite expects
+                return [f"{check.table}: its suite could not be built: {type(exc).__name__}: {exc}"]
+            name = check.table if n == 1 else f"{check.table} (part {i} of {n})"
+            result = validator.validate(name, expectations, frame)
+            if not outcomes:
+                outcomes = [Outcome(r.expectation_config) for r in result.results]
+            for outcome, r in zip(outcomes, result.results):
+                outcome.add(r, frame, check.key)
+            del frame, result
+    except duckdb.Error as exc:
+        return [f"{check.table}: the suite's query failed: {str(exc).splitlines()[0]}"]
+    except ValueError as exc:
+        return [f"{check.table}: {exc}"]
+    return [o.message(check.table) for o in outcomes if not o.success]
 
 
 def run_gate(building: Path, echo: bool = True, full: bool = False) -> list[str]:
@@ -257,28 +380,33 @@ def run_gate(building: Path, echo: bool = True, full: bool = False) -> list[str]
     failures: list[str] = []
     skipped: list[str] = []
     before = {} if full else _load_passed()
-    lake = lake_runs(failures, before)
-    runs = lake + mart_runs(Path(building), failures, skipped)
     site = docs_dir()
     if site.exists():
         shutil.rmtree(site)  # the site shows this run; stale pages of an earlier run would mislead
     validator = _Validator(site)
-    passed = 0
-    clean_runs: dict[str, int] = {}  # batch -> runs that passed; a batch passes when both (schema, rows) did
-    for run in runs:
-        result = validator.validate(run)
-        bad = [r for r in result.results if not r.success]
-        failures += [describe_failure(run, r) for r in bad]
-        passed += not bad
-        if run.batch and not bad:
-            clean_runs[run.batch] = clean_runs.get(run.batch, 0) + 1
+    tables = passed = 0
+    batch_ok: dict[str, bool] = {}  # batch -> every check of it passed (its schema and its rows)
+    lake_con = duckdb.connect()
+    mart_con = duckdb.connect(str(building), read_only=True)
+    try:
+        checks = itertools.chain(lake_checks(lake_con, failures, before), mart_checks(mart_con, failures, skipped))
+        for check in checks:
+            bad = check_table(check, validator)
+            failures += bad
+            tables += 1
+            passed += not bad
+            if check.batch:
+                batch_ok[check.batch] = batch_ok.get(check.batch, True) and not bad
+    finally:
+        lake_con.close()
+        mart_con.close()
     validator.build_docs()
     # Remember the batches that passed (kept only while their file is there and unchanged).
     now = {}
-    for batch, n in clean_runs.items():
+    for batch, ok in batch_ok.items():
         source, name = batch.split("/", 1)
         path = settings.raw_dir(source) / name
-        if n == 2 and path.exists():
+        if ok and path.exists():
             now[batch] = _stamp(path, source)
     kept = {}
     for b, st in before.items():
@@ -288,7 +416,7 @@ def run_gate(building: Path, echo: bool = True, full: bool = False) -> list[str]
             kept[b] = st
     _save_passed({**kept, **now})
     if echo:
-        print(f"  gate | {passed}/{len(runs)} tables passed their suites"
+        print(f"  gate | {passed}/{tables} tables passed their suites"
               f" ({len(kept)} lake batches unchanged since they passed, not re-read);"
               f" Data Docs: {site / 'index.html'}")
         for s in skipped:

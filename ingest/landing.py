@@ -33,7 +33,7 @@ class LandResult:
     rows: int
     rejected: int
     quarantine_path: Path | None
-    warnings: list[str] = field(default_factory=list)  # items of the batch that failed (tickers, feeds)
+    warnings: list[str] = field(default_factory=list)  # items that failed or need a look (tickers, feeds)
 
     def summary(self) -> str:
         where = str(self.path) if self.path else "nothing landed"
@@ -41,7 +41,7 @@ class LandResult:
         if self.rejected:
             text += f"; {self.rejected} rows rejected -> {self.quarantine_path}"
         if self.warnings:
-            text += f"; {len(self.warnings)} items failed: " + "; ".join(self.warnings)
+            text += f"; {len(self.warnings)} warning{'s' * (len(self.warnings) > 1)}: " + "; ".join(self.warnings)
         return text
 
 

@@ -169,6 +169,21 @@ def test_unknown_ticker_lands_and_is_named_but_no_mart_uses_it(published_copy, c
     assert sorted(landed["ticker"].unique()) == ["NVDA", "ZZZZ"]
 
 
+def test_a_whole_market_of_unknown_tickers_is_one_warning_line(published_copy, tmp_path, capsys):
+    rows = ["date,ticker,open,high,low,close,adj_close,volume"]
+    rows += [f"2025-01-24,Z{i:03d},1.0,1.2,0.9,1.1,1.1,1000" for i in range(25)]
+    (tmp_path / "market.csv").write_text("\n".join(rows) + "\n")
+    rc = cli.main(["ingest", "prices", "--source", "file", "--path", str(tmp_path / "market.csv"),
+                   "--batch-id", "market"])
+    err = capsys.readouterr().err
+    assert rc == 0
+    warnings = [line for line in err.splitlines() if "unknown ticker" in line]
+    assert warnings == ["warning: 25 unknown tickers (Z000, Z001, Z002, Z003, Z004, Z005, Z006, Z007, Z008, Z009"
+                        " and 15 more): not in dbt/seeds/watchlist.csv; landed, but no mart uses them until they"
+                        " are added there"], err
+    assert len(pd.read_parquet(published_copy / "lake" / "raw" / "prices" / "market.parquet")) == 25
+
+
 # ---- HTTP responses (the live price client, through yfinance, with an injected session) ------
 
 class BadBodySession:

@@ -199,3 +199,65 @@ def test_wealth_and_news_lake_suites_check_landed_batches(data_dir, monkeypatch)
     assert any("news batch file bad.parquet" in f and "published_at" in f for f in failures), text
     assert any("news batch file bad.parquet" in f and "expect_compound_columns_to_be_unique" in f for f in failures), text
     assert not any("good.parquet" in f for f in failures)
+
+
+def _prices(n_tickers: int, n_days: int) -> pd.DataFrame:
+    days = pd.bdate_range("2024-01-02", periods=n_days)
+    frame = pd.DataFrame([(d, f"T{t:02d}") for t in range(n_tickers) for d in days], columns=["date", "ticker"])
+    frame["date"] = frame["date"].astype("datetime64[s]")
+    frame["open"] = frame["high"] = frame["low"] = frame["close"] = frame["adj_close"] = 100.0
+    frame["high"] = 101.0
+    frame["volume"] = 1e6
+    return frame
+
+
+def _headline(failure: str) -> str:
+    return failure.split("; e.g.")[0]
+
+
+def test_a_batch_larger_than_a_part_is_checked_in_parts_with_the_same_findings(data_dir, monkeypatch):
+    """Hash-split parts keep every duplicate key in one part; counts add up to the whole table's."""
+    from ingest import landing
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    wh = data_dir / "empty.duckdb"
+    duckdb.connect(str(wh)).close()
+    clean = _prices(3, 100)
+    landing.land_batch("prices", "clean", clean)
+    bad = _prices(3, 100)
+    bad.loc[[5, 60, 130, 210, 299], "open"] = -1.0  # spread over the table, so over the parts
+    bad.loc[77, "low"] = 200.0  # above its high
+    bad = pd.concat([bad, bad.iloc[[150, 250]]], ignore_index=True)  # two duplicate (ticker, date) keys
+    landing.land_batch("prices", "bad", bad)
+
+    whole = gate.run_gate(wh, echo=False, full=True)
+    monkeypatch.setenv("AFTERSHOCK_GATE_PART_ROWS", "40")
+    parted = gate.run_gate(wh, echo=False, full=True)
+
+    assert all("bad.parquet" in f for f in whole), whole  # the clean batch passes, whole and in 8 parts
+    assert sorted(map(_headline, parted)) == sorted(map(_headline, whole)), (whole, parted)
+    text = "\n".join(parted)
+    assert any("column=open" in f and ": 5 of 302 rows" in f and "-1" in f for f in parted), text
+    assert any("expect_column_pair_values_a_to_be_greater_than_b" in f and ": 1 of 302 rows" in f
+               and "T00" in f for f in parted), text
+    dup = [f for f in parted if "expect_compound_columns_to_be_unique" in f]
+    assert dup and ": 4 of 302 rows" in dup[0] and ("T01" in dup[0] or "T02" in dup[0]), text
+    pages = [p.name for p in (data_dir / "site" / "quality" / "validations").rglob("*.html")]
+    assert sum("bad.parquet__part_" in p for p in pages) == 8, pages
+
+
+def test_a_part_split_that_would_miss_duplicates_fails_by_name(data_dir, monkeypatch):
+    """Two uniqueness expectations with no column in common cannot both stay exact across parts."""
+    from expectations import registry
+    from ingest import landing
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    wh = data_dir / "empty.duckdb"
+    duckdb.connect(str(wh)).close()
+    landing.land_batch("prices", "two-keys", _prices(2, 30))
+    original = LAKE_SUITES["prices"]
+    monkeypatch.setitem(LAKE_SUITES, "prices", registry.LakeSuite(
+        "prices", lambda df, b: original.build(df, b) + [registry.unique_key("volume")], original.key))
+    monkeypatch.setenv("AFTERSHOCK_GATE_PART_ROWS", "20")
+    failures = gate.run_gate(wh, echo=False, full=True)
+    assert any("two-keys.parquet" in f and "share no column to split on" in f for f in failures), failures
