@@ -65,3 +65,16 @@
     {{- return(column ~ " in (select item_key from " ~ items ~ " where last_seen_at > "
                ~ watermark(relation, '_ingested_at') ~ ")") -}}
 {%- endmacro %}
+
+{#- The three session-keyed wealth models share one rule: every session from the first one
+    wealth_recompute_from finds for the model (`this`) is deleted by the pre-hook, then selected
+    again by the body. Both read `this` before the delete (the body is compiled first), so they agree. -#}
+{% macro wealth_first_session_to_recompute() -%}
+    {{- return(wealth_recompute_from(this, ref('int_trading_sessions'), ref('stg_wealth'))) -}}
+{%- endmacro %}
+
+{% macro delete_wealth_sessions_to_recompute(column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ column }} >= {{ wealth_first_session_to_recompute() }}
+    {%- endif -%}
+{%- endmacro %}

@@ -7,11 +7,11 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where snapshot_date >= {{ wealth_recompute_from(this, ref('int_trading_sessions'), ref('stg_wealth')) }}{% endif %}"
+    pre_hook="{{ delete_wealth_sessions_to_recompute('snapshot_date') }}"
 ) }}
 
 -- depends_on: {{ ref('int_trading_sessions') }}, {{ ref('stg_wealth') }}
-{%- set from_date = wealth_recompute_from(this, ref('int_trading_sessions'), ref('stg_wealth')) if is_incremental() else none %}
+{%- set from_date = wealth_first_session_to_recompute() if is_incremental() else none %}
 
 with moves as (
     select * from {{ ref('int_wealth_daily_changes') }}
