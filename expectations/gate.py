@@ -278,7 +278,10 @@ class TableCheck:
             yield 1, 1, self._frame()
             return
         head = self._frame(limit=1000)
-        expectations = self.build(head)
+        try:
+            expectations = self.build(head)
+        except Exception as exc:  # noqa: BLE001 - reported like a suite that fails on a whole table
+            raise ValueError(f"its suite could not be built: {type(exc).__name__}: {exc}") from exc
         others = [e.expectation_type for e in expectations
                   if not isinstance(e, _SPLITTABLE) and e.expectation_type not in _TOTALLED]
         if others:

@@ -261,3 +261,22 @@ def test_a_part_split_that_would_miss_duplicates_fails_by_name(data_dir, monkeyp
     monkeypatch.setenv("AFTERSHOCK_GATE_PART_ROWS", "20")
     failures = gate.run_gate(wh, echo=False, full=True)
     assert any("two-keys.parquet" in f and "share no column to split on" in f for f in failures), failures
+
+
+def test_a_suite_that_cannot_be_built_on_a_large_table_fails_by_name(data_dir, monkeypatch):
+    from expectations import registry
+    from ingest import landing
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    wh = data_dir / "empty.duckdb"
+    duckdb.connect(str(wh)).close()
+    landing.land_batch("prices", "large", _prices(2, 30))
+
+    def broken(df, batch):
+        raise KeyError("adj_close")
+
+    monkeypatch.setitem(LAKE_SUITES, "prices", registry.LakeSuite("prices", broken, ["ticker", "date"]))
+    for part_rows in ("1000", "20"):  # whole, then in parts
+        monkeypatch.setenv("AFTERSHOCK_GATE_PART_ROWS", part_rows)
+        failures = gate.run_gate(wh, echo=False, full=True)
+        assert any("large.parquet: its suite could not be built: KeyError" in f for f in failures), failures
