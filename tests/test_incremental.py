@@ -247,3 +247,52 @@ def test_changed_keywords_rematched_every_item(lakes):
     dropped = inc.execute("""select count(*) from intermediate.int_news_item_entities
                              where entity_type = 'keyword' and entity_id = 'treasury yields'""").fetchone()[0]
     assert dropped == 0
+
+
+RANGED = {"staging.stg_prices": "_ingested_at", "staging.stg_wealth": "_ingested_at",
+          "intermediate.int_wealth_session_snapshots": "trade_date",
+          "intermediate.int_wealth_daily_changes": "trade_date", "marts.fct_wealth_daily_movers": "snapshot_date"}
+
+
+def test_the_last_build_recorded_where_it_rewrote(lakes):
+    """What the key tests of an incremental build check; a full refresh records nothing (checks all)."""
+    inc, full, *_ = lakes
+    ranges = {r: (c, lit) for r, c, lit in inc.execute("select * from raw.incremental_ranges").fetchall()}
+    assert {r: c for r, (c, _) in ranges.items()} == RANGED
+    # The third build corrected Jensen Huang's snapshot of 2025-01-10: that session is rewritten on.
+    assert ranges["intermediate.int_wealth_session_snapshots"][1] == "'2025-01-10'::date"
+    assert ranges["marts.fct_wealth_daily_movers"][1] == "'2025-01-10'::date"
+    assert full.execute("select count(*) from raw.incremental_ranges").fetchone()[0] == 0
+
+
+def _key_test(db, monkeypatch, tmp_path) -> str:
+    from aftershock.dbt_runner import DbtFailed, prepare_project, run_dbt
+
+    monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(tmp_path / "data"))
+    project = prepare_project()
+    try:
+        run_dbt(["test", "--select", "int_wealth_daily_changes,test_name:unique_combination"], project, db, echo=False)
+    except DbtFailed as exc:
+        return f"failed: {exc}"
+    return "passed"
+
+
+def test_the_scoped_key_test_still_finds_a_duplicate_it_could_have_written(lakes, monkeypatch, tmp_path):
+    inc, *_ = lakes
+    src = inc.execute("select file from pragma_database_list where name = current_database()").fetchone()[0]
+    for day, expected in [("2025-01-15", "failed"), ("2024-12-16", "passed")]:
+        db = tmp_path / f"dup-{day}" / "aftershock.duckdb"
+        db.parent.mkdir()
+        shutil.copyfile(src, db)
+        con = duckdb.connect(str(db))
+        n = con.execute("insert into intermediate.int_wealth_daily_changes select * from "
+                        "intermediate.int_wealth_daily_changes where trade_date = ? limit 1", [day]).fetchone()[0]
+        con.close()
+        assert n == 1
+        # A duplicate in the rewritten sessions fails; one in an older session is left to the build
+        # that wrote it (where it would have failed).
+        assert _key_test(db, monkeypatch, tmp_path).startswith(expected), day
+    con = duckdb.connect(str(db))
+    con.execute("delete from raw.incremental_ranges")  # as after a --full-refresh: every row is checked
+    con.close()
+    assert _key_test(db, monkeypatch, tmp_path).startswith("failed")

@@ -73,8 +73,11 @@
     {{- return(wealth_recompute_from(this, ref('int_trading_sessions'), ref('stg_wealth'))) -}}
 {%- endmacro %}
 
+{#- Its key test then checks the rewritten sessions only (macros/incremental_tests.sql). -#}
 {% macro delete_wealth_sessions_to_recompute(column) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ column }} >= {{ wealth_first_session_to_recompute() }}
+    {%- set first = wealth_first_session_to_recompute() if is_incremental() else none -%}
+    {{ record_incremental_range(column, first) }}
+    {%- if is_incremental() %}
+    delete from {{ this }} where {{ column }} >= {{ first }}
     {%- endif -%}
 {%- endmacro %}

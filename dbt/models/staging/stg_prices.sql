@@ -6,7 +6,8 @@
     materialized='incremental',
     unique_key=['ticker', 'trade_date'],
     incremental_strategy='delete+insert',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    pre_hook="{{ record_incremental_range('_ingested_at', watermark(this, '_ingested_at') if is_incremental() else none) }}"
 ) }}
 
 with source as (
