@@ -2,9 +2,11 @@
   Key tests that follow the new data. An incremental model records, in its pre-hook, where the rows
   it is about to rewrite begin (raw.incremental_ranges: relation, column, a SQL literal); its
   unique_combination test with `recomputed_from: <column>` then checks only the rows from there.
-  That is exact: a run deletes every row from that point before it inserts, so a duplicate key
-  always involves a row it wrote, and two rows of one key share the key's `recomputed_from` column.
-  Older rows passed the same test in the build that wrote them. A model built whole (first build,
+  That is exact. A duplicate key always involves a row the run wrote: the session-keyed wealth
+  models delete every row from their first rewritten session before they insert, and the
+  delete+insert staging models delete every stored row of a key they insert. Two rows of one key
+  share the session (so both are at or past the recorded session), and a written staging row is
+  past the recorded high-water mark. Older rows passed the same test in the build that wrote them. A model built whole (first build,
   --full-refresh) clears its record, and its test checks every row.
 -#}
 
