@@ -246,9 +246,14 @@ def _unique_columns(expectations: list) -> list[list[str]]:
     for e in expectations:
         if e.expectation_type == "expect_compound_columns_to_be_unique":
             sets.append(list(e.column_list))
-        elif e.expectation_type in ("expect_column_values_to_be_unique", "expect_select_column_values_to_be_unique_within_record"):
+        elif e.expectation_type == "expect_column_values_to_be_unique":
             sets.append([e.column])
     return sets
+
+
+class Uncheckable(Exception):
+    """The table cannot be checked: its suite fails to build on it (a column it needs has an unexpected
+    type), or it is larger than a part and its suite cannot be judged part by part."""
 
 
 def _quote(col: str) -> str:
@@ -267,6 +272,12 @@ class TableCheck:
     key: list[str]  # columns that name an offending row in messages
     batch: str | None = None  # lake runs: the batch file's cache key
 
+    def expectations(self, frame: pd.DataFrame) -> list:
+        try:
+            return self.build(frame)
+        except Exception as exc:  # noqa: BLE001 - any error here means the table is not what the suite expects
+            raise Uncheckable(f"its suite could not be built: {type(exc).__name__}: {exc}") from exc
+
     def _frame(self, where: str = "", limit: int | None = None) -> pd.DataFrame:
         sql = f"select * from ({self.sql}) as t {where}" + (f" limit {limit}" if limit is not None else "")
         return self.con.execute(sql, self.params).df()
@@ -278,19 +289,16 @@ class TableCheck:
             yield 1, 1, self._frame()
             return
         head = self._frame(limit=1000)
-        try:
-            expectations = self.build(head)
-        except Exception as exc:  # noqa: BLE001 - reported like a suite that fails on a whole table
-            raise ValueError(f"its suite could not be built: {type(exc).__name__}: {exc}") from exc
+        expectations = self.expectations(head)
         others = [e.expectation_type for e in expectations
                   if not isinstance(e, _SPLITTABLE) and e.expectation_type not in _TOTALLED]
         if others:
-            raise ValueError(f"{rows} rows is more than a part ({part_rows()}) and {', '.join(others)} "
+            raise Uncheckable(f"{rows} rows is more than a part ({part_rows()}) and {', '.join(others)} "
                              "cannot be judged part by part")
         unique = _unique_columns(expectations)
         shared = [c for c in head.columns if all(c in u for u in unique)] if unique else list(head.columns)
         if not shared:
-            raise ValueError(f"{rows} rows is more than a part ({part_rows()}) and its uniqueness "
+            raise Uncheckable(f"{rows} rows is more than a part ({part_rows()}) and its uniqueness "
                              f"expectations {unique} share no column to split on")
         n = -(-rows // part_rows())
         split = f"hash({', '.join(_quote(c) for c in shared)})"
@@ -358,12 +366,8 @@ def check_table(check: TableCheck, validator: _Validator) -> list[str]:
     outcomes: list[Outcome] = []
     try:
         for i, n, frame in check.parts():
-            try:
-                expectations = check.build(frame)
-            except Exception as exc:  # noqa: BLE001 - any error here means the table is not what the suite expects
-                return [f"{check.table}: its suite could not be built: {type(exc).__name__}: {exc}"]
             name = check.table if n == 1 else f"{check.table} (part {i} of {n})"
-            result = validator.validate(name, expectations, frame)
+            result = validator.validate(name, check.expectations(frame), frame)
             if not outcomes:
                 outcomes = [Outcome(r.expectation_config) for r in result.results]
             for outcome, r in zip(outcomes, result.results):
@@ -371,7 +375,7 @@ def check_table(check: TableCheck, validator: _Validator) -> list[str]:
             del frame, result
     except duckdb.Error as exc:
         return [f"{check.table}: the suite's query failed: {str(exc).splitlines()[0]}"]
-    except ValueError as exc:
+    except Uncheckable as exc:
         return [f"{check.table}: {exc}"]
     return [o.message(check.table) for o in outcomes if not o.success]
 
