@@ -20,6 +20,14 @@ def warehouse(d: Path) -> Path:
     return d / "warehouse" / "aftershock.duckdb"
 
 
+def empty_warehouse(data_dir: Path) -> Path:
+    """A warehouse with no marts: the gate checks the lake alone."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    wh = data_dir / "empty.duckdb"
+    duckdb.connect(str(wh)).close()
+    return wh
+
+
 def test_registry_covers_every_source_and_mart_design_names():
     assert {"prices", "shares", "wealth", "news", "feed_polls"} <= set(LAKE_SUITES)
     assert {"marts.dim_events", "marts.fct_event_stock_impact", "marts.fct_event_stock_daily",
@@ -168,9 +176,7 @@ def test_wealth_and_news_lake_suites_check_landed_batches(data_dir, monkeypatch)
 
     monkeypatch.setitem(SCHEMAS, "wealth", WEALTH)
     monkeypatch.setitem(SCHEMAS, "news", NEWS)
-    empty_wh = data_dir / "empty.duckdb"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    duckdb.connect(str(empty_wh)).close()
+    empty_wh = empty_warehouse(data_dir)
 
     def wealth(worth, day):
         return pd.DataFrame({"date": pd.to_datetime(day), "person_uri": ["jensen-huang", "michael-dell"],
@@ -219,9 +225,7 @@ def test_a_batch_larger_than_a_part_is_checked_in_parts_with_the_same_findings(d
     """Hash-split parts keep every duplicate key in one part; counts add up to the whole table's."""
     from ingest import landing
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    wh = data_dir / "empty.duckdb"
-    duckdb.connect(str(wh)).close()
+    wh = empty_warehouse(data_dir)
     clean = _prices(3, 100)
     landing.land_batch("prices", "clean", clean)
     bad = _prices(3, 100)
@@ -251,9 +255,7 @@ def test_a_part_split_that_would_miss_duplicates_fails_by_name(data_dir, monkeyp
     from expectations import registry
     from ingest import landing
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    wh = data_dir / "empty.duckdb"
-    duckdb.connect(str(wh)).close()
+    wh = empty_warehouse(data_dir)
     landing.land_batch("prices", "two-keys", _prices(2, 30))
     original = LAKE_SUITES["prices"]
     monkeypatch.setitem(LAKE_SUITES, "prices", registry.LakeSuite(
@@ -267,9 +269,7 @@ def test_a_suite_that_cannot_be_built_on_a_large_table_fails_by_name(data_dir, m
     from expectations import registry
     from ingest import landing
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    wh = data_dir / "empty.duckdb"
-    duckdb.connect(str(wh)).close()
+    wh = empty_warehouse(data_dir)
     landing.land_batch("prices", "large", _prices(2, 30))
 
     def broken(df, batch):

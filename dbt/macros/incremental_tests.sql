@@ -6,8 +6,8 @@
   models delete every row from their first rewritten session before they insert, and the
   delete+insert staging models delete every stored row of a key they insert. Two rows of one key
   share the session (so both are at or past the recorded session), and a written staging row is
-  past the recorded high-water mark. Older rows passed the same test in the build that wrote them. A model built whole (first build,
-  --full-refresh) clears its record, and its test checks every row.
+  past the recorded high-water mark. Older rows passed the same test in the build that wrote them.
+  A model built whole (first build, --full-refresh) clears its record, and its test checks every row.
 -#}
 
 {% macro _incremental_ranges_ddl() -%}
