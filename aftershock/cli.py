@@ -97,8 +97,11 @@ def _freshness(args: argparse.Namespace) -> int:
     never = [s for s in sources if s not in landed]
     if landed:
         # freshness reads only the lake; the scratch file keeps dbt's connection off the published warehouse
-        run_dbt(["source", "freshness", "--select", *(f"source:aftershock.lake.{s}" for s in landed)],
-                prepare_project(), build_workspace() / "freshness.duckdb")
+        from aftershock.publish import build_lock
+
+        with build_lock("freshness"):  # it copies the build workspace a running build reads
+            run_dbt(["source", "freshness", "--select", *(f"source:aftershock.lake.{s}" for s in landed)],
+                    prepare_project(), build_workspace() / "freshness.duckdb")
     for s in never:
         print(f"error: lake source {s} has no batch in {raw_dir(s)}; run `aftershock ingest {s}`", file=sys.stderr)
     return 1 if never else 0
@@ -196,10 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         from aftershock.dbt_runner import DbtFailed
         from aftershock.docs import DocsError
         from aftershock.promote import PromoteError
-        from aftershock.publish import BuildLocked
+        from aftershock.publish import BuildLocked, PublishedMeanwhile
         from aftershock.report import ReportError
 
-        if isinstance(exc, (GateFailed, DbtFailed, BuildLocked, FileNotFoundError, ReportError, PromoteError,
+        if isinstance(exc, (GateFailed, DbtFailed, BuildLocked, PublishedMeanwhile, FileNotFoundError, ReportError, PromoteError,
                             DocsError)):
             print(f"error: {exc}", file=sys.stderr)
             return 1

@@ -29,6 +29,14 @@ def docs_dir() -> Path:
 
 
 def generate(echo: bool = True) -> Path:
+    """Under the build lock: the docs share the build workspace with builds."""
+    from aftershock.publish import build_lock
+
+    with build_lock("docs"):
+        return _generate(echo)
+
+
+def _generate(echo: bool) -> Path:
     published = warehouse_path()
     if not published.exists():
         raise DocsError(f"no published warehouse at {published}; run `aftershock build` (or `make demo`) first")

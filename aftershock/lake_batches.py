@@ -1,12 +1,19 @@
-"""Which lake batches a warehouse was built from, so a build knows when incremental is not enough.
+"""The one record of which lake batch files a warehouse was built from.
 
-Incremental models read the rows landed after their high-water mark, which covers every new
-batch. A batch file that was replaced (the same batch id landed again) or deleted is different:
-rows it no longer carries would stay in the warehouse. So every build records the lake's batch
-files (source, batch, size, modification time) in the table raw.lake_batches of the file it
-builds, published with it; the next build compares the lake with the published record and, when
-a recorded file is gone or changed, builds from an empty file instead of the published copy
-(the same as `--full-refresh`).
+A build lists the lake once, before dbt starts, and writes that list into the table
+raw.lake_batches of the file it builds; dbt's staging models read exactly the files on that list
+(`macros/lake_source.sql`), never a glob of the folder. A batch that lands while dbt runs is
+therefore not half-read: it is not on the list, so it is wholly in the next build.
+
+The record is published with the warehouse, and the next build compares the lake with it:
+- a batch on the list and still in the lake, unchanged, is consumed: an incremental build does not
+  read it again (`consumed` in the new record);
+- a batch not on the list is new: the incremental build reads it (and only it);
+- a recorded batch removed or landed again, or a new batch that landed before the newest batch the
+  warehouse holds (its rows are older than rows the incremental models have seen, so their
+  `_ingested_at` marks would skip it), makes the build start from an empty file and read the whole
+  list (the same as `--full-refresh`), and say why.
+So after any interleaving of ingests and builds, the next build equals a full build of the lake.
 """
 from __future__ import annotations
 
@@ -19,96 +26,139 @@ import duckdb
 from ingest.settings import lake_dir
 
 TABLE = "raw.lake_batches"
+COLUMNS = ("source varchar, batch_id varchar, path varchar, bytes bigint, modified_ns bigint, "
+           "first_ingested_at timestamptz, last_ingested_at timestamptz, consumed boolean, "
+           "recorded_at timestamptz")
 
 
 @dataclass(frozen=True)
 class Batch:
     source: str
     batch_id: str
+    path: str
     bytes: int
     modified_ns: int
+    first_ingested_at: datetime | None = None
+    last_ingested_at: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.batch_id)
+
+    def same_file(self, other: "Batch") -> bool:
+        return (self.bytes, self.modified_ns) == (other.bytes, other.modified_ns)
 
 
 def current() -> dict[tuple[str, str], Batch]:
-    """The landed batch files now (temp files of a landing in progress are not batches)."""
+    """The landed batch files now. A landing writes a hidden temp file and renames it into place, so
+    only whole batches match `*.parquet`; scratch folders of a landing in progress start with '.'."""
     raw = lake_dir() / "raw"
     found = {}
     if raw.is_dir():
-        for src in sorted(p for p in raw.iterdir() if p.is_dir()):
-            for f in src.glob("*.parquet"):
+        for src in sorted(p for p in raw.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            for f in sorted(src.glob("*.parquet")):
+                if f.name.startswith("."):
+                    continue
                 st = f.stat()
-                found[(src.name, f.stem)] = Batch(src.name, f.stem, st.st_size, st.st_mtime_ns)
+                found[(src.name, f.stem)] = Batch(src.name, f.stem, str(f), st.st_size, st.st_mtime_ns)
     return found
 
 
 @dataclass
 class Record:
     batches: dict[tuple[str, str], Batch]
-    recorded_at: datetime
+
+    @property
+    def newest_ingested_at(self) -> datetime | None:
+        marks = [b.last_ingested_at for b in self.batches.values() if b.last_ingested_at is not None]
+        return max(marks) if marks else None
 
 
 def recorded(warehouse: Path) -> Record | None:
-    """The batches the warehouse was built from; None when it has no record (built by an older version)."""
+    """The batches the warehouse was built from; None when it has no (readable) record."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        try:
-            rows = con.execute(f"select source, batch_id, bytes, modified_ns from {TABLE}").fetchall()
-            at = con.execute(f"select max(recorded_at) from {TABLE}").fetchone()[0]
-        except duckdb.CatalogException:
-            return None
+        rows = con.execute(f"select source, batch_id, path, bytes, modified_ns, first_ingested_at, "
+                           f"last_ingested_at from {TABLE}").fetchall()
+    except (duckdb.CatalogException, duckdb.BinderException):
+        return None
     finally:
         con.close()
-    return Record({(r[0], r[1]): Batch(*r) for r in rows}, at)
+    return Record({(r[0], r[1]): Batch(*r) for r in rows})
 
 
-def _landing_started(batches: list[Batch]) -> dict[tuple[str, str], datetime]:
-    """When each batch's landing began (its rows' _ingested_at), read from the files."""
+def with_ingest_times(batches: list[Batch]) -> list[Batch]:
+    """The batches with the span of their rows' _ingested_at, read from the files (one scan of one column)."""
     if not batches:
-        return {}
-    paths = [str(lake_dir() / "raw" / b.source / f"{b.batch_id}.parquet") for b in batches]
+        return []
     con = duckdb.connect()
     try:
-        rows = con.execute("select filename, min(_ingested_at) from read_parquet(?, filename = true, "
-                           "union_by_name = true) group by filename", [paths]).fetchall()
+        rows = con.execute("select filename, min(_ingested_at), max(_ingested_at) from read_parquet(?, "
+                           "filename = true, union_by_name = true) group by filename",
+                           [[b.path for b in batches]]).fetchall()
     finally:
         con.close()
-    by_path = dict(rows)
-    return {(b.source, b.batch_id): by_path.get(p) for b, p in zip(batches, paths)}
+    spans = {r[0]: (r[1], r[2]) for r in rows}
+    return [Batch(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, *spans.get(b.path, (None, None)))
+            for b in batches]
 
 
-def changes(before: Record | None, now: dict[tuple[str, str], Batch]) -> list[str]:
-    """Why an incremental build would be wrong: recorded batches since removed or landed again, or a
-    new batch whose landing began before the last build did (its rows are older than rows that
-    build may have read, so a high-water mark would skip them)."""
-    if before is None:
-        return ["the published warehouse has no record of its lake batches (built by an older version)"]
-    out = []
-    for key, b in sorted(before.batches.items()):
-        cur = now.get(key)
-        if cur is None:
-            out.append(f"lake batch {b.source}/{b.batch_id}.parquet was removed")
-        elif (cur.bytes, cur.modified_ns) != (b.bytes, b.modified_ns):
-            out.append(f"lake batch {b.source}/{b.batch_id}.parquet was landed again")
-    new = [b for key, b in sorted(now.items()) if key not in before.batches]
-    if before.recorded_at is not None:
-        for key, started in _landing_started(new).items():
-            if started is not None and started < before.recorded_at:
-                out.append(f"lake batch {key[0]}/{key[1]}.parquet began landing before the last build and "
-                           "finished after it")
-    return out
+@dataclass
+class Plan:
+    """What one build reads: every batch listed, `new` being those an incremental build reads."""
+    batches: dict[tuple[str, str], Batch]
+    new: set[tuple[str, str]]
+    full_reasons: list[str]
+
+    @property
+    def full(self) -> bool:
+        return bool(self.full_reasons)
 
 
-def record(building: Path, batches: dict[tuple[str, str], Batch]) -> None:
-    """Write the batches into the building file (dbt leaves the table alone; it is published with the file)."""
+def plan(before: Record | None, now: dict[tuple[str, str], Batch], full_refresh: bool = False) -> Plan:
+    """Which listed batches are new to the published warehouse, and why (if so) it must be a full build."""
+    reasons: list[str] = []
+    if full_refresh:
+        reasons.append("--full-refresh")
+    elif before is None:
+        reasons.append("the published warehouse has no record of its lake batches")
+    else:
+        for key, b in sorted(before.batches.items()):
+            cur = now.get(key)
+            if cur is None:
+                reasons.append(f"lake batch {b.source}/{b.batch_id}.parquet was removed")
+            elif not cur.same_file(b):
+                reasons.append(f"lake batch {b.source}/{b.batch_id}.parquet was landed again")
+    # A consumed batch keeps the ingest span the record holds; its path is where the lake is now.
+    kept = {} if before is None else {
+        k: Batch(**{**now[k].__dict__, "first_ingested_at": b.first_ingested_at,
+                    "last_ingested_at": b.last_ingested_at})
+        for k, b in before.batches.items() if k in now and now[k].same_file(b)}
+    new = with_ingest_times([b for k, b in sorted(now.items()) if k not in kept])
+    if not reasons and before is not None:
+        mark = before.newest_ingested_at
+        for b in new:
+            if mark is not None and b.first_ingested_at is not None and b.first_ingested_at <= mark:
+                reasons.append(f"lake batch {b.source}/{b.batch_id}.parquet landed before the newest batch "
+                               "already built (out of order)")
+    batches = {**kept, **{b.key: b for b in new}}
+    if reasons:
+        # A full build reads every batch: all of them are "new" to the empty file.
+        return Plan(batches, set(batches), reasons)
+    return Plan(batches, {b.key for b in new}, [])
+
+
+def record(building: Path, p: Plan) -> None:
+    """Write the plan into the building file, before dbt runs: the staging models read it, and it is
+    published with the file as the record the next build compares the lake with."""
     con = duckdb.connect(str(building))
     try:
         con.execute("create schema if not exists raw")
-        con.execute(f"create or replace table {TABLE} (source varchar, batch_id varchar, bytes bigint, "
-                    "modified_ns bigint, modified_at timestamptz, recorded_at timestamptz)")
+        con.execute(f"create or replace table {TABLE} ({COLUMNS})")
         now = datetime.now(timezone.utc)
-        con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?)",
-                        [(b.source, b.batch_id, b.bytes, b.modified_ns,
-                          datetime.fromtimestamp(b.modified_ns / 1e9, timezone.utc), now)
-                         for b in batches.values()])
+        con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.first_ingested_at,
+                          b.last_ingested_at, key not in p.new, now)
+                         for key, b in sorted(p.batches.items())])
     finally:
         con.close()

@@ -168,10 +168,11 @@ def prepare_building() -> str:
     """Sweep building files a failed run left behind and start a fresh one (seeded from the published)."""
     from aftershock import publish as pub
 
-    swept = pub.sweep_building()
-    for p in swept:
-        print(f"removed leftover building file {p}")
-    building = pub.new_building_file()
+    with pub.build_lock("airflow transform: prepare_building"):
+        for p in pub.sweep_building():
+            print(f"removed leftover building file {p}")
+        # Not this task's pid: the run's later tasks are other processes, so the folder is judged by age.
+        building = pub.new_building_file(owner="airflow")
     print(f"building file {building}")
     return str(building)
 
@@ -218,11 +219,14 @@ def write_manifest() -> Path:
     from aftershock.paths import build_workspace
     from ingest.landing import atomic_write
 
-    project = prepare_project()
-    run_dbt(["parse"], project, None, echo=False)
-    produced = build_workspace() / "dbt_target" / "manifest.json"
-    target = manifest_path()
-    atomic_write(target, lambda p: shutil.copyfile(produced, p))
+    from aftershock.publish import build_lock
+
+    with build_lock("write_manifest"):
+        project = prepare_project()
+        run_dbt(["parse"], project, None, echo=False)
+        produced = build_workspace() / "dbt_target" / "manifest.json"
+        target = manifest_path()
+        atomic_write(target, lambda p: shutil.copyfile(produced, p))
     return target
 
 
@@ -235,8 +239,14 @@ def run_gate(building: str) -> str:
 
 def run_publish(building: str) -> str:
     from aftershock.build import publish
+    from aftershock.publish import PublishedMeanwhile, build_lock, discard
 
-    published = publish(Path(building))
+    with build_lock("airflow transform: publish"):
+        try:
+            published = publish(Path(building))
+        except PublishedMeanwhile:
+            discard(Path(building))
+            raise
     print(f"published {published}")
     return str(published)
 
@@ -255,10 +265,13 @@ def generate_docs() -> str:
     from aftershock.paths import build_workspace
     from ingest.landing import atomic_write
 
-    out = docs.generate(echo=False)
-    # The next parse of the transform DAG renders its tasks from this manifest: a new model shows up.
-    target = build_workspace() / "dbt_target"
-    atomic_write(manifest_path(), lambda p: shutil.copyfile(target / "manifest.json", p))
+    from aftershock.publish import build_lock
+
+    with build_lock("airflow transform: docs"):
+        out = docs._generate(echo=False)
+        # The next parse of the transform DAG renders its tasks from this manifest: a new model shows up.
+        target = build_workspace() / "dbt_target"
+        atomic_write(manifest_path(), lambda p: shutil.copyfile(target / "manifest.json", p))
     print(f"dbt docs at {out / 'index.html'}")
     return str(out / "index.html")
 

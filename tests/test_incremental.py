@@ -19,11 +19,10 @@ from __future__ import annotations
 import shutil
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import SAMPLE, run_cli
+from warehouse_compare import assert_same, frame, relations
 
 pytestmark = pytest.mark.slow
 
@@ -49,34 +48,6 @@ def rss(items: list[tuple[str, str, str | None]]) -> str:
     body = "".join(f"<item><title>{t}</title><link>{ln}</link><guid isPermaLink=\"true\">{ln}</guid>"
                    + (f"<pubDate>{d}</pubDate>" if d else "") + "</item>" for t, ln, d in items)
     return f"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Test wire</title>{body}</channel></rss>"
-
-
-def relations(con) -> list[tuple[str, str]]:
-    return con.execute("""
-        select table_schema, table_name from information_schema.tables
-        where table_schema in ('staging', 'intermediate', 'marts') order by 1, 2
-    """).fetchall()
-
-
-def frame(con, schema: str, name: str) -> pd.DataFrame:
-    df = con.execute(f'select * from "{schema}"."{name}"').df()
-    # Lists (keywords, tickers) compare as text; rows in a stable order.
-    for c in df.columns:
-        if df[c].dtype == object:
-            df[c] = df[c].map(lambda v: repr(list(v)) if isinstance(v, (list, np.ndarray)) else v)
-    return df.sort_values(list(df.columns), na_position="first").reset_index(drop=True)
-
-
-def assert_same(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:
-    assert list(a.columns) == list(b.columns), what
-    assert len(a) == len(b), f"{what}: {len(a)} rows incremental vs {len(b)} full refresh"
-    for c in a.columns:
-        if pd.api.types.is_float_dtype(a[c]):
-            # Aggregates may sum in another order: equal to the last few bits.
-            np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=1e-12, atol=1e-15,
-                                       equal_nan=True, err_msg=f"{what}.{c}")
-        else:
-            assert a[c].tolist() == b[c].tolist(), f"{what}.{c} differs"
 
 
 @pytest.fixture(scope="module")

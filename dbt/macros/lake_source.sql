@@ -1,20 +1,35 @@
 {#-
-  A lake source, or an empty relation of the source's declared columns when no batch has
-  landed yet: a fresh install can build before every collector has run once.
-  The source() call is kept in both cases so lineage and docs show the dependency.
+  A lake source, read from exactly the batch files this build recorded before dbt started
+  (raw.lake_batches, written by aftershock.lake_batches): never a glob of the lake folder, so a
+  batch that lands while dbt runs is not half-read and is wholly in the next build.
+
+  new_only=true (an incremental run) reads only the batches not consumed by the published
+  warehouse this file was seeded from; otherwise every recorded batch. With no file to read, an
+  empty relation of the source's declared columns (a fresh install can build before every
+  collector has run once). The source() call is kept so lineage and docs show the dependency.
 -#}
-{% macro lake_source(table) -%}
+{% macro lake_source(table, new_only=false) -%}
     {%- set rel = source('lake', table) -%}
-    {%- if execute -%}
-        {%- set pattern = env_var('AFTERSHOCK_DATA_DIR', '../data') ~ '/lake/raw/' ~ table ~ '/*.parquet' -%}
-        {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
-        {%- if found == 0 -%}
-            {%- set node = graph.sources['source.aftershock.lake.' ~ table] -%}
-            (select
-            {%- for name, col in node.columns.items() %}
-                cast(null as {{ col.data_type }}) as {{ name }}{{ "," if not loop.last }}
-            {%- endfor %}
-            where false)
-        {%- else -%}{{ rel }}{%- endif -%}
-    {%- else -%}{{ rel }}{%- endif -%}
+    {%- if not execute -%}{{ return(rel) }}{%- endif -%}
+    {%- set sql -%}
+        select path from raw.lake_batches
+        where source = {{ sql_string(table) }} {{ "and not consumed" if new_only }}
+        order by path
+    {%- endset -%}
+    {%- set paths = run_query(sql).columns[0].values() -%}
+    {%- if paths | length == 0 -%}
+        {%- set node = graph.sources['source.aftershock.lake.' ~ table] -%}
+        (select
+        {%- for name, col in node.columns.items() %}
+            cast(null as {{ col.data_type }}) as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+        where false)
+    {%- else -%}
+        read_parquet([{%- for p in paths -%}{{ sql_string(p) }}{{ ", " if not loop.last }}{%- endfor -%}], union_by_name = true)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A SQL string literal: quotes doubled, so a path or value holding ' stays one literal. -#}
+{% macro sql_string(value) -%}
+    '{{ value | replace("'", "''") }}'
 {%- endmacro %}

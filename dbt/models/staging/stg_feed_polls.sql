@@ -8,10 +8,7 @@
 ) }}
 
 with source as (
-    select * from {{ lake_source('feed_polls') }}
-    {% if is_incremental() %}
-    where _ingested_at > {{ watermark(this, '_ingested_at') }}
-    {% endif %}
+    select * from {{ lake_source('feed_polls', new_only=is_incremental()) }}
 )
 
 select

@@ -15,8 +15,7 @@ with source as (
     where item_key is not null
     {% if is_incremental() %}
     and item_key in (
-        select item_key from {{ lake_source('news') }}
-        where _ingested_at > {{ watermark(this, 'last_seen_at') }}
+        select item_key from {{ lake_source('news', new_only=true) }}
     )
     {% endif %}
 ),

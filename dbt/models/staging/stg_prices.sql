@@ -1,7 +1,9 @@
 -- One row per (ticker, session): when batches overlap, the latest landing wins.
--- Incremental: a run reads only the batches landed since the last one (the constant filter on
--- _ingested_at lets DuckDB skip older Parquet row groups) and replaces the (ticker, session) rows
--- they carry, so a late or corrected batch overrides what an earlier one said.
+-- Incremental: a run reads only the batch files the published warehouse has not consumed (the
+-- build's list in raw.lake_batches, see macros/lake_source.sql) and replaces the (ticker, session)
+-- rows they carry, so a late or corrected batch overrides what an earlier one said. Every new batch
+-- landed after every consumed one (else the build is a full one), so "latest wins" agrees with a
+-- full build.
 {{ config(
     materialized='incremental',
     unique_key=['ticker', 'trade_date'],
@@ -11,10 +13,7 @@
 ) }}
 
 with source as (
-    select * from {{ lake_source('prices') }}
-    {% if is_incremental() %}
-    where _ingested_at > {{ watermark(this, '_ingested_at') }}
-    {% endif %}
+    select * from {{ lake_source('prices', new_only=is_incremental()) }}
 )
 
 select

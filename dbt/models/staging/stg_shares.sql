@@ -7,10 +7,7 @@
 ) }}
 
 with source as (
-    select * from {{ lake_source('shares') }}
-    {% if is_incremental() %}
-    where _ingested_at > {{ watermark(this, '_ingested_at') }}
-    {% endif %}
+    select * from {{ lake_source('shares', new_only=is_incremental()) }}
 )
 
 select

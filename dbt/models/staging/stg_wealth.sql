@@ -11,10 +11,7 @@
 ) }}
 
 with source as (
-    select * from {{ lake_source('wealth') }}
-    {% if is_incremental() %}
-    where _ingested_at > {{ watermark(this, '_ingested_at') }}
-    {% endif %}
+    select * from {{ lake_source('wealth', new_only=is_incremental()) }}
 )
 
 select
