@@ -17,6 +17,19 @@ from aftershock.dbt_runner import prepare_project, run_dbt
 Gate = Callable[[Path], list[str]]
 
 
+class NothingLanded(RuntimeError):
+    """The lake holds no prices: every mart starts from them, so there is nothing to build."""
+
+
+def check_prices_landed() -> None:
+    from ingest.settings import raw_dir
+
+    if not any(raw_dir("prices").glob("*.parquet")):
+        raise NothingLanded(f"no prices have landed in {raw_dir('prices')}, so there is nothing to build; run "
+                            "`aftershock ingest prices` (live, or --source file --path FILE) first, "
+                            "or `aftershock demo` for the bundled sample")
+
+
 class GateFailed(RuntimeError):
     def __init__(self, failures: list[str]):
         self.failures = failures
@@ -43,6 +56,7 @@ def default_gates() -> list[Gate]:
 
 def dbt_build(events_file: Path | None = None, full_refresh: bool = False, echo: bool = True) -> Path:
     """Step 1: a fresh building file (seeded from the published one) and `dbt build` into it."""
+    check_prices_landed()
     pub.sweep_building()
     project = prepare_project(events_file)
     building = pub.new_building_file(full_refresh)
