@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from aftershock import publish as pub
-from aftershock.dbt_runner import prepare_project, run_dbt
+from aftershock.dbt_runner import DbtFailed, prepare_project, run_dbt
 
 # A gate takes the building warehouse and returns a list of failure messages (empty = pass).
 Gate = Callable[[Path], list[str]]
@@ -62,6 +62,16 @@ def dbt_build(events_file: Path | None = None, full_refresh: bool = False, echo:
     building = pub.new_building_file(full_refresh)
     try:
         run_dbt(["build"] + (["--full-refresh"] if full_refresh else []), project, building, echo=echo)
+    except DbtFailed as exc:
+        # A test failed by data: name its rows and their lake batches while the building file exists.
+        from aftershock.build_failures import describe
+        from aftershock.paths import build_workspace
+
+        rows = describe(building, build_workspace() / "dbt_target")
+        pub.discard(building)
+        if rows:
+            raise DbtFailed(f"{exc}\n{rows}") from None
+        raise
     except BaseException:
         pub.discard(building)
         raise
