@@ -195,7 +195,7 @@ def _replacement_note(source: str, batch_id: str, old: Path, new: Path) -> str |
         return None
     con = duckdb.connect()
     try:
-        rel = "select * exclude ({cols}) from read_parquet(?)".format(cols=LINEAGE_COLUMNS)
+        rel = f"select * exclude ({LINEAGE_COLUMNS}) from read_parquet(?)"
         n_old = con.execute("select count(*) from read_parquet(?)", [str(old)]).fetchone()[0]
         n_new = con.execute("select count(*) from read_parquet(?)", [str(new)]).fetchone()[0]
         try:

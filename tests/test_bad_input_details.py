@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from aftershock import cli
 from conftest import SAMPLE
 from fakes.forbes import ScriptedServer
+
+from aftershock import cli
 from ingest import landing, prices, settings
 
 CORPUS = Path(__file__).parent / "corpus"
