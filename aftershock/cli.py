@@ -19,7 +19,7 @@ def _date_arg(text: str) -> str:
         day = pd.Timestamp(text)
     except (ValueError, TypeError, OverflowError):
         day = None
-    if day is None or day is pd.NaT or len(text) > 32:
+    if day is None or day is pd.NaT or len(text) > 40:
         raise argparse.ArgumentTypeError(f"{shorten(text)} is not a date; give YYYY-MM-DD")
     return day.strftime("%Y-%m-%d")
 
