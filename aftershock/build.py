@@ -11,10 +11,23 @@ from pathlib import Path
 from typing import Callable
 
 from aftershock import publish as pub
-from aftershock.dbt_runner import prepare_project, run_dbt
+from aftershock.dbt_runner import DbtFailed, prepare_project, run_dbt
 
 # A gate takes the building warehouse and returns a list of failure messages (empty = pass).
 Gate = Callable[[Path], list[str]]
+
+
+class NothingLanded(RuntimeError):
+    """The lake holds no prices: every mart starts from them, so there is nothing to build."""
+
+
+def check_prices_landed() -> None:
+    from ingest.settings import raw_dir
+
+    if not any(raw_dir("prices").glob("*.parquet")):
+        raise NothingLanded(f"no prices have landed in {raw_dir('prices')}, so there is nothing to build; run "
+                            "`aftershock ingest prices` (live, or --source file --path FILE) first, "
+                            "or `aftershock demo` for the bundled sample")
 
 
 class GateFailed(RuntimeError):
@@ -43,11 +56,22 @@ def default_gates() -> list[Gate]:
 
 def dbt_build(events_file: Path | None = None, full_refresh: bool = False, echo: bool = True) -> Path:
     """Step 1: a fresh building file (seeded from the published one) and `dbt build` into it."""
+    check_prices_landed()
     pub.sweep_building()
     project = prepare_project(events_file)
     building = pub.new_building_file(full_refresh)
     try:
         run_dbt(["build"] + (["--full-refresh"] if full_refresh else []), project, building, echo=echo)
+    except DbtFailed as exc:
+        # A test failed by data: name its rows and their lake batches while the building file exists.
+        from aftershock.build_failures import describe
+        from aftershock.paths import build_workspace
+
+        rows = describe(building, build_workspace() / "dbt_target")
+        pub.discard(building)
+        if rows:
+            raise DbtFailed(f"{exc}\n{rows}") from None
+        raise
     except BaseException:
         pub.discard(building)
         raise

@@ -9,6 +9,21 @@ from pathlib import Path
 from ingest.errors import IngestError
 
 
+def _date_arg(text: str) -> str:
+    """--start/--end: a calendar date, refused with a usage message otherwise."""
+    import pandas as pd
+
+    from ingest.validate import shorten
+
+    try:
+        day = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        day = None
+    if day is None or day is pd.NaT or len(text) > 40:
+        raise argparse.ArgumentTypeError(f"{shorten(text)} is not a date; give YYYY-MM-DD")
+    return day.strftime("%Y-%m-%d")
+
+
 def _ingest(args: argparse.Namespace) -> int:
     from aftershock.ingest_commands import SOURCES
 
@@ -125,8 +140,8 @@ def parser() -> argparse.ArgumentParser:
         p = ing_sub.add_parser(name, help=cmd.help, description=f"Ingest {name}: {cmd.help}.")
         p.add_argument("--source", choices=["live", "file"], default="live", help="live client or a local file (default live)")
         p.add_argument("--path", help="input file with --source file")
-        p.add_argument("--start", help="first date, YYYY-MM-DD")
-        p.add_argument("--end", help="last date, YYYY-MM-DD (inclusive)")
+        p.add_argument("--start", type=_date_arg, help="first date, YYYY-MM-DD")
+        p.add_argument("--end", type=_date_arg, help="last date, YYYY-MM-DD (inclusive)")
         p.add_argument("--batch-id", help="override the batch id (landing the same id again replaces it)")
         cmd.add_arguments(p)
         p.set_defaults(func=_ingest)
@@ -195,15 +210,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # every failure gets one clear line and a non-zero exit
-        from aftershock.build import GateFailed
+        from aftershock.build import GateFailed, NothingLanded
         from aftershock.dbt_runner import DbtFailed
         from aftershock.docs import DocsError
         from aftershock.promote import PromoteError
         from aftershock.publish import BuildLocked, PublishedMeanwhile
         from aftershock.report import ReportError
 
-        if isinstance(exc, (GateFailed, DbtFailed, BuildLocked, PublishedMeanwhile, FileNotFoundError, ReportError, PromoteError,
-                            DocsError)):
+        if isinstance(exc, (GateFailed, DbtFailed, BuildLocked, PublishedMeanwhile, FileNotFoundError,
+                            ReportError, PromoteError, DocsError, NothingLanded)):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise

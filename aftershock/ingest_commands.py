@@ -44,20 +44,28 @@ def _warn_unknown_tickers(result: LandResult, earlier: list[str] = ()) -> LandRe
     """Tickers not on the watchlist land (nothing is lost) but are named: no mart uses them until
     they are added to dbt/seeds/watchlist.csv, after which `aftershock build` picks them up without
     a re-ingest. Read from the landed batch, so every prices path (DuckDB, pandas, live) says the same."""
-    landed = duckdb.sql(f"select distinct ticker from read_parquet('{result.path}')").fetchall()
+    with duckdb.connect() as con:
+        landed = con.execute("select distinct ticker from read_parquet(?)", [str(result.path)]).fetchall()
     unknown = sorted({t for (t,) in landed if t is not None} - set(_read_watchlist_tickers()))
     if len(unknown) <= _NAMED_UNKNOWN:
-        msgs = [f"unknown ticker {t}: not in dbt/seeds/watchlist.csv; landed, but no mart uses it until it is added there"
-                for t in unknown]
+        msgs = [f"unknown ticker {_quoted_ticker(t)}: not in dbt/seeds/watchlist.csv; landed, but no mart uses it "
+                "until it is added there" for t in unknown]
     else:
         # Thousands of lines (a whole-market file) would bury every other message of the run.
-        shown = ", ".join(unknown[:_NAMED_UNKNOWN])
+        shown = ", ".join(_quoted_ticker(t) for t in unknown[:_NAMED_UNKNOWN])
         msgs = [f"{len(unknown)} unknown tickers ({shown} and {len(unknown) - _NAMED_UNKNOWN} more): not in "
                 "dbt/seeds/watchlist.csv; landed, but no mart uses them until they are added there"]
-    for msg in msgs:
+    for msg in result.warnings + msgs:
         _warn(msg)
-    result.warnings = list(earlier) + msgs
+    result.warnings = list(earlier) + result.warnings + msgs
     return result
+
+
+def _quoted_ticker(t: str) -> str:
+    """A ticker as a message shows it: as is when it looks like one, else quoted and cut."""
+    from ingest.validate import QUOTE_CHARS, shorten
+
+    return t if len(t) <= QUOTE_CHARS and t.isprintable() and " " not in t else shorten(t)
 
 
 def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter, origin: Path | None = None) -> LandResult:
@@ -83,7 +91,7 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
             raise IngestError("--source file needs --path")
         path = Path(args.path)
         ticker = args.ticker[0] if args.ticker else None
-        batch = args.batch_id or prices.file_batch_id(path, "prices")
+        batch = args.batch_id or prices.file_batch_id(path, "prices", ticker)
         if ticker is None:
             # the long CSV format in one DuckDB pass (same rules, reasons and quarantine); None = not this path's kind of file
             try:
@@ -125,7 +133,7 @@ def run_shares(args: argparse.Namespace, session=None) -> list[LandResult]:
         raise IngestError("shares live: no ticker returned a shares history")
     day = pd.Timestamp.today().strftime("%Y-%m-%d")
     result = _land("shares", args.batch_id or f"live-{day}", frame, shares.split)
-    result.warnings = list(errors.values())
+    result.warnings = list(errors.values()) + result.warnings
     return [result]
 
 
@@ -144,6 +152,9 @@ def _wealth_args(p: argparse.ArgumentParser) -> None:
                    help="with --source live: the Forbes real-time list endpoint (default %(default)s)")
     p.add_argument("--limit", type=int, default=wealth_live.LIMIT,
                    help="with --source live: the list's `limit=` parameter (default %(default)s)")
+    p.add_argument("--deadline", type=float, default=wealth_live.DEADLINE_S,
+                   help="with --source live: seconds the whole download may take, retries included "
+                        "(default %(default)s)")
 
 
 def _followed_people() -> list[str]:
@@ -165,8 +176,8 @@ def _land_snapshot(frame: pd.DataFrame, batch_id: str | None) -> LandResult:
     # Someone whose holdings we attribute but who left the list (or a short --limit) is worth a
     # word, never a failure: the rest of the snapshot is still the day's data.
     present = set(frame["person_uri"].dropna())
-    result.warnings = [f"{uri}: followed in the people seed but not in the snapshot of {day:%Y-%m-%d}"
-                       for uri in _followed_people() if uri not in present]
+    result.warnings += [f"{uri}: followed in the people seed but not in the snapshot of {day:%Y-%m-%d}"
+                        for uri in _followed_people() if uri not in present]
     for msg in result.warnings:
         _warn(msg)
     return result
@@ -184,7 +195,8 @@ def run_wealth(args: argparse.Namespace, session=None, sleep=None) -> list[LandR
         return [_land("wealth", args.batch_id or prices.file_batch_id(path, "wealth"), frame, wealth.split)]
     extra = {"sleep": sleep} if sleep else {}
     fetched = wealth_live.fetch(getattr(args, "url", None) or wealth_live.FORBES_URL,
-                                limit=getattr(args, "limit", None) or wealth_live.LIMIT, session=session, **extra)
+                                limit=getattr(args, "limit", None) or wealth_live.LIMIT, session=session,
+                                deadline_s=getattr(args, "deadline", None) or wealth_live.DEADLINE_S, **extra)
     return [_land_snapshot(fetched.frame, args.batch_id)]
 
 

@@ -2,17 +2,23 @@
 
 A batch is written to a temp file in the destination folder and renamed into place, so a
 reader of the lake sees the old file or the new one, never half of one. Landing the same
-batch id again replaces its file: re-runs never duplicate rows.
+batch id again replaces its file: re-runs never duplicate rows; a replacement that holds
+different data says so. The batch's quarantine file always lists the rejects of its latest
+landing (none: no file).
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import socket
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -80,6 +86,39 @@ def sweep_stale_temp(folder: Path) -> list[Path]:
     return removed
 
 
+# Scratch folders of a landing in progress (`.prices-<pid>@<host>@xxxx` beside the lake folders):
+# a writer killed with -9 cannot remove its own, so the next landing removes those whose process is
+# gone. Only this host's pids can be judged; another host's (a container sharing the lake) and
+# unnamed ones are removed only once they are a day old.
+_SCRATCH = re.compile(r"^\.(?P<source>[a-z_]+)-(?P<pid>[0-9]+)@(?P<host>[^@]*)@")
+SCRATCH_MAX_AGE_S = 24 * 3600
+
+
+def scratch_prefix(source: str) -> str:
+    return f".{source}-{os.getpid()}@{socket.gethostname()}@"
+
+
+def sweep_stale_scratch(folder: Path, source: str = "prices") -> list[Path]:
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for p in folder.glob(f".{source}-*"):
+        if not p.is_dir():
+            continue
+        m = _SCRATCH.match(p.name)
+        if m and m["host"] == socket.gethostname():
+            stale = int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"]))
+        else:
+            try:
+                stale = time.time() - p.stat().st_mtime > SCRATCH_MAX_AGE_S
+            except FileNotFoundError:
+                continue
+        if stale:
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
 def fsync_path(path: Path) -> None:
     """Flush a file (or a folder, to make a rename in it durable) to disk."""
     fd = os.open(path, os.O_RDONLY)
@@ -133,15 +172,73 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
+def quarantine_path(source: str, batch_id: str) -> Path:
+    return settings.quarantine_dir(source) / f"{safe_batch_id(batch_id)}.csv"
+
+
 def write_quarantine(source: str, batch_id: str, rejected: pd.DataFrame) -> Path:
     """The batch's rejected rows (with `_reject_reason`) as lake/quarantine/<source>/<batch_id>.csv."""
-    qdir = settings.quarantine_dir(source)
-    sweep_stale_temp(qdir)
-    qpath = qdir / f"{safe_batch_id(batch_id)}.csv"
+    qpath = quarantine_path(source, batch_id)
+    sweep_stale_temp(qpath.parent)
     rej = rejected.copy()
     rej.insert(0, "_batch_id", batch_id)
     atomic_write(qpath, lambda p: rej.to_csv(p, index=False))
     return qpath
+
+
+LINEAGE_COLUMNS = ", ".join(LINEAGE)
+
+
+def _replacement_note(source: str, batch_id: str, old: Path, new: Path) -> str | None:
+    """A word when a landing replaces a batch file that held other data (lineage aside)."""
+    if not old.exists():
+        return None
+    con = duckdb.connect()
+    try:
+        rel = f"select * exclude ({LINEAGE_COLUMNS}) from read_parquet(?)"
+        n_old = con.execute("select count(*) from read_parquet(?)", [str(old)]).fetchone()[0]
+        n_new = con.execute("select count(*) from read_parquet(?)", [str(new)]).fetchone()[0]
+        try:
+            differ = n_old != n_new or con.execute(
+                f"select count(*) from ({rel} except all {rel})", [str(old), str(new)]).fetchone()[0] > 0
+        except duckdb.Error:  # other columns: different data
+            differ = True
+    finally:
+        con.close()
+    if not differ:
+        return None
+    return (f"batch {batch_id} replaced an earlier {source} landing that held different data "
+            f"({n_old:,} rows before, {n_new:,} now)")
+
+
+def land_file(source: str, batch_id: str, write, rows: int, rejected: pd.DataFrame | None) -> LandResult:
+    """The last step of every landing: quarantine the rejects (or drop the quarantine file of an
+    earlier landing of this batch), then rename the batch file into place.
+
+    `write(tmp)` writes the batch's Parquet file to tmp; `write` None (or rows 0) means no valid
+    rows: nothing is landed (an earlier good landing of the same batch stays) and IngestError is raised.
+    """
+    batch_id = safe_batch_id(batch_id)
+    n_rej = 0 if rejected is None else len(rejected)
+    qpath = write_quarantine(source, batch_id, rejected) if n_rej else None
+    if write is None or rows == 0:
+        raise IngestError(
+            f"{source} batch {batch_id}: no valid rows to land"
+            + (f" ({n_rej} rejected, see {qpath})" if n_rej else "")
+        )
+    target = settings.raw_dir(source) / f"{batch_id}.parquet"
+    notes: list[str] = []
+
+    def write_and_compare(tmp: Path) -> None:
+        write(tmp)
+        note = _replacement_note(source, batch_id, target, tmp)
+        if note:
+            notes.append(note)
+
+    atomic_write(target, write_and_compare)
+    if not n_rej:
+        quarantine_path(source, batch_id).unlink(missing_ok=True)  # lists rows now landed
+    return LandResult(source, batch_id, target, rows, n_rej, qpath, warnings=notes)
 
 
 def land_batch(
@@ -157,30 +254,17 @@ def land_batch(
     stays) and raises, so the command exits non-zero.
     """
     batch_id = safe_batch_id(batch_id)
-    raw = settings.raw_dir(source)
-    qdir = settings.quarantine_dir(source)
-    sweep_stale_temp(raw)
-    sweep_stale_temp(qdir)
+    sweep_stale_temp(settings.raw_dir(source))
+    sweep_stale_temp(settings.quarantine_dir(source))
     ingested_at = ingested_at or datetime.now(timezone.utc)
-
-    qpath = None
-    n_rej = 0 if rejected is None else len(rejected)
-    if n_rej:
-        qpath = write_quarantine(source, batch_id, rejected)
-
     if good.empty:
-        raise IngestError(
-            f"{source} batch {batch_id}: no valid rows to land"
-            + (f" ({n_rej} rejected, see {qpath})" if n_rej else "")
-        )
-    table = conform(good, source)
+        return land_file(source, batch_id, None, 0, rejected)
+    table = conform(good, source)  # before anything is written: a value that cannot be stored fails here
     table["_source"] = pd.array([source] * len(table), dtype="string")
     table["_batch_id"] = pd.array([batch_id] * len(table), dtype="string")
     table["_ingested_at"] = pd.Series([ingested_at] * len(table)).astype(LINEAGE["_ingested_at"])
-    path = raw / f"{batch_id}.parquet"
     arrow = _arrow_table(table)
-    atomic_write(path, lambda p: pq.write_table(arrow, p))
-    return LandResult(source, batch_id, path, len(table), n_rej, qpath)
+    return land_file(source, batch_id, lambda p: pq.write_table(arrow, p), len(table), rejected)
 
 
 def report(result: LandResult, stream=None) -> None:

@@ -206,7 +206,7 @@ def land(collected: Collected, batch_id: str) -> list[LandResult]:
             # every item rejected: they are in quarantine; the polls still land below
             collected.warnings.append(str(exc))
         else:
-            res.warnings = list(collected.warnings)
+            res.warnings = list(collected.warnings) + res.warnings
             results.append(res)
     if collected.polls:
         polls = landing.land_batch("feed_polls", batch_id, pd.DataFrame(collected.polls, columns=list(FEED_POLLS)))

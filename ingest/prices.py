@@ -16,10 +16,18 @@ from ingest.schemas import PRICES
 LONG_COLUMNS = list(PRICES)  # date,ticker,open,high,low,close,adj_close,volume
 YAHOO_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
 
+NUMERIC = ["open", "high", "low", "close", "adj_close", "volume"]
+# A price outside this range is a typo or a unit error, not a quote (the cheapest listed quotes are
+# fractions of a cent, Berkshire A is under $1M): kept out at ingest, where the row can be named,
+# instead of failing the build's return tests or its variance arithmetic (1e-300 overflows it).
+MIN_PRICE, MAX_PRICE = 1e-4, 1e7
+PRICE_RANGE = f"must be between {MIN_PRICE:g} and {MAX_PRICE:,.0f}"
+
 CHECKS: list[v.Check] = [
     v.not_null("date"),
     v.not_in_future("date"),
     ("ticker is missing", lambda d: d["ticker"].notna() & (d["ticker"].astype("string").str.strip() != "")),
+    *(v.readable_number(c) for c in NUMERIC),
     v.positive_finite("open", allow_null=True),
     v.positive_finite("high", allow_null=True),
     v.positive_finite("low", allow_null=True),
@@ -27,14 +35,23 @@ CHECKS: list[v.Check] = [
     v.positive_finite("adj_close", allow_null=True),
     ("high < low", lambda d: d["high"].isna() | d["low"].isna() | (d["high"] >= d["low"])),
     v.non_negative("volume"),
+    *((f"{c} {PRICE_RANGE}", lambda d, c=c: d[c].isna() | d[c].between(MIN_PRICE, MAX_PRICE))
+      for c in ["open", "high", "low", "close", "adj_close"]),
 ]
 KEY = ["ticker", "date"]
 
 
-def file_batch_id(path: Path, kind: str) -> str:
-    """Same file path -> same batch, so re-ingesting a file replaces its earlier landing."""
-    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
-    return f"file-{kind}-{path.stem}-{digest}"
+def file_batch_id(path: Path, kind: str, ticker: str | None = None) -> str:
+    """Same file path (and ticker) -> same batch, so re-ingesting a file replaces its earlier landing.
+
+    The id says what was landed: the source, the ticker a Yahoo export was landed as, and a full
+    digest of both with the path, so the same export landed as NVDA and as AMD are two batches, and
+    two long stems in two folders never meet (the readable parts are cut, never the digest).
+    """
+    ticker = ticker.upper() if ticker else None
+    digest = hashlib.sha256("\0".join([kind, ticker or "", str(path.resolve())]).encode()).hexdigest()
+    who = f"{kind}-{ticker[:16]}" if ticker else kind
+    return f"file-{who}-{path.stem[:48]}-{digest}"
 
 
 def _sniff_text(path: Path) -> None:
@@ -58,9 +75,15 @@ def _sniff_text(path: Path) -> None:
         raise SourceUnreadable(f"{path}: cannot be read as CSV: {why}")
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def check_file(path: Path) -> None:
+    if path.is_dir():
+        raise SourceUnreadable(f"{path}: is a directory; give --path one file")
     if not path.is_file():
         raise SourceUnreadable(f"{path}: no such file")
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    check_file(path)
     parquet = path.suffix.lower() == ".parquet"
     if not parquet:
         _sniff_text(path)
@@ -73,15 +96,21 @@ def _read_table(path: Path) -> pd.DataFrame:
 
 
 def coerce(df: pd.DataFrame) -> pd.DataFrame:
-    """Parse types without dropping anything: unparseable values become NA and fail a check."""
-    out = df.copy()
-    out["date"] = pd.to_datetime(out["date"], errors="coerce", format="mixed").dt.normalize()
-    if getattr(out["date"].dt, "tz", None) is not None:
-        out["date"] = out["date"].dt.tz_localize(None)
+    """Parse types without dropping anything: unparseable values become NA and fail a check
+    (the values as read are kept beside them for that check and for the quarantine)."""
+    out = v.keep_raw(df, LONG_COLUMNS)
+    out["date"] = v.to_dates(out["date"], "date")
     out["ticker"] = out["ticker"].astype("string").str.strip().str.upper()
-    for col in ["open", "high", "low", "close", "adj_close", "volume"]:
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    for col in NUMERIC:
+        out[col] = v.to_number(out[col])
     return out
+
+
+def _coerce_file(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    try:
+        return coerce(df[LONG_COLUMNS])
+    except SourceUnreadable as exc:
+        raise SourceUnreadable(f"{path}: {exc}") from None
 
 
 def read_long(path: Path) -> pd.DataFrame:
@@ -95,7 +124,7 @@ def read_long(path: Path) -> pd.DataFrame:
         )
     if "adj_close" not in df.columns:
         df["adj_close"] = None
-    return coerce(df[LONG_COLUMNS])
+    return _coerce_file(df, path)
 
 
 def read_yahoo_export(path: Path, ticker: str) -> pd.DataFrame:
@@ -109,7 +138,7 @@ def read_yahoo_export(path: Path, ticker: str) -> pd.DataFrame:
     df = df.rename(columns={"Date": "date", "Open": "open", "High": "high", "Low": "low",
                             "Close": "close", "Adj Close": "adj_close", "Volume": "volume"})
     df["ticker"] = ticker
-    return coerce(df[LONG_COLUMNS])
+    return _coerce_file(df, path)
 
 
 def read_file(path: Path, ticker: str | None = None) -> pd.DataFrame:

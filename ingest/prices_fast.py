@@ -30,7 +30,7 @@ import pandas as pd
 
 from ingest import landing, prices, settings
 from ingest import validate as v
-from ingest.errors import IngestError
+from ingest.errors import SourceUnreadable
 from ingest.landing import LandResult
 
 NUMERIC = ["open", "high", "low", "close", "adj_close", "volume"]
@@ -49,8 +49,9 @@ def _check_sql() -> list[tuple[str, str, str]]:
 
     `fails` names the first failed rule of a rejected row (only rejected rows are labelled);
     `passes` is its negation written as plain comparisons (null where the rule is moot, which the
-    caller reads as passed): the ten of them run on every row, and comparisons cost less than
-    the is-null / isfinite tests. NaN never reaches either: the reader turns it into null.
+    caller reads as passed): they run on every row, and comparisons cost less than the is-null /
+    isfinite tests. NaN never reaches either: the reader turns it into null. `_unreadable_<c>` is
+    the source's flag of a value given but not a number (always false when read typed).
     """
     labels = [label for label, _ in prices.CHECKS]
     inf = "'inf'::double"
@@ -58,10 +59,14 @@ def _check_sql() -> list[tuple[str, str, str]]:
     def positive(c: str) -> str:
         return f"{c} > 0 and {c} < {inf}"
 
+    def in_range(c: str) -> str:
+        return f"coalesce({c} between {prices.MIN_PRICE!r} and {prices.MAX_PRICE!r}, true)"
+
     rules = [
         ("date is null", "date is not null"),
         ("date > {today}", "date <= {today}"),
         ("ticker is null or ticker = ''", "ticker <> ''"),
+        *((f"_unreadable_{c}", f"not _unreadable_{c}") for c in NUMERIC),
         ("not (open is null or (isfinite(open) and open > 0))", f"coalesce({positive('open')}, true)"),
         ("not (high is null or (isfinite(high) and high > 0))", f"coalesce({positive('high')}, true)"),
         ("not (low is null or (isfinite(low) and low > 0))", f"coalesce({positive('low')}, true)"),
@@ -69,6 +74,7 @@ def _check_sql() -> list[tuple[str, str, str]]:
         ("not (adj_close is null or (isfinite(adj_close) and adj_close > 0))", f"coalesce({positive('adj_close')}, true)"),
         ("high is not null and low is not null and high < low", "coalesce(high >= low, true)"),
         ("not (volume is null or (isfinite(volume) and volume >= 0))", f"coalesce(volume >= 0 and volume < {inf}, true)"),
+        *((f"not {in_range(c)}", in_range(c)) for c in ["open", "high", "low", "close", "adj_close"]),
     ]
     if len(labels) != len(rules):  # a rule added to prices.CHECKS must be added here too
         raise RuntimeError("ingest.prices_fast is out of step with prices.CHECKS")
@@ -88,7 +94,10 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
 
 
 def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: bool) -> str:
-    """SQL of the file's rows as (date, ticker, open, ..., volume), parsed as pandas would."""
+    """SQL of the file's rows as (date, ticker, open, ..., volume), parsed as pandas would.
+
+    Read as text it also carries each value as read (`_raw_<column>`, for the quarantine) and
+    flags a numeric value given but unreadable (`_unreadable_<column>`)."""
     by_name = {c.strip().lower(): c for c in cols}
     types = {c: "VARCHAR" for c in cols}
     if typed:
@@ -98,30 +107,50 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
                 types[by_name[c]] = "DOUBLE"
     # The explicit column list keeps DuckDB from guessing a dialect pandas would not use.
     columns = "{" + ", ".join(f"{_sql_str(c)}: {_sql_str(t)}" for c, t in types.items()) + "}"
+    # Typed, only plain YYYY-MM-DD dates are taken (DuckDB would also cut a timestamp with an offset
+    # to its date, hiding a column that mixes timezones); any other date sends the file to the text read.
     csv = (f"read_csv({_sql_str(str(path))}, delim=',', quote='\"', escape='\"', header=true, "
-           f"auto_detect=false, strict_mode=true, null_padding=false, columns={columns})")
+           f"auto_detect=false, strict_mode=true, null_padding=false, columns={columns}"
+           + (", dateformat='%Y-%m-%d'" if typed else "") + ")")
+
+    def raw(name: str) -> str:
+        return _ident(by_name[name]) if name in by_name else "null::varchar"
 
     def col(name: str) -> str:
         if name not in by_name:
             return "null::double"
-        c = _ident(by_name[name])
-        return c if typed else f"try_cast(nullif({c}, '') as double)"
+        if typed:
+            return _ident(by_name[name])
+        text = f"trim({raw(name)})"  # v.to_number: thousands separators where v.THOUSANDS matches
+        return (f"try_cast(nullif(case when regexp_full_match({text}, {_sql_str(v.THOUSANDS)}) "
+                f"then replace({text}, ',', '') else {text} end, '') as double)")
 
     nums = ", ".join(f"nullif({col(c)}, 'nan'::double) as {c}" for c in NUMERIC)
     ticker = f"upper(trim(nullif({_ident(by_name['ticker'])}, '')))"
     if typed:
-        return f"(select {_ident(by_name['date'])}::timestamp as date, {ticker} as ticker, {nums} from {csv})"
+        flags = ", ".join(f"false as _unreadable_{c}" for c in NUMERIC)
+        return (f"(select {_ident(by_name['date'])}::timestamp as date, {ticker} as ticker, {nums}, {flags} "
+                f"from {csv})")
+    missing = ", ".join(_sql_str(m) for m in v.MISSING)
+    flags = ", ".join(f"coalesce(lower(trim({raw(c)})) not in ({missing}) and {col(c)} is null, false) "
+                      f"as _unreadable_{c}" for c in NUMERIC)
+    raws = ", ".join(f"{raw(c)} as _raw_{c}" for c in prices.LONG_COLUMNS)
     # As text, DuckDB parses plain YYYY-MM-DD dates; any other date is parsed by pandas (odd_map),
     # so no date is read differently from the pandas reader.
     text = f"nullif({_ident(by_name['date'])}, '')"
     iso = f"case when length({text}) = 10 then try_cast({text} as date) end"
     odd = [r[0] for r in con.execute(
         f"select distinct {text} from {csv} where {text} is not null and {iso} is null").fetchall()]
+    # A date column mixing timezone-aware and plain dates has no one reading: the caller hands the
+    # file to the pandas reader, which names the row.
+    aware = sum(v.has_timezone(d) for d in odd)
+    if aware and (aware < len(odd) or con.execute(f"select count(*) from {csv} where {iso} is not null").fetchone()[0]):
+        raise SourceUnreadable(f"{path}: date mixes dates with and without a timezone")
     parsed = prices.coerce(pd.DataFrame({"date": odd, "ticker": [""] * len(odd),
                                          **{c: [None] * len(odd) for c in NUMERIC}}))["date"]
     con.register("odd_map", pd.DataFrame({"s": pd.Series(odd, dtype="object"),
                                           "d": parsed.astype("datetime64[us]")}))
-    return (f"(select coalesce({iso}::timestamp, m.d) as date, {ticker} as ticker, {nums} "
+    return (f"(select coalesce({iso}::timestamp, m.d) as date, {ticker} as ticker, {nums}, {flags}, {raws} "
             f"from {csv} left join odd_map m on m.s = {text})")
 
 
@@ -131,24 +160,34 @@ def _reason_sql() -> str:
                               for label, fails, _ in _check_sql()) + " end"
 
 
-def _split_file(con: duckdb.DuckDBPyConnection, source: str, start: str | None, end: str | None,
-                lineage: str, out: Path) -> None:
-    """One pass: every row in range into out/_ok=true|false/*.parquet by the row checks' verdict."""
+def _ok_sql() -> str:
     today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
     # One null (a null date or ticker, a null close) fails the row, as in the pandas checks.
-    ok = "coalesce(" + " and ".join(f"({passes.format(today=today)})" for _, _, passes in _check_sql()) + ", false)"
+    return "coalesce(" + " and ".join(f"({passes.format(today=today)})" for _, _, passes in _check_sql()) + ", false)"
+
+
+def _in_range_sql(start: str | None, end: str | None) -> str:
     keep = []
     if start:
         keep.append(f"date >= {_sql_str(pd.Timestamp(start).isoformat())}::timestamp")
     if end:
         keep.append(f"date <= {_sql_str(pd.Timestamp(end).isoformat())}::timestamp")
-    in_range = f"where date is null or ({' and '.join(keep)})" if keep else ""
+    return f"(date is null or ({' and '.join(keep)}))" if keep else "true"
+
+
+def _split_file(con: duckdb.DuckDBPyConnection, source: str, start: str | None, end: str | None,
+                lineage: str, out: Path) -> None:
+    """One pass: every row in range into out/_ok=true|false/*.parquet by the row checks' verdict."""
     con.execute(f"""
         copy (
-            select date::timestamp_ms as date, ticker, {", ".join(NUMERIC)}, {lineage}, ({ok}) as _ok
-            from {source} {in_range}
+            select date::timestamp_ms as date, ticker, {", ".join(NUMERIC)}, {lineage}, ({_ok_sql()}) as _ok
+            from {source} where {_in_range_sql(start, end)}
         ) to {_sql_str(str(out))} (format parquet, compression snappy, partition_by (_ok), overwrite)
     """)
+
+
+def _parquet_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(_sql_str(str(p)) for p in paths) + "]"
 
 
 def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str | None = None,
@@ -166,7 +205,8 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
     landing.sweep_stale_temp(raw_dir)
     # Scratch beside the lake folder (same file system, so the final rename is atomic); not
     # inside it, so no reader of raw/prices/*.parquet ever sees a half-checked file.
-    scratch = Path(tempfile.mkdtemp(prefix=f".prices-{batch_id}-", dir=raw_dir.parent))
+    landing.sweep_stale_scratch(raw_dir.parent)
+    scratch = Path(tempfile.mkdtemp(prefix=landing.scratch_prefix("prices"), dir=raw_dir.parent))
     con = duckdb.connect(config={
         "memory_limit": os.environ.get("AFTERSHOCK_INGEST_MEMORY", "1GB"),
         "temp_directory": str(scratch / "spill"),
@@ -184,18 +224,11 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
             except duckdb.Error:  # a value the typed reader refuses: read it as text instead
                 shutil.rmtree(scratch / "split", ignore_errors=True)
                 _split_file(con, _source(con, path, cols, typed=False), start, end, lineage, scratch / "split")
-        except duckdb.Error:
-            return None  # not readable the way pandas reads it: the pandas reader decides
+        except (duckdb.Error, SourceUnreadable):
+            return None  # not readable the way pandas reads it: the pandas reader decides (and names the row)
         good = sorted((scratch / "split" / "_ok=true").glob("*.parquet"))
         bad = sorted((scratch / "split" / "_ok=false").glob("*.parquet"))
-        good_sql = f"read_parquet({[str(p) for p in good]}, hive_partitioning=false)" if good else None
-
-        frames = []
-        if bad:
-            frames.append(con.execute(f"""
-                select date, ticker, {", ".join(NUMERIC)}, {_reason_sql()} as _reject_reason
-                from read_parquet({[str(p) for p in bad]}, hive_partitioning=false)
-            """).df())
+        good_sql = f"read_parquet({_parquet_list(good)}, hive_partitioning=false)" if good else None
         has_dups = False
         if good_sql:
             # Only rows that passed the row checks compete for a key: a broken copy does not sink a good one.
@@ -208,17 +241,19 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
             con.execute(f"create temp table dup_keys as select ticker as dup_ticker, date as dup_date "
                         f"from {good_sql} where {'true' if shortfall else 'false'} group by all having count(*) > 1")
             has_dups = con.execute("select count(*) from dup_keys").fetchone()[0] > 0
-            if has_dups:
-                dup_label = f"duplicate key ({', '.join(prices.KEY)}) in batch"
-                frames.append(con.execute(f"""
-                    select date, ticker, {", ".join(NUMERIC)}, {_sql_str(dup_label)} as _reject_reason
-                    from {good_sql} semi join dup_keys on dup_ticker = ticker and dup_date = date
-                """).df())
-        rejected = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        qpath = None
-        if len(rejected):
-            rejected["date"] = rejected["date"].astype("datetime64[s]")
-            qpath = landing.write_quarantine("prices", batch_id, rejected)
+        rejected = pd.DataFrame()
+        if bad or has_dups:
+            # The rejected rows (rare) are read again as text, so the quarantine holds every field as read.
+            if not good_sql:
+                con.execute("create temp table dup_keys (dup_ticker varchar, dup_date timestamp)")
+            dup_label = f"duplicate key ({', '.join(prices.KEY)}) in batch"
+            dup = "exists (select 1 from dup_keys where dup_ticker = ticker and dup_date = date)"
+            rejected = con.execute(f"""
+                select {", ".join(f"_raw_{c} as {c}" for c in prices.LONG_COLUMNS)},
+                       case when not {_ok_sql()} then {_reason_sql()} else {_sql_str(dup_label)} end as _reject_reason
+                from {_source(con, path, cols, typed=False)}
+                where {_in_range_sql(start, end)} and (not {_ok_sql()} or {dup})
+            """).df()
 
         final = scratch / "batch.parquet"
         if good_sql and (has_dups or len(good) > 1):
@@ -230,12 +265,8 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
             os.replace(good[0], final)
         n_good = con.execute(f"select count(*) from read_parquet({_sql_str(str(final))})").fetchone()[0] \
             if final.exists() else 0
-        if n_good == 0:
-            raise IngestError(f"prices batch {batch_id}: no valid rows to land"
-                              + (f" ({len(rejected)} rejected, see {qpath})" if len(rejected) else ""))
-        target = raw_dir / f"{batch_id}.parquet"
-        landing.atomic_write(target, lambda tmp: os.replace(final, tmp))
-        return LandResult("prices", batch_id, target, int(n_good), len(rejected), qpath)
+        write = (lambda tmp: os.replace(final, tmp)) if n_good else None
+        return landing.land_file("prices", batch_id, write, int(n_good), rejected)
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -14,19 +14,18 @@ CHECKS: list[v.Check] = [
     v.not_null("as_of_date"),
     v.not_in_future("as_of_date"),
     ("ticker is missing", lambda d: d["ticker"].notna() & (d["ticker"].astype("string").str.strip() != "")),
+    v.readable_number("shares_outstanding"),
     v.positive_finite("shares_outstanding"),
 ]
 KEY = ["ticker", "as_of_date"]
 
 
 def coerce(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    out["as_of_date"] = pd.to_datetime(out["as_of_date"], errors="coerce", format="mixed").dt.normalize()
-    if getattr(out["as_of_date"].dt, "tz", None) is not None:
-        out["as_of_date"] = out["as_of_date"].dt.tz_localize(None)
+    out = v.keep_raw(df[COLUMNS], COLUMNS)
+    out["as_of_date"] = v.to_dates(out["as_of_date"], "as_of_date")
     out["ticker"] = out["ticker"].astype("string").str.strip().str.upper()
-    out["shares_outstanding"] = pd.to_numeric(out["shares_outstanding"], errors="coerce").astype("float64")
-    return out[COLUMNS]
+    out["shares_outstanding"] = v.to_number(out["shares_outstanding"])
+    return out
 
 
 def read_file(path: Path) -> pd.DataFrame:
@@ -35,7 +34,10 @@ def read_file(path: Path) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise SourceUnreadable(f"{path}: missing columns {missing}; expected {','.join(COLUMNS)}")
-    return coerce(df)
+    try:
+        return coerce(df)
+    except SourceUnreadable as exc:
+        raise SourceUnreadable(f"{path}: {exc}") from None
 
 
 def fetch_live(tickers: list[str], start: str | None = None, end: str | None = None, session=None):

@@ -3,7 +3,9 @@
 Forbes keeps no public history: the list exists only as "now", so history is whatever this
 collector snapshots each day. One GET returns the whole list (about 2,700 people). The body is
 read in chunks under a size cap, transient failures (timeouts, dropped connections, truncated
-bodies, 5xx, 429) are retried with exponential backoff, and a Retry-After header is obeyed.
+bodies, 5xx, 429) are retried with exponential backoff, and a Retry-After header is obeyed; one
+overall deadline bounds the whole download, retries and waits included (a server dripping a byte
+under the read timeout would otherwise hold the collector for hours).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pandas as pd
 import requests
 
 from ingest import wealth
-from ingest.http_body import BodyTooLarge, read_capped
+from ingest.http_body import BodyTooLarge, BodyTooSlow, read_capped
 from ingest.errors import SourceUnreadable
 
 FORBES_URL = "https://www.forbes.com/forbesapi/person/rtb/0/position/true.json"
@@ -25,6 +27,7 @@ FIELDS = "uri,rank,position,personName,finalWorth,estWorthPrev,timestamp"
 LIMIT = 4000  # above the ~2,750 people on the list, so one page holds everyone
 MAX_BYTES = 32 * 1024 * 1024
 USER_AGENT = "aftershock/0.1 (+daily wealth snapshot)"
+DEADLINE_S = 120.0  # the whole fetch, every attempt and wait included
 
 
 class FetchFailed(SourceUnreadable):
@@ -62,9 +65,11 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
-def _read_capped(resp: requests.Response, url: str, max_bytes: int) -> bytes:
+def _read_capped(resp: requests.Response, url: str, max_bytes: int, deadline: float, deadline_s: float) -> bytes:
     try:
-        return read_capped(resp, max_bytes)
+        return read_capped(resp, max_bytes, deadline)
+    except BodyTooSlow:
+        raise FetchFailed(f"{url}: body still arriving at the {deadline_s:g}s download deadline") from None
     except BodyTooLarge as exc:
         if exc.declared_bytes is not None:
             raise FetchFailed(f"{url}: response declares {exc.declared_bytes:,} bytes, over the {max_bytes:,}-byte cap") from None
@@ -74,7 +79,7 @@ def _read_capped(resp: requests.Response, url: str, max_bytes: int) -> bytes:
 
 
 def _attempt(session: requests.Session, url: str, params: dict, timeout: tuple[float, float],
-             max_bytes: int) -> bytes:
+             max_bytes: int, deadline: float, deadline_s: float) -> bytes:
     try:
         resp = session.get(url, params=params, timeout=timeout, stream=True,
                            headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -89,7 +94,7 @@ def _attempt(session: requests.Session, url: str, params: dict, timeout: tuple[f
         if resp.status_code != 200:
             raise FetchFailed(f"{url}: HTTP {resp.status_code} {resp.reason}")
         try:
-            return _read_capped(resp, url, max_bytes)
+            return _read_capped(resp, url, max_bytes, deadline, deadline_s)
         except requests.exceptions.Timeout as exc:
             raise _Retryable(f"{url}: read timed out") from exc
 
@@ -106,24 +111,31 @@ def fetch(
     connect_timeout_s: float = 10.0,
     read_timeout_s: float = 60.0,
     max_bytes: int = MAX_BYTES,
+    deadline_s: float = DEADLINE_S,
     sleep=time.sleep,
 ) -> Fetched:
     """GET the list and return it as a normalised batch dated by the data's own timestamp."""
     if attempts < 1:
         raise ValueError("attempts must be >= 1")
+    deadline = time.monotonic() + deadline_s
     params = {"fields": fields, "limit": str(limit)}
     own = session is None
     session = session or requests.Session()
     waits: list[float] = []
     try:
         for attempt in range(1, attempts + 1):
+            left = max(deadline - time.monotonic(), 0.1)
             try:
-                body = _attempt(session, url, params, (connect_timeout_s, read_timeout_s), max_bytes)
+                body = _attempt(session, url, params, (min(connect_timeout_s, left), min(read_timeout_s, left)),
+                                max_bytes, deadline, deadline_s)
             except _Retryable as exc:
                 if attempt == attempts:
                     raise FetchFailed(f"{exc} (gave up after {attempts} attempts)") from exc
                 wait = exc.retry_after if exc.retry_after is not None else backoff_s * 2 ** (attempt - 1)
                 wait = min(wait, max_wait_s)
+                if time.monotonic() + wait >= deadline:
+                    raise FetchFailed(f"{exc} (gave up after {attempt} attempts: the next would start past "
+                                      f"the {deadline_s:g}s download deadline)") from exc
                 waits.append(wait)
                 sleep(wait)
                 continue

@@ -2,11 +2,13 @@
 
 Each request takes the next step of the script (the last step repeats). A step is a dict:
 status, body (bytes), headers, and `truncate` (send only the first N bytes of the body while
-declaring its full length, then close) or `no_length` (send no Content-Length, close to end).
+declaring its full length, then close) or `no_length` (send no Content-Length, close to end), or
+`drip` (seconds between single bytes of the body: a server that never trips a read timeout).
 """
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,6 +45,15 @@ class ScriptedServer:
                     self.wfile.write(body[: step["truncate"]])
                     self.wfile.flush()
                     self.close_connection = True
+                    return
+                if "drip" in step:
+                    try:
+                        for i in range(len(body)):
+                            self.wfile.write(body[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(step["drip"])
+                    except OSError:  # the client gave up
+                        pass
                     return
                 self.wfile.write(body)
 
