@@ -1,6 +1,6 @@
 """`aftershock ingest <source>`: one runner per lake source, each returning the landing results.
 
-A source registers an `add_arguments(parser)` and a `run(args) -> list[LandResult]`; the
+Each source has one entry in SOURCES: an `add_arguments(parser)` and a `run(args) -> list[LandResult]`; the
 command line and the Airflow tasks call the same runners.
 """
 from __future__ import annotations
@@ -250,6 +250,3 @@ SOURCES: dict[str, SourceCommand] = {
                           _news_args, run_news),
 }
 
-
-def register(name: str, command: SourceCommand) -> None:
-    SOURCES[name] = command

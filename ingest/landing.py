@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -182,6 +181,3 @@ def land_batch(
     atomic_write(path, lambda p: pq.write_table(arrow, p))
     return LandResult(source, batch_id, path, len(table), n_rej, qpath)
 
-
-def report(result: LandResult, stream=None) -> None:
-    print(result.summary(), file=stream or sys.stdout)
