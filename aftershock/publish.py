@@ -55,6 +55,25 @@ def sweep_building() -> list[Path]:
     return removed
 
 
+def published_is_readable(published: Path | None = None) -> bool:
+    """Whether the published warehouse opens as a DuckDB file with its marts. A file damaged outside a
+    build (overwritten, truncated) cannot seed an incremental build: say so, and the caller builds from
+    the lake; the publish that follows replaces it."""
+    published = published or warehouse_path()
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"the published warehouse {published} is not a readable DuckDB file ({first_line}): "
+              "building from the whole lake, not incrementally; the next publish replaces it")
+        return False
+    return True
+
+
 def new_building_file(full_refresh: bool = False) -> Path:
     """A fresh building file, seeded with the published warehouse so incremental models keep their state.
 
@@ -71,7 +90,7 @@ def new_building_file(full_refresh: bool = False) -> Path:
     published = warehouse_path()
     path = folder / published.name
     batches = lake_batches.current()
-    if published.exists() and not full_refresh:
+    if published.exists() and not full_refresh and published_is_readable(published):
         reasons = lake_batches.changes(lake_batches.recorded(published), batches)
         for why in reasons[:5]:
             print(f"{why}: building from the whole lake, not incrementally")
