@@ -6,7 +6,6 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-
 from conftest import run_cli, sha256
 from warehouse_compare import marts_differences
 

@@ -13,7 +13,6 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
-
 from conftest import ROOT, SAMPLE, run_cli
 from warehouse_compare import marts_differences
 
