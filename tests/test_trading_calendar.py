@@ -57,6 +57,17 @@ def assert_published_as_clean(demo_dir, data_dir) -> None:
     assert marts_differences(_warehouse(demo_dir), _warehouse(data_dir)) == {}
 
 
+def test_ingest_names_rows_dated_on_days_the_exchange_is_closed(data_dir, tmp_path):
+    err = _land(data_dir, tmp_path, "closed.csv", HEADER
+                + "2025-01-17,NVDA,137.0,138.0,136.0,137.7,137.7,1000\n"
+                + "2025-01-20,BTC-USD,101000,106000,99000,102000,102000,5e10\n"
+                + "2025-01-25,NVDA,142.0,143.0,141.0,100.0,100.0,1000\n")
+    assert ("warning: 2 rows dated on days XNYS has no session (BTC-USD 2025-01-20, NVDA 2025-01-25): landed, "
+            "but the build counts XNYS sessions only and gives them no return") in err
+    assert "unknown ticker BTC-USD" in err
+    assert len(pd.read_parquet(next((data_dir / "lake/raw/prices").glob("*.parquet")))) == 3  # all landed
+
+
 def test_a_stray_ticker_row_on_a_market_holiday_changes_no_published_figure(published_copy, demo_dir, tmp_path):
     err = _land(published_copy, tmp_path, "btc.csv", HEADER + "2025-01-20,BTC-USD,101000,106000,99000,102000,102000,5e10\n")
     assert "unknown ticker BTC-USD" in err
