@@ -48,16 +48,40 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _duckdb_shell() -> str:
+    """The DuckDB shell binary of the pinned duckdb-cli wheel. Not its `duckdb` launcher script: that
+    one prepends a `SET extension_directories` the safe mode's locked configuration refuses, and no
+    extension can load in safe mode anyway."""
+    from importlib.util import find_spec
+
+    from aftershock.paths import venv_bin
+
+    spec = find_spec("duckdb_cli")
+    if spec and spec.origin and (binary := Path(spec.origin).parent / "duckdb").is_file():
+        return str(binary)
+    return venv_bin("duckdb")
+
+
 def _sql(args: argparse.Namespace) -> int:
-    from aftershock.paths import venv_bin, warehouse_path
+    from aftershock.paths import warehouse_path
 
     db = warehouse_path()
     if not db.exists():
         print(f"error: no published warehouse at {db}; run `aftershock build` (or `make demo`) first", file=sys.stderr)
         return 1
-    cmd = [venv_bin("duckdb"), "-readonly", str(db), *args.duckdb_args]
+    # -readonly: this connection cannot write the file. -safe: no .open (a second, writable connection),
+    # no .shell/.system, no COPY/ATTACH/read_* of any other file; results leave through `aftershock export`.
+    cmd = [_duckdb_shell(), "-readonly", "-safe", str(db), *args.duckdb_args]
     os.execv(cmd[0], cmd) if os.path.isabs(cmd[0]) else os.execvp(cmd[0], cmd)
     return 0  # not reached
+
+
+def _export(args: argparse.Namespace) -> int:
+    from aftershock.export import export
+
+    result = export(args.query_or_table, Path(args.to))
+    print(f"wrote {result.rows} rows to {result.path}")
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -191,9 +215,19 @@ def parser() -> argparse.ArgumentParser:
     fr.set_defaults(func=_freshness)
 
     s = sub.add_parser("sql", help="DuckDB shell, read-only, on the published warehouse",
-                       description="Open the official DuckDB shell read-only on the published warehouse. "
-                                   "Extra arguments go to the shell, e.g. aftershock sql -c 'from marts.dim_events'.")
+                       description="Open the official DuckDB shell read-only and in safe mode on the published "
+                                   "warehouse: it reads the warehouse and nothing else, writes no file and runs no "
+                                   "command (write a result to a file with `aftershock export`). Extra arguments go "
+                                   "to the shell, e.g. aftershock sql -c 'from marts.dim_events'.")
     s.set_defaults(func=_sql)
+
+    ex = sub.add_parser("export", help="write a query's result, or a table, to a CSV, Parquet or JSON file",
+                        description="Run one query (or read one table) on the published warehouse, read-only, and "
+                                    "write the result to a file; the suffix of --to sets the format.")
+    ex.add_argument("query_or_table", metavar="QUERY_OR_TABLE",
+                    help="a table or view (marts.fct_event_caar) or one SELECT query")
+    ex.add_argument("--to", required=True, help="output file: .csv, .parquet or .json (a JSON array)")
+    ex.set_defaults(func=_export)
     return top
 
 
@@ -213,12 +247,13 @@ def main(argv: list[str] | None = None) -> int:
         from aftershock.build import GateFailed, NothingLanded
         from aftershock.dbt_runner import DbtFailed
         from aftershock.docs import DocsError
+        from aftershock.export import ExportError
         from aftershock.promote import PromoteError
         from aftershock.publish import BuildLocked, PublishedMeanwhile
         from aftershock.report import ReportError
 
         if isinstance(exc, (GateFailed, DbtFailed, BuildLocked, PublishedMeanwhile, FileNotFoundError,
-                            ReportError, PromoteError, DocsError, NothingLanded)):
+                            ReportError, PromoteError, DocsError, NothingLanded, ExportError)):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise

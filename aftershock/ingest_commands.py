@@ -1,6 +1,6 @@
 """`aftershock ingest <source>`: one runner per lake source, each returning the landing results.
 
-A source registers an `add_arguments(parser)` and a `run(args) -> list[LandResult]`; the
+Each source has one entry in SOURCES: an `add_arguments(parser)` and a `run(args) -> list[LandResult]`; the
 command line and the Airflow tasks call the same runners.
 """
 from __future__ import annotations
@@ -68,6 +68,50 @@ def _quoted_ticker(t: str) -> str:
     return t if len(t) <= QUOTE_CHARS and t.isprintable() and " " not in t else shorten(t)
 
 
+def _market_calendar() -> str:
+    """The dbt var market_calendar: the exchange whose sessions the build counts (int_exchange_sessions)."""
+    import yaml
+
+    from aftershock.paths import DBT_PROJECT
+
+    spec = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())
+    return str((spec.get("vars") or {}).get("market_calendar", "XNYS"))
+
+
+def _warn_closed_days(result: LandResult) -> LandResult:
+    """Rows dated on a day the exchange has no session (a weekend, a holiday) land, but the build makes
+    no session of them and gives them no return: say so, naming the first ones."""
+    import exchange_calendars as xcals
+
+    con = duckdb.connect()
+    try:
+        path = str(result.path).replace("'", "''")
+        rows = f"(select cast(date as date) as d, ticker from read_parquet('{path}'))"
+        days = [d for (d,) in con.execute(f"select distinct d from {rows} order by d").fetchall()]
+        if not days:
+            return result
+        code = _market_calendar()
+        try:
+            sessions = set(xcals.get_calendar(code, start=str(days[0]), end=str(days[-1])).sessions.date)
+        except xcals.errors.NoSessionsError:  # the batch is one weekend's rows
+            sessions = set()
+        except (xcals.errors.CalendarError, ValueError):  # an unknown code or a date out of its range: the build says which
+            return result
+        closed = [d for d in days if d not in sessions]
+        if not closed:
+            return result
+        n, first = con.execute(f"select count(*), list(ticker || ' ' || d order by d, ticker)[1:3] from {rows} "
+                               "where d in (select unnest(?::date[]))", [closed]).fetchone()
+    finally:
+        con.close()
+    shown = ", ".join(first) + (f" and {n - len(first)} more" if n > len(first) else "")
+    msg = (f"{n} row{'s' * (n > 1)} dated on days {code} has no session ({shown}): landed, but the build counts {code} "
+           "sessions only and gives them no return")
+    _warn(msg)
+    result.warnings = list(result.warnings) + [msg]
+    return result
+
+
 def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter, origin: Path | None = None) -> LandResult:
     parts = splitter(frame)
     try:
@@ -99,9 +143,9 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
             except IngestError as exc:
                 raise IngestError(exc if str(path) in str(exc) else f"{path}: {exc}") from exc
             if result is not None:
-                return [_warn_unknown_tickers(result)]
+                return [_warn_closed_days(_warn_unknown_tickers(result))]
         frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
-        return [_warn_unknown_tickers(_land("prices", batch, frame, prices.split, origin=path))]
+        return [_warn_closed_days(_warn_unknown_tickers(_land("prices", batch, frame, prices.split, origin=path)))]
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     end = args.end or pd.Timestamp.today().strftime("%Y-%m-%d")
     start = args.start or (pd.Timestamp(end) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
@@ -111,7 +155,8 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
     batch = args.batch_id or f"live-{start}-{end}"
     if live.frame.empty:
         raise IngestError(f"prices live {start}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
-    return [_warn_unknown_tickers(_land("prices", batch, live.frame, prices.split), earlier=list(live.errors.values()))]
+    return [_warn_closed_days(_warn_unknown_tickers(_land("prices", batch, live.frame, prices.split),
+                                                  earlier=list(live.errors.values())))]
 
 
 # ---- shares -----------------------------------------------------------------
@@ -262,6 +307,3 @@ SOURCES: dict[str, SourceCommand] = {
                           _news_args, run_news),
 }
 
-
-def register(name: str, command: SourceCommand) -> None:
-    SOURCES[name] = command

@@ -177,14 +177,6 @@ def prepare_building() -> str:
     return str(building)
 
 
-def dbt_env(building: str) -> dict[str, str]:
-    """Environment of every dbt task: the building file the profile writes, and the lake to read."""
-    from aftershock.paths import data_dir
-
-    return {"AFTERSHOCK_BUILD_DB": str(building), "AFTERSHOCK_DATA_DIR": str(data_dir()),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
-
-
 DBT_TASKS_ENV = "AFTERSHOCK_DBT_TASKS"
 
 
@@ -249,13 +241,6 @@ def run_publish(building: str) -> str:
             raise
     print(f"published {published}")
     return str(published)
-
-
-def discard_building(building: str | None) -> None:
-    if building:
-        from aftershock import publish as pub
-
-        pub.discard(Path(building))
 
 
 def generate_docs() -> str:

@@ -117,16 +117,24 @@ def _build_id(path: Path) -> str | None:
         con.close()
 
 
-def published_is_readable() -> bool:
-    """False when the published file exists but DuckDB cannot open it (damaged or overwritten)."""
-    published = warehouse_path()
-    if not published.exists():
-        return True
+def published_is_readable(published: Path | None = None, say: bool = True) -> bool:
+    """Whether the published warehouse opens as a DuckDB file with its marts. A file damaged outside a
+    build (overwritten, truncated) cannot seed an incremental build: say so, and the caller builds from
+    the lake; the publish that follows replaces it."""
+    published = published or warehouse_path()
     try:
-        duckdb.connect(str(published), read_only=True).close()
-        return True
-    except duckdb.Error:
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            con.execute("select count(*) from information_schema.tables where table_schema = 'marts'").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if say:
+            print(f"the published warehouse {published} is not a readable DuckDB file ({first_line}): "
+                  "building from the whole lake, not incrementally; the next publish replaces it")
         return False
+    return True
 
 
 def new_building_file(full_refresh: bool = False, owner: str | None = None) -> Path:
@@ -148,10 +156,8 @@ def new_building_file(full_refresh: bool = False, owner: str | None = None) -> P
     now = lake_batches.current()
     before = None
     if published.exists() and not full_refresh:
-        if published_is_readable():
+        if published_is_readable(published):
             before = lake_batches.recorded(published)
-        else:
-            print(f"the published warehouse {published} cannot be opened (damaged?)")
     plan = lake_batches.plan(before, now, full_refresh=full_refresh or not published.exists())
     shown = [r for r in plan.full_reasons if published.exists() and r != "--full-refresh"]
     for why in shown[:5]:
@@ -199,7 +205,7 @@ def publish(building: Path) -> Path:
     warehouse stays, and this run says so. Call it under build_lock()."""
     checkpoint(building)
     target = warehouse_path()
-    if target.exists() and published_is_readable():
+    if target.exists() and published_is_readable(target, say=False):
         con = duckdb.connect(str(building), read_only=True)
         try:
             seeded_from = con.execute(f"select seeded_from from {BUILD_INFO}").fetchone()[0]

@@ -32,8 +32,20 @@ PRICE_COLUMNS = ["date", "ticker", "open", "high", "low", "close", "adj_close", 
 
 
 def trading_days(n_days: int, end: date = END_DATE) -> pd.DatetimeIndex:
-    """The last n business days up to `end` (weekdays; holidays are not modelled)."""
-    return pd.bdate_range(end=pd.Timestamp(end), periods=n_days)
+    """The last n New York Stock Exchange sessions up to `end`: the calendar the build counts sessions
+    on, so no generated row falls on a holiday the build would drop."""
+    import exchange_calendars as xcals
+
+    start = pd.Timestamp(end) - pd.Timedelta(days=n_days * 3 // 2 + 30)  # ~252 sessions in 365 days
+    sessions = xcals.get_calendar("XNYS", start=start.strftime("%Y-%m-%d"), end=str(end)).sessions
+    return pd.DatetimeIndex(sessions[-n_days:])
+
+
+def append_watchlist(watchlist: Path, n_tickers: int) -> None:
+    """Add the generated tickers to a copy of the watchlist seed: only watchlist tickers are studied."""
+    rows = "".join(f"{t},Synthetic {t},Synthetic,{BENCHMARK},stock\n" for t in tickers(n_tickers))
+    with open(watchlist, "a") as fh:
+        fh.write(rows)
 
 
 def tickers(n: int) -> list[str]:

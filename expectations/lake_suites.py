@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 
 from expectations.gx_env import gxe
-from expectations.registry import between, first_present, has, lake_suite, not_null, positive, unique_key
+from expectations.registry import between, has, lake_suite, not_null, positive, unique_key
 from ingest.schemas import LINEAGE, SCHEMAS
 
 # Type families: the DuckDB types a Parquet column of each declared pandas dtype may carry.
@@ -102,57 +102,47 @@ def shares(df: pd.DataFrame, batch_id: str) -> list:
     return exps
 
 
-# ---- sources other branches add: the columns are looked up, so the suites adapt to their final names.
-
 @lake_suite("wealth", key=["person_uri", "date"])
 def wealth(df: pd.DataFrame, batch_id: str) -> list:
     exps = common("wealth", df, batch_id)
-    day = first_present(df, "date", "snapshot_date", "as_of_date")
-    person = first_present(df, "person_uri", "uri")
-    worth = first_present(df, "net_worth_usd", "net_worth_musd", "final_worth_usd", "final_worth_musd")
-    rank = first_present(df, "rank")
-    exps += not_null(*[c for c in (day, person, worth) if c])
-    if day:
-        exps.append(not_in_future(day, df))
-    if worth:
-        exps.append(positive(worth))
-    if rank:
-        exps.append(between(rank, 1, 100_000))
-    if day and person:
-        exps.append(unique_key(day, person))
+    if not has(df, "date", "person_uri", "net_worth_musd", "rank"):
+        return exps
+    exps += not_null("date", "person_uri", "net_worth_musd")
+    exps += [
+        not_in_future("date", df),
+        positive("net_worth_musd"),
+        between("rank", 1, 100_000),
+        unique_key("date", "person_uri"),
+    ]
     return exps
 
 
 @lake_suite("news", key=["item_key", "feed_id", "published_at"])
 def news(df: pd.DataFrame, batch_id: str) -> list:
     exps = common("news", df, batch_id)
-    item = first_present(df, "item_id", "item_key", "guid")
-    published = first_present(df, "published_at", "published")
-    exps += not_null(*[c for c in (item, published) if c])
-    if "title" in df.columns:
-        exps += not_null("title")
-    if published:
-        exps.append(not_in_future(published, df))
-    if item:
+    if not has(df, "item_key", "feed_id", "published_at", "title"):
+        return exps
+    exps += not_null("item_key", "published_at", "title")
+    exps += [
+        not_in_future("published_at", df),
         # The same item may come from several feeds in one poll: unique per (item, feed).
-        exps.append(unique_key(item, "feed_id") if "feed_id" in df.columns else unique_key(item))
+        unique_key("item_key", "feed_id"),
+    ]
     return exps
 
 
 @lake_suite("feed_polls", key=["feed_id", "polled_at"])
 def feed_polls(df: pd.DataFrame, batch_id: str) -> list:
     exps = common("feed_polls", df, batch_id)
-    when = first_present(df, "polled_at", "fetched_at", "poll_time")
-    exps += not_null(*[c for c in ("feed_id", when) if c and c in df.columns])
-    if when:
-        exps.append(not_in_future(when, df))
-    for c in ("items", "item_count", "items_seen", "items_new", "new_items"):
-        if c in df.columns:
-            exps.append(between(c, 0, 1e7))
-    if "http_status" in df.columns:
-        exps.append(between("http_status", 100, 599))
-    if "status" in df.columns and not pd.api.types.is_numeric_dtype(df["status"]):
-        exps.append(gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(FEED_POLL_STATUSES)))
+    if not has(df, "feed_id", "polled_at", "items", "http_status", "status"):
+        return exps
+    exps += not_null("feed_id", "polled_at")
+    exps += [
+        not_in_future("polled_at", df),
+        between("items", 0, 1e7),
+        between("http_status", 100, 599),
+        gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(FEED_POLL_STATUSES)),
+    ]
     return exps
 
 

@@ -1,4 +1,4 @@
-"""Suites for the marts of the building warehouse, with the columns DESIGN.md promises.
+"""Suites for the marts of the building warehouse, with the columns users query them by.
 
 Consistency checks that GX has no pandas expectation for (a change equal to after minus
 before) are computed in the suite's SQL as boolean chk_ columns and expected to be false, so
@@ -100,7 +100,7 @@ def stock_daily(df: pd.DataFrame) -> list:
     return exps
 
 
-# ---- marts other branches add (active once the relation exists in the warehouse) ----------
+# ---- wealth and news marts ------------------------------------------------------------
 
 @mart_suite(
     "marts.fct_event_wealth_impact", key=["event_id", "person_uri"],

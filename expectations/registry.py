@@ -34,7 +34,7 @@ class MartSuite:
     sql: str  # what to read; may add derived check columns (prefixed chk_)
     build: Callable[[pd.DataFrame], list]
     key: list[str] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)  # promised by DESIGN.md: missing ones fail before the sql runs
+    columns: list[str] = field(default_factory=list)  # the columns users query by: missing ones fail before the sql runs
 
 
 LAKE_SUITES: dict[str, LakeSuite] = {}
@@ -62,11 +62,6 @@ def mart_suite(name: str, sql: str | None = None, requires: list[str] | None = N
 
 def has(df: pd.DataFrame, *cols: str) -> bool:
     return all(c in df.columns for c in cols)
-
-
-def first_present(df: pd.DataFrame, *candidates: str) -> str | None:
-    """The first of several names a column may carry (for tables another branch defines)."""
-    return next((c for c in candidates if c in df.columns), None)
 
 
 def not_null(*cols: str) -> list:

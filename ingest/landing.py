@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import socket
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -266,6 +265,3 @@ def land_batch(
     arrow = _arrow_table(table)
     return land_file(source, batch_id, lambda p: pq.write_table(arrow, p), len(table), rejected)
 
-
-def report(result: LandResult, stream=None) -> None:
-    print(result.summary(), file=stream or sys.stdout)

@@ -1,13 +1,12 @@
 """The Airflow DAGs: they import cleanly, parse fast, are wired as designed, and run with dag.test()."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from airflow_support import DAGS, ROOT, airflow_env, init_home, published_nvda_impact, run_py
+from airflow_support import DAGS, ROOT, init_home, published_nvda_impact, run_py
 
 from aftershock import orchestration as orch
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import duckdb
-import pytest
 from conftest import run_cli
 
 EXPORT = "Date,Open,High,Low,Close,Adj Close,Volume\n2025-01-23,125.00,131.00,124.00,130.00,130.00,1000000\n"

@@ -84,10 +84,11 @@ def after_listing(proc) -> str:
 
 
 def after_stamping(data: Path, batch: str):
-    """Wait until a fast price landing has stamped its rows (its scratch folder exists)."""
+    """Wait until the fast price landing of `batch` has stamped its rows (its scratch folder,
+    `.prices-<pid>@<host>@...`, exists)."""
     def until(proc) -> str:
         deadline = time.monotonic() + 120
-        while not list((data / "lake" / "raw").glob(f".prices-{batch}-*")):
+        while not list((data / "lake" / "raw").glob(f".prices-{proc.pid}@*")):
             assert proc.poll() is None, proc.stdout.read()
             assert time.monotonic() < deadline, "the landing never started"
             time.sleep(0.02)

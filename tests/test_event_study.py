@@ -3,7 +3,6 @@ statsmodels OLS, scipy) computed from sample/ prices, to 1e-9; plus per-event st
 from __future__ import annotations
 
 import importlib.util
-import math
 
 import duckdb
 import pytest

@@ -1,4 +1,5 @@
--- Which tickers each event studies: its own list when given, else every ticker with a price on day 0.
+-- Which tickers each event studies: its own list when given, else every ticker with a price on day 0;
+-- only watchlist tickers either way (a ticker that landed but is not followed is never studied).
 with listed as (
     select c.event_id, unnest(c.tickers) as ticker
     from {{ ref('int_event_calendar') }} as c
@@ -21,10 +22,10 @@ chosen as (
 select
     ch.event_id,
     ch.ticker,
-    coalesce(w.company, ch.ticker) as company,
+    w.company,
     w.sector,
-    coalesce(w.asset_type, 'stock') as asset_type,
+    w.asset_type,
     coalesce(c.benchmark_override, w.benchmark, '{{ var("default_benchmark") }}') as benchmark
 from chosen as ch
 inner join {{ ref('int_event_calendar') }} as c using (event_id)
-left join {{ ref('stg_watchlist') }} as w using (ticker)
+inner join {{ ref('stg_watchlist') }} as w using (ticker)
