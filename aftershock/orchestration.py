@@ -129,9 +129,10 @@ def ingest_for_run(source: str, params: dict | None = None, interval_start=None,
     explicit params restrict it (a run's interval, today, would select nothing)."""
     mode = source_mode()
     explicit = any(_as_date(v) for v in (params or {}).values())
-    if SCHEDULES[source].sessions_only and not explicit and interval_end is not None:
+    if SCHEDULES[source].sessions_only and mode == "live" and not explicit and interval_end is not None:
         # The run after a holiday's close would fetch no new bar: skip it, visibly (the cron is
-        # weekdays; the exchange calendar knows the holidays). A range in params always runs.
+        # weekdays; the exchange calendar knows the holidays). A range in params always runs, and so
+        # does sample mode (a fixed file: a first start on the day after a holiday must still land it).
         from pendulum import instance
 
         day = instance(interval_end).in_timezone(TIMEZONE).date() if isinstance(interval_end, datetime) \

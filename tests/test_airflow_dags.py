@@ -7,11 +7,16 @@ from pathlib import Path
 import duckdb
 import pendulum
 import pytest
-
-from airflow_support import DAGS, ROOT, airflow_cli, init_home, published_nvda_impact, run_py
+from airflow_support import (
+    DAGS,
+    ROOT,
+    airflow_cli,
+    init_home,
+    published_nvda_impact,
+    run_py,
+)
 
 from aftershock import orchestration as orch
-
 
 # ---- the task functions, without Airflow --------------------------------------------------------
 
@@ -31,15 +36,17 @@ def test_bad_backfill_params_are_refused():
 
 
 def test_scheduled_prices_run_skips_days_the_exchange_is_closed(data_dir, monkeypatch):
-    monkeypatch.setenv(orch.SOURCE_MODE_ENV, "sample")
+    monkeypatch.setenv(orch.SOURCE_MODE_ENV, "live")  # it skips before any request: nothing leaves the machine
     assert not orch.is_session("2025-01-20") and not orch.is_session("2025-07-04")  # MLK day, Independence Day
     assert orch.is_session("2025-01-27") and not orch.is_session("2025-01-25")  # a Monday; a Saturday
     # the run after the close of MLK day (its data interval ends 2025-01-20 18:30 New York)
     mlk = pendulum.datetime(2025, 1, 20, 18, 30, tz=orch.TIMEZONE)
     with pytest.raises(orch.NotASession, match="2025-01-20 is not an XNYS session"):
         orch.ingest_for_run("prices", {}, mlk.subtract(days=3), mlk)
-    # a backfill range given in params always runs, and sources without the flag never skip
-    assert orch.ingest_for_run("prices", {"start": "2025-01-21", "end": "2025-01-28"}, None, mlk)["rows"] > 0
+    # a backfill range given in params always runs, the fixed sample always lands, other sources never skip
+    monkeypatch.setenv(orch.SOURCE_MODE_ENV, "sample")
+    assert orch.ingest_for_run("prices", {}, mlk.subtract(days=3), mlk)["rows"] > 0
+    assert orch.ingest_window({"start": "2025-01-21", "end": "2025-01-28"}, None, mlk) == ("2025-01-21", "2025-01-28")
     assert not orch.SCHEDULES["shares"].sessions_only
 
 
@@ -215,9 +222,13 @@ import pendulum
 # its own logical date: a second dag.test() at the same date would re-use the first run
 run('aftershock_ingest_prices', run_conf={{'start': '2025-01-21', 'end': '2025-01-28'}},
     logical_date=pendulum.datetime(2025, 1, 28, 23, 30, tz='UTC'), tag='-backfill')
-# the runs after the close of MLK day and of Independence Day: the exchange was closed
+# the runs after the close of MLK day and of Independence Day, live: the exchange was closed, so they
+# skip before any request (tasks run in this process, so the mode switch reaches them)
+import os
+os.environ['AFTERSHOCK_SOURCE_MODE'] = 'live'
 run('aftershock_ingest_prices', logical_date=pendulum.datetime(2025, 1, 20, 23, 30, tz='UTC'), tag='-mlk')
 run('aftershock_ingest_prices', logical_date=pendulum.datetime(2025, 7, 4, 22, 30, tz='UTC'), tag='-july4')
+os.environ['AFTERSHOCK_SOURCE_MODE'] = 'sample'
 for dag_id in sorted(bag.dags):
     if dag_id.startswith('aftershock_ingest_'):
         # the run after the close of 2025-01-27, a session
