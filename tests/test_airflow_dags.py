@@ -277,3 +277,35 @@ def _sample_batches():
     from aftershock.demo import SAMPLE_BATCHES
 
     return SAMPLE_BATCHES
+
+
+FAILING_RUN = """
+import json
+from airflow.dag_processing.dagbag import DagBag
+dr = DagBag(dag_folder={dags!r}).dags['aftershock_transform'].test()
+print('RESULT', json.dumps({{'state': str(dr.state), 'tasks': {{ti.task_id: str(ti.state) for ti in dr.get_task_instances()}}}}))
+"""
+
+
+@pytest.mark.slow
+def test_a_failed_node_fails_its_task_and_nothing_is_published(airflow_home, tmp_path):
+    # a mart that parses but fails when the build runs it (a column that does not exist)
+    import shutil
+
+    project = tmp_path / "dbt"
+    shutil.copytree(ROOT / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "models" / "marts" / "fct_event_summary.sql").write_text(
+        "select event_id, no_such_column from {{ ref('dim_events') }}\n")
+    data = tmp_path / "data"
+    env = {**airflow_home, "AFTERSHOCK_DATA_DIR": str(data), "AFTERSHOCK_DBT_PROJECT": str(project)}
+    run_py("from aftershock.demo import ingest_sample; ingest_sample(); print('RESULT', 1)", env)
+    result = run_py(FAILING_RUN.format(dags=str(DAGS)), env, timeout=1500)
+    tasks = result["tasks"]
+    assert result["state"] == "failed"
+    assert tasks["dbt.dbt_producer_watcher"] == "failed"
+    # the node tasks say which node failed and which were built before it
+    assert tasks["dbt.fct_event_summary.run"] == "failed"
+    assert tasks["dbt.fct_event_summary.test"] == "upstream_failed"
+    assert tasks["dbt.dim_events.run"] == tasks["dbt.fct_event_stock_impact.test"] == "success"
+    assert tasks["gate"] == tasks["publish"] == "upstream_failed"
+    assert not (data / "warehouse" / "aftershock.duckdb").exists(), "a failed build must never be published"
