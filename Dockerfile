@@ -19,6 +19,7 @@ RUN pip install --no-cache-dir -c requirements.lock -e . \
  && mkdir -p /opt/aftershock/data/site
 
 ENV AIRFLOW__CORE__DAGS_FOLDER=/opt/aftershock/dags \
+    AIRFLOW__CORE__PLUGINS_FOLDER=/opt/aftershock/plugins \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
     AFTERSHOCK_DATA_DIR=/opt/aftershock/data \
     AFTERSHOCK_DBT_PROJECT=/opt/aftershock/dbt

@@ -58,9 +58,10 @@ def dbt_env(building: Path | None) -> dict[str, str]:
     return env
 
 
-def run_dbt(args: list[str], project: Path, building: Path | None, echo=True) -> str:
-    """Run one dbt command, streaming its progress lines; raise DbtFailed on a non-zero exit."""
-    ws = build_workspace()
+def run_dbt(args: list[str], project: Path, building: Path | None, echo=True, workspace: Path | None = None) -> str:
+    """Run one dbt command, streaming its progress lines; raise DbtFailed on a non-zero exit.
+    Its target and logs go to `workspace` (default the build workspace)."""
+    ws = workspace or build_workspace()
     cmd = [
         venv_bin("dbt"), *args,
         "--project-dir", str(project),

@@ -7,14 +7,26 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
 
-from ingest import landing, news, news_fetch, prices, prices_fast, prices_live, shares, wealth, wealth_live
+from ingest import (
+    history,
+    landing,
+    news,
+    news_fetch,
+    prices,
+    prices_fast,
+    prices_live,
+    shares,
+    wealth,
+    wealth_live,
+)
 from ingest.errors import IngestError
 from ingest.landing import LandResult
 
@@ -127,6 +139,9 @@ def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter, origin: Pat
 def _prices_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ticker", action="append", help="with --source file: the ticker of a per-ticker Yahoo export; "
                    "with --source live: restrict to these tickers (repeatable; default: the watchlist)")
+    p.add_argument("--no-history", dest="history", action="store_false",
+                   help="with --source live: fetch only the requested range, even for a ticker whose landed history "
+                   "does not reach back to the earliest event's estimation window (by default it is fetched from there, once)")
 
 
 def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
@@ -149,14 +164,35 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     end = args.end or pd.Timestamp.today().strftime("%Y-%m-%d")
     start = args.start or (pd.Timestamp(end) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
-    live = prices_live.fetch(tickers, start, end, session=session)
-    for msg in live.errors.values():
-        _warn(msg)
-    batch = args.batch_id or f"live-{start}-{end}"
-    if live.frame.empty:
-        raise IngestError(f"prices live {start}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
-    return [_warn_closed_days(_warn_unknown_tickers(_land("prices", batch, live.frame, prices.split),
-                                                  earlier=list(live.errors.values())))]
+    windows = {start: tickers}
+    if getattr(args, "history", True):
+        # A ticker without the sessions the estimation windows need is fetched from their start.
+        need = history.history_start()
+        short = history.needs_history("prices", tickers, "date", need) if need.isoformat() < start else []
+        windows = {s: ts for s, ts in {need.isoformat(): short,
+                                       start: [t for t in tickers if t not in short]}.items() if ts}
+    results = []
+    for first, group in windows.items():
+        live = prices_live.fetch(group, first, end, session=session)
+        for msg in live.errors.values():
+            _warn(msg)
+        history_batch = first != start
+        batch = args.batch_id or f"live-{first}-{end}"
+        if args.batch_id and history_batch:
+            batch = f"{args.batch_id}-history"
+        if live.frame.empty:
+            if history_batch:  # the history is one more try next run; the regular window may still land
+                _warn(f"prices live history {first}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
+                continue
+            raise IngestError(f"prices live {first}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
+        landed = _warn_closed_days(_warn_unknown_tickers(_land("prices", batch, live.frame, prices.split),
+                                                         earlier=list(live.errors.values())))
+        if history_batch:
+            got = set(live.frame["ticker"].dropna())
+            history.record_backfilled("prices", [t for t in group if t in got], pd.Timestamp(first).date())
+            print(f"prices: history from {first} for {', '.join(sorted(got))} (no earlier bars in the lake)")
+        results.append(landed)
+    return results
 
 
 # ---- shares -----------------------------------------------------------------
@@ -171,7 +207,10 @@ def run_shares(args: argparse.Namespace, session=None) -> list[LandResult]:
                       origin=path)]
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     tickers = [t for t in tickers if not t.startswith("^")]
-    frame, errors = shares.fetch_live(tickers, args.start, args.end, session=session)
+    # Without --start, reach back as far as the estimation windows (yfinance's own default is 18
+    # months): a market value on day -1 of the earliest event needs the shares count of then.
+    start = args.start or (history.history_start().isoformat() if getattr(args, "history", True) else None)
+    frame, errors = shares.fetch_live(tickers, start, args.end, session=session)
     for msg in errors.values():
         _warn(msg)
     if frame.empty:
@@ -265,7 +304,7 @@ def _seed_feeds() -> list:
 
 
 def run_news(args: argparse.Namespace, session=None) -> list[LandResult]:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     seed = _seed_feeds()
     if args.source == "file":
@@ -284,7 +323,7 @@ def run_news(args: argparse.Namespace, session=None) -> list[LandResult]:
             feeds, session=session,
             read_timeout=getattr(args, "timeout", None) or news_fetch.DEFAULT_READ_TIMEOUT_S,
             max_bytes=getattr(args, "max_bytes", None) or news_fetch.DEFAULT_MAX_BYTES)
-        batch = args.batch_id or "live-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        batch = args.batch_id or "live-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     collected.items = news.within_dates(collected.items, args.start, args.end)
     for msg in collected.warnings:
         _warn(msg)

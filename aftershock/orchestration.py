@@ -26,11 +26,14 @@ class SourceSchedule:
     description: str
     # True: the run covers the data interval (prices backfill by interval); False: a trigger at cron time.
     interval: bool = False
+    # True: a scheduled run whose interval ends on a day the exchange is closed skips (no new bars).
+    sessions_only: bool = False
 
 
 # The US market closes at 16:00 New York time; Yahoo's daily bars are settled well before 18:30.
 SCHEDULES: dict[str, SourceSchedule] = {
-    "prices": SourceSchedule("30 18 * * 1-5", "weekdays 18:30 America/New_York, after the US close", interval=True),
+    "prices": SourceSchedule("30 18 * * 1-5", "NYSE sessions 18:30 America/New_York, after the US close",
+                             interval=True, sessions_only=True),
     "shares": SourceSchedule("0 7 * * 1", "weekly, Monday 07:00 America/New_York"),
     "wealth": SourceSchedule("45 18 * * *", "daily 18:45 America/New_York, after the US close"),
     "news": SourceSchedule("*/30 * * * *", "every 30 minutes"),
@@ -39,8 +42,31 @@ SCHEDULES: dict[str, SourceSchedule] = {
 TRANSFORM_FLOOR_CRON = "0 20 * * *"
 
 
-class SourceNotAvailable(RuntimeError):
+# The exchange whose calendar decides which weekdays are sessions (exchange-calendars' code for NYSE).
+EXCHANGE = "XNYS"
+
+
+class SkipRun(RuntimeError):
+    """This run has nothing to do; the task is marked skipped (not failed) with this message."""
+
+
+class SourceNotAvailable(SkipRun):
     """The configured mode has nothing to ingest for this source (e.g. no bundled sample)."""
+
+
+class NotASession(SkipRun):
+    """The scheduled run falls on a day the exchange is closed."""
+
+
+def is_session(day) -> bool:
+    """Whether the exchange (EXCHANGE) trades on `day` (a date or a YYYY-MM-DD string)."""
+    import exchange_calendars as xcals
+    import pandas as pd
+
+    day = pd.Timestamp(str(day)[:10])
+    cal = xcals.get_calendar(EXCHANGE, start=(day - pd.Timedelta(days=7)).strftime("%Y-%m-%d"),
+                             end=(day + pd.Timedelta(days=7)).strftime("%Y-%m-%d"))
+    return bool(cal.is_session(day))
 
 
 def source_mode() -> str:
@@ -102,6 +128,17 @@ def ingest_for_run(source: str, params: dict | None = None, interval_start=None,
     fetches each interval. The bundled sample is a fixed historical file, so in sample mode only
     explicit params restrict it (a run's interval, today, would select nothing)."""
     mode = source_mode()
+    explicit = any(_as_date(v) for v in (params or {}).values())
+    if SCHEDULES[source].sessions_only and mode == "live" and not explicit and interval_end is not None:
+        # The run after a holiday's close would fetch no new bar: skip it, visibly (the cron is
+        # weekdays; the exchange calendar knows the holidays). A range in params always runs, and so
+        # does sample mode (a fixed file: a first start on the day after a holiday must still land it).
+        from pendulum import instance
+
+        day = instance(interval_end).in_timezone(TIMEZONE).date() if isinstance(interval_end, datetime) \
+            else _as_date(interval_end)
+        if not is_session(day):
+            raise NotASession(f"{day} is not an {EXCHANGE} session (exchange holiday or weekend): no new {source} bars")
     use_interval = SCHEDULES[source].interval and mode == "live"
     start, end = ingest_window(params, interval_start if use_interval else None,
                                interval_end if use_interval else None)
@@ -192,9 +229,11 @@ def dbt_task_mode() -> str:
 def dbt_build_all(building: str) -> str:
     """One `dbt build` of the whole project into the building file (AFTERSHOCK_DBT_TASKS=single)."""
     from aftershock.dbt_runner import prepare_project, run_dbt
+    from aftershock.publish import build_lock
 
-    project = prepare_project()
-    run_dbt(["build"], project, Path(building))
+    with build_lock("airflow transform: dbt build"):  # it copies the shared build workspace
+        project = prepare_project()
+        run_dbt(["build"], project, Path(building))
     return building
 
 
@@ -206,20 +245,61 @@ def manifest_path() -> Path:
 
 
 def write_manifest() -> Path:
-    """`dbt parse` of the repository's project into manifest_path(); no database is opened."""
-    from aftershock.dbt_runner import prepare_project, run_dbt
-    from aftershock.paths import build_workspace
+    """`dbt parse` of the repository's project into manifest_path(); no database is opened.
+
+    It parses a private copy of the project in a scratch folder: the DAG processor calls this
+    (through ensure_manifest) while a build may be using the shared build workspace."""
+    import tempfile
+
+    from aftershock.dbt_runner import run_dbt
+    from aftershock.paths import DBT_PROJECT, build_workspace
     from ingest.landing import atomic_write
 
-    from aftershock.publish import build_lock
-
-    with build_lock("write_manifest"):
-        project = prepare_project()
-        run_dbt(["parse"], project, None, echo=False)
-        produced = build_workspace() / "dbt_target" / "manifest.json"
+    build_workspace().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="manifest-", dir=build_workspace()) as scratch:
+        project = Path(scratch) / "dbt_project"
+        shutil.copytree(DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+        run_dbt(["parse"], project, None, echo=False, workspace=Path(scratch))
         target = manifest_path()
-        atomic_write(target, lambda p: shutil.copyfile(produced, p))
+        atomic_write(target, lambda p: shutil.copyfile(Path(scratch) / "dbt_target" / "manifest.json", p))
     return target
+
+
+def ensure_manifest() -> Path:
+    """The manifest the transform DAG renders from, written by `dbt parse` when it is missing (a
+    fresh data directory, `make clean-data`, a scheduler that starts before its init): cosmos's
+    own parser cannot read this project (it stops at the `do` tag), so there is no fallback."""
+    path = manifest_path()
+    if not path.is_file():
+        write_manifest()
+    return path
+
+
+WATCHER_PRODUCER = "dbt_producer_watcher"  # cosmos's task id of the one `dbt build` in WATCHER mode
+
+
+def watch_after_build(group) -> list:
+    """Start the node tasks of a cosmos WATCHER task group once its producer's `dbt build` has
+    ended; returns the node tasks the quality gate waits for.
+
+    cosmos starts the first node tasks beside the producer and has them wait in the triggerer;
+    `dag.test()` (the tests and the bench) runs one task at a time, so a node task that happened
+    to run first would wait for a build that never starts (apache/airflow#56723). Placed after
+    the producer, each node task reads its node's result at once: one short task per node instead
+    of a poke, a deferral and a resume, which is also cheaper under the real scheduler for a build
+    of seconds. `one_done`: after a failed build the node tasks still say which nodes passed and
+    which failed (the rest of the branch is upstream_failed); a build that never started skips them.
+
+    The gate waits for the node tasks, not for cosmos's `..._done` task (which only fails when
+    the build did): a node task that is retried or cleared rebuilds its node alone, and once every
+    node task has succeeded the building file holds every node, so the gate may judge it."""
+    producer = group.children[f"{group.group_id}.{WATCHER_PRODUCER}"]
+    own = {producer.task_id, f"{producer.task_id}_done"}
+    for root in group.get_roots():
+        if root.task_id not in own:
+            producer >> root
+            root.trigger_rule = "one_done"
+    return [leaf for leaf in group.get_leaves() if leaf.task_id not in own]
 
 
 def run_gate(building: str) -> str:
@@ -259,6 +339,52 @@ def generate_docs() -> str:
         atomic_write(manifest_path(), lambda p: shutil.copyfile(target / "manifest.json", p))
     print(f"dbt docs at {out / 'index.html'}")
     return str(out / "index.html")
+
+
+def published_event_ids() -> list[str]:
+    """Every event (curated and detected) of the published warehouse, newest first."""
+    import duckdb
+
+    from aftershock.paths import warehouse_path
+
+    con = duckdb.connect(str(warehouse_path()), read_only=True)
+    try:
+        return [r[0] for r in con.execute("select event_id from marts.dim_events order by event_date desc, event_id")
+                .fetchall()]
+    finally:
+        con.close()
+
+
+def refresh_site() -> dict:
+    """After each publish: regenerate what the site shows from the new warehouse, so no page
+    describes an older one. Today the per-event reports (aftershock.report, as `aftershock report`);
+    the site index is generated here too once it exists. One event whose report fails does not stop
+    the others; the task fails afterwards, naming each."""
+    from aftershock.report import build_report
+
+    written, failed = [], []
+    for event_id in published_event_ids():
+        try:
+            written.append(str(build_report(event_id).html))
+        except Exception as exc:  # noqa: BLE001 - reported by event below, the rest still refresh
+            failed.append(f"{event_id}: {exc}")
+    for path in written:
+        print(f"report {path}")
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(failed) + len(written)} event reports failed:\n  " + "\n  ".join(failed))
+    return {"reports": written}
+
+
+SITE_URL_ENV = "AFTERSHOCK_SITE_URL"
+
+
+def site_links() -> list[tuple[str, str]]:
+    """(name, URL) of the site's pages for the Airflow UI's menu (plugins/aftershock_site.py). The
+    site is data/site served over HTTP (compose `site`, `aftershock docs --serve`) at AFTERSHOCK_SITE_URL."""
+    base = os.environ.get(SITE_URL_ENV, "http://127.0.0.1:8081").rstrip("/")
+    return [("Event reports", f"{base}/reports/"),
+            ("dbt docs", f"{base}/docs/index.html"),
+            ("Data Docs (quality gate)", f"{base}/quality/index.html")]
 
 
 def default_args() -> dict:

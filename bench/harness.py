@@ -46,17 +46,20 @@ class Sizes:
     study_events: int
     study_days: int
     study_runs: int
+    airflow_runs: int = 1
 
 
 FULL = Sizes(landing_tickers=1999, landing_days=5000, landing_runs=3,
              transform_tickers=500, short_days=252, long_days=5040, transform_runs=3, transform_events=10,
-             study_tickers=500, study_events=100, study_days=1260, study_runs=3)
+             study_tickers=500, study_events=100, study_days=1260, study_runs=3, airflow_runs=2)
 QUICK = Sizes(landing_tickers=20, landing_days=300, landing_runs=1,
               transform_tickers=10, short_days=40, long_days=200, transform_runs=1, transform_events=2,
               study_tickers=8, study_events=3, study_days=300, study_runs=1)
 
 TARGETS = {"landing_vs_native": (">=", 0.5), "incremental_cost_ratio_20y_vs_1y": ("<=", 1.3),
-           "event_study_speedup_vs_pandas": (">=", 10.0), "peak_rss_mb": ("<=", 2048.0)}
+           "event_study_speedup_vs_pandas": (">=", 10.0), "peak_rss_mb": ("<=", 2048.0),
+           "airflow_transform_vs_cli": ("<=", 1.5)}
+PARTS = ["landing", "transform", "event_study", "peak_memory", "airflow"]
 
 
 def machine() -> dict:
@@ -308,13 +311,117 @@ def bench_peak_memory(csv: Path, work: Path) -> dict:
 
 # ---- report -------------------------------------------------------------------------------------
 
+# ---- Airflow transform vs the CLI build ---------------------------------------------------------
+
+# One transform run under `dag.test()` (Airflow's own in-process runner, no scheduler), in a
+# subprocess with its own AIRFLOW_HOME; prints each task's start and end from Airflow's records.
+AIRFLOW_RUN = """
+import json, time
+from airflow.dag_processing.dagbag import DagBag
+dag = DagBag(dag_folder={dags!r}).dags['aftershock_transform']
+t0 = time.time()
+dr = dag.test()
+t1 = time.time()
+tis = [{{'task_id': ti.task_id, 'state': str(ti.state), 'start': ti.start_date.timestamp(), 'end': ti.end_date.timestamp()}}
+       for ti in dr.get_task_instances() if ti.start_date and ti.end_date]
+print('RESULT', json.dumps({{'state': str(dr.state), 'test_s': t1 - t0, 'called': t0, 'tasks': tis}}))
+"""
+
+
+def _airflow_env(home: Path, data: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update({"AIRFLOW_HOME": str(home), "AFTERSHOCK_DATA_DIR": str(data), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+                "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False", "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+                "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False", "AFTERSHOCK_TASK_RETRIES": "0", "DO_NOT_TRACK": "1"})
+    return env
+
+
+def _run(cmd: list[str], env: dict, what: str) -> str:
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+def sample_lake(data_dir: Path) -> None:
+    from aftershock.demo import SAMPLE_BATCHES
+    from aftershock.paths import SAMPLE_DIR
+
+    for source, rel in SAMPLE_BATCHES:
+        aftershock("ingest", source, "--source", "file", "--path", str(SAMPLE_DIR / rel), data_dir=data_dir)
+
+
+def bench_airflow(s: Sizes, work: Path) -> dict:
+    """The transform DAG against `aftershock build` on the same lake (the bundled sample), each from an
+    empty warehouse. Like for like, both up to the publish: the CLI's wall time (process start to
+    exit) against the DAG run's, from its first task's start to the end of `publish` (Airflow's own
+    records: the run as the UI shows it, without the `dag.test()` process start and DAG parse). The
+    run's `docs` and `refresh_site` tasks come after, and are reported beside it, with the same work
+    done by `aftershock docs` and `aftershock report`."""
+    lake = work / "airflow-lake"
+    sample_lake(lake)
+    runs = {"cli_build_s": [], "cli_docs_reports_s": [], "airflow_to_publish_s": [], "airflow_whole_run_s": [],
+            "airflow_dags_test_s": [], "producer_s": [], "node_tasks_s": []}
+    home = work / "airflow-home"
+    env = _airflow_env(home, lake)
+    _run([str(BIN / "airflow"), "db", "migrate"], env, "airflow db migrate")
+    _run([str(BIN / "airflow"), "pools", "set", "aftershock_warehouse", "1", "bench"], env, "airflow pools set")
+    for i in range(s.airflow_runs):
+        cli = work / f"airflow-cli-{i}"
+        shutil.copytree(lake, cli)
+        runs["cli_build_s"].append(aftershock("build", data_dir=cli))
+        t0 = time.perf_counter()
+        aftershock("docs", "--quiet", data_dir=cli)
+        for event_id in _events(cli):
+            aftershock("report", event_id, data_dir=cli)
+        runs["cli_docs_reports_s"].append(time.perf_counter() - t0)
+        shutil.rmtree(cli)
+
+        data = work / f"airflow-dag-{i}"
+        shutil.copytree(lake, data)
+        env = _airflow_env(home, data)
+        # the manifest is written at the first DAG parse of a fresh data directory; not the run's cost
+        _run([str(BIN / "python"), "-c", "from aftershock.orchestration import write_manifest; write_manifest()"],
+             env, "dbt parse")
+        out = _run([str(BIN / "python"), "-c", AIRFLOW_RUN.format(dags=str(ROOT / "dags"))], env, "dag.test()")
+        run = json.loads(next(ln for ln in out.splitlines() if ln.startswith("RESULT "))[len("RESULT "):])
+        if run["state"] != "success":
+            raise RuntimeError(f"transform run {run['state']}: {[t for t in run['tasks'] if t['state'] != 'success']}")
+        tasks = {t["task_id"]: t for t in run["tasks"]}
+        first = min(t["start"] for t in run["tasks"])
+        runs["airflow_to_publish_s"].append(tasks["publish"]["end"] - first)
+        runs["airflow_whole_run_s"].append(max(t["end"] for t in run["tasks"]) - first)
+        runs["airflow_dags_test_s"].append(run["test_s"])
+        producer = tasks["dbt.dbt_producer_watcher"]
+        runs["producer_s"].append(producer["end"] - producer["start"])
+        nodes = [t for t in run["tasks"] if t["task_id"].startswith("dbt.") and "producer_watcher" not in t["task_id"]]
+        runs["node_tasks_s"].append(sum(t["end"] - t["start"] for t in nodes))
+        node_count = len(nodes)
+        shutil.rmtree(data)
+    out = {k: median(v) for k, v in runs.items()}
+    out.update({"runs": s.airflow_runs, "node_tasks": node_count, "all": runs})
+    out["airflow_transform_vs_cli"] = out["airflow_to_publish_s"] / out["cli_build_s"]
+    out["airflow_whole_run_vs_cli_same_work"] = out["airflow_whole_run_s"] / (out["cli_build_s"] + out["cli_docs_reports_s"])
+    return out
+
+
+def _events(data_dir: Path) -> list[str]:
+    con = duckdb.connect(str(data_dir / "warehouse" / "aftershock.duckdb"), read_only=True)
+    try:
+        return [r[0] for r in con.execute("select event_id from marts.dim_events").fetchall()]
+    finally:
+        con.close()
+
+
 def headline(result: dict) -> dict:
     get = lambda part, key: result.get(part, {}).get(key)  # noqa: E731 (a part may not have run)
     return {"landing_vs_native": get("landing", "landing_vs_native"),
             "landing_vs_dlt": get("landing", "landing_vs_dlt"),
             "incremental_cost_ratio_20y_vs_1y": get("transform", "incremental_cost_ratio_20y_vs_1y"),
             "event_study_speedup_vs_pandas": get("event_study", "event_study_speedup_vs_pandas"),
-            "peak_rss_mb": get("peak_memory", "peak_rss_mb")}
+            "peak_rss_mb": get("peak_memory", "peak_rss_mb"),
+            "airflow_transform_vs_cli": get("airflow", "airflow_transform_vs_cli")}
 
 
 def verdicts(h: dict) -> dict:
@@ -369,6 +476,16 @@ def markdown(r: dict) -> str:
         f"| `peak_rss_mb` | {fmt(P['peak_rss_mb'], 0)} | <= 2048 | {mark[ok['peak_rss_mb']]} | largest resident set "
         f"of any process of ingest + build on {fmt(P['rows'])} price rows |",
     ]
+    A = r.get("airflow")
+    if A:
+        lines.append(
+            f"| `airflow_transform_vs_cli` | {fmt(A['airflow_transform_vs_cli'])} | <= 1.5 | "
+            f"{mark[ok['airflow_transform_vs_cli']]} | the transform DAG (`dag.test()`, cosmos WATCHER: one dbt build, "
+            f"{A['node_tasks']} node tasks) from its first task to the end of `publish` {fmt(A['airflow_to_publish_s'])} s "
+            f"vs `aftershock build` {fmt(A['cli_build_s'])} s, the bundled sample, empty warehouse; the whole run with "
+            f"dbt docs and reports {fmt(A['airflow_whole_run_s'])} s vs the same CLI work "
+            f"{fmt(A['cli_build_s'] + A['cli_docs_reports_s'])} s "
+            f"({fmt(A['airflow_whole_run_vs_cli_same_work'])}x); median of {A['runs']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -377,7 +494,7 @@ def finish(result: dict, out: Path) -> dict:
     result["meets_target"] = verdicts(result["headline"])
     result.setdefault("finished_at", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     (out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    if all(p in result for p in ["landing", "transform", "event_study", "peak_memory"]):
+    if all(p in result for p in PARTS[:4]):
         (out / "latest.md").write_text(markdown(result))
         print(markdown(result))
     else:
@@ -392,7 +509,7 @@ def merge(folders: list[Path], out: Path) -> dict:
         part = json.loads((f / "latest.json").read_text())
         for k in ["quick", "machine", "sizes"]:
             result.setdefault(k, part[k])
-        for k in ["landing", "transform", "event_study", "peak_memory"]:
+        for k in PARTS:
             if k in part:
                 result[k] = part[k]
     result["parts_run_concurrently"] = len(folders) > 1
@@ -405,7 +522,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test; figures mean nothing)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.json and latest.md")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
-    ap.add_argument("--only", choices=["landing", "transform", "event_study", "peak_memory"], action="append",
+    ap.add_argument("--only", choices=PARTS, action="append",
                     help="run only these parts (the others are read from the existing latest.json)")
     ap.add_argument("--study-runs", type=int, default=None, help="override the event study's number of runs")
     ap.add_argument("--merge", type=Path, nargs="+", default=None,
@@ -424,11 +541,11 @@ def main(argv: list[str] | None = None) -> dict:
     previous = {}
     if a.only and (a.out / "latest.json").exists():
         previous = json.loads((a.out / "latest.json").read_text())
-    parts = a.only or ["landing", "transform", "event_study", "peak_memory"]
+    parts = a.only or PARTS
     result = {"quick": a.quick, "machine": machine(), "sizes": s.__dict__}
     try:
         csv = None
-        for part in ["landing", "transform", "event_study", "peak_memory"]:
+        for part in PARTS:
             if part not in parts:
                 if part in previous:
                     result[part] = previous[part]
@@ -441,6 +558,8 @@ def main(argv: list[str] | None = None) -> dict:
                 result["transform"] = bench_transform(s, work)
             elif part == "event_study":
                 result["event_study"] = bench_event_study(s, work)
+            elif part == "airflow":
+                result["airflow"] = bench_airflow(s, work)
             else:
                 if csv is None:
                     csv = Path(generate.write_prices(work / "gen", s.landing_tickers, s.landing_days,

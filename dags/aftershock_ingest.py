@@ -1,4 +1,5 @@
 """One ingest DAG per lake source (aftershock.orchestration.SCHEDULES; a test keeps it in step with the registry).
+A scheduled prices run whose day is not an NYSE session (exchange-calendars XNYS) skips.
 
 Wiring only: the task calls aftershock.orchestration.run_ingest, which calls the same runner as
 `aftershock ingest <source>`. A landed batch emits the source's lake Asset, which schedules the
@@ -44,7 +45,7 @@ def ingest_dag(source: str):
 
             try:
                 return orch.ingest_for_run(source, params, data_interval_start, data_interval_end)
-            except orch.SourceNotAvailable as exc:
+            except orch.SkipRun as exc:  # no sample for this source, or not an exchange session
                 raise AirflowSkipException(str(exc)) from exc
 
         land()

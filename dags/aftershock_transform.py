@@ -1,4 +1,5 @@
-"""Transform: building file -> one Airflow task per dbt node (cosmos) -> quality gate -> publish -> docs.
+"""Transform: building file -> one dbt build, one Airflow task per dbt node (cosmos WATCHER) -> quality gate
+-> publish -> dbt docs and the site (event reports).
 
 Runs whenever an ingest DAG lands a batch (one lake Asset per source) and once a day as a floor.
 Every task that writes the warehouse takes the single slot of the `aftershock_warehouse` pool,
@@ -11,7 +12,13 @@ from airflow.sdk import Asset, dag, task
 from airflow.sdk.definitions.asset import AssetAny
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
-from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos import (
+    DbtTaskGroup,
+    ExecutionConfig,
+    ProfileConfig,
+    ProjectConfig,
+    RenderConfig,
+)
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from aftershock import orchestration as orch
@@ -23,7 +30,7 @@ LAKE_ASSETS = [Asset(name=f"lake_{s}", uri=orch.lake_asset_uri(s)) for s in orch
 
 @dag(
     dag_id="aftershock_transform",
-    description="dbt build (one task per model), quality gate, atomic publish, dbt docs",
+    description="one dbt build watched by a task per dbt node, quality gate, atomic publish, dbt docs, event reports",
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable(orch.TRANSFORM_FLOOR_CRON, timezone=orch.TIMEZONE),
         assets=AssetAny(*LAKE_ASSETS),
@@ -31,6 +38,9 @@ LAKE_ASSETS = [Asset(name=f"lake_{s}", uri=orch.lake_asset_uri(s)) for s in orch
     # No start_date: the daily floor's first run waits for its next time instead of firing when
     # the DAG is unpaused (the lake Assets trigger it sooner whenever a batch lands).
     catchup=False,
+    # Active from its first parse: the first ingest runs of a fresh install land within seconds,
+    # and an Asset event that arrives while the transform is paused starts no run.
+    is_paused_upon_creation=False,
     max_active_runs=1,
     default_args=orch.default_args(),
     tags=["aftershock", "transform", "dbt"],
@@ -47,40 +57,43 @@ def aftershock_transform():
             return orch.dbt_build_all(building)
 
         dbt = dbt_build(BUILDING)
+        node_tasks = [dbt]
     else:
-        # The manifest (JSON, written by `make airflow`, the compose init and every docs task) renders
-        # the tasks in milliseconds; without one, cosmos reads the project's YAML itself (slower, same tasks).
-        manifest = orch.manifest_path()
-        project = ProjectConfig(dbt_project_path=DBT_PROJECT, project_name="aftershock",
-                                manifest_path=manifest if manifest.exists() else None)
-        if manifest.exists():
-            # cosmos wraps the path in an ObjectStoragePath, whose first use loads every Airflow plugin
-            # (~0.8 s on each re-parse); the manifest is a local file, so a plain Path reads the same bytes.
-            project.manifest_path = manifest
+        # Rendered from dbt's own manifest (cosmos's custom parser cannot read this project); a fresh
+        # data directory gets one from `dbt parse` on this first parse (a few seconds, once).
+        manifest = orch.ensure_manifest()
+        project = ProjectConfig(dbt_project_path=DBT_PROJECT, project_name="aftershock", manifest_path=manifest)
+        # cosmos wraps the path in an ObjectStoragePath, whose first use loads every Airflow plugin
+        # (~0.8 s on each re-parse); the manifest is a local file, so a plain Path reads the same bytes.
+        project.manifest_path = manifest
         dbt = DbtTaskGroup(
             group_id="dbt",
             project_config=project,
             profile_config=ProfileConfig(profile_name="aftershock", target_name="build",
                                          profiles_yml_filepath=DBT_PROJECT / "profiles.yml"),
-            # dbt in a subprocess per task: an in-process dbt-duckdb keeps the building file open after
-            # the task, and DuckDB refuses the gate's read-only connection beside it.
-            execution_config=ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
+            # WATCHER: one `dbt build` (the producer task, in the warehouse pool) builds every node with
+            # dbt's own ordering and tests; each node keeps its task, which reports that node's result
+            # and, when retried or cleared, rebuilds just that node. dbt in a subprocess: an in-process
+            # dbt-duckdb keeps the building file open, and DuckDB refuses the gate's connection beside it.
+            execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER,
                                              invocation_mode=InvocationMode.SUBPROCESS,
-                                             dbt_executable_path=venv_bin("dbt")),
-            # Never `dbt ls` at parse time (seconds per re-parse); BUILD runs each node's tests (and
-            # unit tests) inside its own task, so a failing test fails the model it belongs to.
-            render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST if manifest.exists() else LoadMode.CUSTOM,
-                                       test_behavior=TestBehavior.BUILD,
-                                       # a relationships test reads two models: it runs in its own task once both exist
+                                             dbt_executable_path=venv_bin("dbt"),
+                                             # the producer never runs a second build (cosmos's retry
+                                             # of it only skips): a failed node is retried by its task
+                                             setup_operator_args={"pool": orch.WAREHOUSE_POOL, "retries": 0}),
+            # AFTER_EACH: the producer's `dbt build` runs every test right after its model (as the CLI
+            # build does); a test task per model reports them (BUILD has no watcher operator).
+            render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST,
+                                       test_behavior=TestBehavior.AFTER_EACH,
+                                       # a relationships test reads two models: its task waits for both
                                        should_detach_multiple_parents_tests=True,
                                        emit_datasets=False),
             operator_args={
-                "pool": orch.WAREHOUSE_POOL,
                 "env": {"AFTERSHOCK_BUILD_DB": BUILDING},
                 "install_deps": False,
             },
         )
-
+        node_tasks = orch.watch_after_build(dbt)
 
     @task(pool=orch.WAREHOUSE_POOL)
     def gate(building: str) -> str:
@@ -95,11 +108,18 @@ def aftershock_transform():
     def docs() -> str:
         return orch.generate_docs()
 
+    # Reads only the published file; the pages are rewritten atomically, one by one.
+    @task
+    def refresh_site() -> dict:
+        return orch.refresh_site()
+
     building = prepare_building()
     building >> dbt
     checked = gate(building)
-    dbt >> checked
-    publish(checked) >> docs()
+    node_tasks >> checked
+    published = publish(checked)
+    published >> docs()
+    published >> refresh_site()
 
 
 aftershock_transform()

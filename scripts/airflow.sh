@@ -22,6 +22,9 @@ export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://$AIRFLOW__API__HOST:$AIRF
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
 # No usage metrics leave the machine (Airflow's and astronomer-cosmos's).
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
+# The Airflow UI's Aftershock menu (plugins/); the transform's dbt build is never retried, so cosmos's
+# per-node backup for a producer retry is only overhead.
+export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins" AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY=False
 export DO_NOT_TRACK=1 SCARF_NO_ANALYTICS=true
 # Which DAGs `start` unpauses (an awk regex on the DAG id); the end-to-end test unpauses only the transform.
 UNPAUSE="${AFTERSHOCK_UNPAUSE:-^aftershock_}"
@@ -57,7 +60,9 @@ start() {
         if "$BIN/airflow" dags list -o plain 2>/dev/null | grep -q aftershock_transform; then break; fi
         sleep 2
     done
-    for dag in $("$BIN/airflow" dags list -o plain 2>/dev/null | awk -v re="$UNPAUSE" '$1 ~ re {print $1}'); do
+    # The transform first: an ingest run lands its batch within seconds, and the Asset event of a
+    # batch that lands while the transform is paused starts no run (the first start would never build).
+    for dag in $("$BIN/airflow" dags list -o plain 2>/dev/null | awk -v re="$UNPAUSE" '$1 ~ re {print $1}' | sort -r); do
         "$BIN/airflow" dags unpause "$dag" >/dev/null 2>&1 && echo "unpaused $dag"
     done
     echo

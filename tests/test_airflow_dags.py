@@ -1,15 +1,23 @@
 """The Airflow DAGs: they import cleanly, parse fast, are wired as designed, and run with dag.test()."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
+import pendulum
 import pytest
 
-from airflow_support import DAGS, ROOT, init_home, published_nvda_impact, run_py
+from airflow_support import (
+    DAGS,
+    ROOT,
+    airflow_cli,
+    init_home,
+    published_nvda_impact,
+    run_py,
+)
 
 from aftershock import orchestration as orch
-
 
 # ---- the task functions, without Airflow --------------------------------------------------------
 
@@ -26,6 +34,21 @@ def test_bad_backfill_params_are_refused():
         orch.ingest_window({"start": "2025-13-01"})
     with pytest.raises(ValueError, match="after end"):
         orch.ingest_window({"start": "2025-02-01", "end": "2025-01-01"})
+
+
+def test_scheduled_prices_run_skips_days_the_exchange_is_closed(data_dir, monkeypatch):
+    monkeypatch.setenv(orch.SOURCE_MODE_ENV, "live")  # it skips before any request: nothing leaves the machine
+    assert not orch.is_session("2025-01-20") and not orch.is_session("2025-07-04")  # MLK day, Independence Day
+    assert orch.is_session("2025-01-27") and not orch.is_session("2025-01-25")  # a Monday; a Saturday
+    # the run after the close of MLK day (its data interval ends 2025-01-20 18:30 New York)
+    mlk = pendulum.datetime(2025, 1, 20, 18, 30, tz=orch.TIMEZONE)
+    with pytest.raises(orch.NotASession, match="2025-01-20 is not an XNYS session"):
+        orch.ingest_for_run("prices", {}, mlk.subtract(days=3), mlk)
+    # a backfill range given in params always runs, the fixed sample always lands, other sources never skip
+    monkeypatch.setenv(orch.SOURCE_MODE_ENV, "sample")
+    assert orch.ingest_for_run("prices", {}, mlk.subtract(days=3), mlk)["rows"] > 0
+    assert orch.ingest_window({"start": "2025-01-21", "end": "2025-01-28"}, None, mlk) == ("2025-01-21", "2025-01-28")
+    assert not orch.SCHEDULES["shares"].sessions_only
 
 
 def test_source_mode_is_configuration(monkeypatch):
@@ -83,7 +106,8 @@ for dag_id, dag in bag.dags.items():
         'params': sorted(dag.params.keys()),
         'tasks': {{t.task_id: {{'pool': t.pool, 'retries': t.retries, 'backoff': t.retry_exponential_backoff,
                                'timeout': t.execution_timeout.total_seconds() if t.execution_timeout else None,
-                               'upstream': sorted(t.upstream_task_ids), 'outlets': [getattr(o, 'uri', None) for o in t.outlets]}}
+                               'upstream': sorted(t.upstream_task_ids), 'trigger_rule': str(t.trigger_rule),
+                               'outlets': [getattr(o, 'uri', None) for o in t.outlets]}}
                   for t in dag.tasks}},
     }}
 print('RESULT', json.dumps(out))
@@ -107,6 +131,30 @@ def test_dag_file_imports_without_errors_and_parses_fast(airflow_home, dag_file)
     assert fastest < 1.0, f"{dag_file} takes {fastest:.2f}s to parse"
 
 
+def test_transform_dag_imports_in_a_fresh_data_directory(airflow_home, tmp_path):
+    # no manifest yet (nothing written by `make airflow`, or after `make clean-data`): the first
+    # parse writes it with `dbt parse`; cosmos's own parser cannot read this project
+    fresh = tmp_path / "fresh-data"
+    env = {**airflow_home, "AFTERSHOCK_DATA_DIR": str(fresh)}
+    run = run_py(PARSE.format(path=str(DAGS)), env, timeout=300)
+    assert not run["errors"], run["errors"]
+    assert "aftershock_transform" in run["dags"]
+    assert (fresh / "build" / "manifest" / "manifest.json").is_file()
+    # ... and the next parse renders from that manifest (the parse-time test covers its speed)
+    again = run_py(PARSE.format(path=str(DAGS / "aftershock_transform.py")), env, timeout=300)
+    assert not again["errors"] and again["dags"] == ["aftershock_transform"]
+
+
+def test_site_plugin_loads_with_links_to_the_site(airflow_home):
+    env = {**airflow_home, orch.SITE_URL_ENV: "http://127.0.0.1:9999"}
+    plugins = json.loads(airflow_cli("plugins", "-o", "json", env=env))
+    [site] = [p for p in plugins if p["name"] == "aftershock_site"]
+    views = {v["name"]: v["href"] for v in site["external_views"]}
+    assert views == {"Event reports": "http://127.0.0.1:9999/reports/",
+                     "dbt docs": "http://127.0.0.1:9999/docs/index.html",
+                     "Data Docs (quality gate)": "http://127.0.0.1:9999/quality/index.html"}
+
+
 def test_dags_are_wired_as_designed(airflow_home):
     dags = run_py(INSPECT.format(dags=str(DAGS)), airflow_home)
     assert {f"aftershock_ingest_{s}" for s in orch.SCHEDULES} | {"aftershock_transform"} == set(dags)
@@ -122,20 +170,41 @@ def test_dags_are_wired_as_designed(airflow_home):
     assert transform["max_active_runs"] == 1
     assert transform["timetable"] == "AssetOrTimeSchedule"
     tasks = transform["tasks"]
-    models = {p.stem for p in (ROOT / "dbt" / "models").rglob("*.sql")}
-    assert {f"dbt.{m}_model_build" for m in models} <= set(tasks), "every dbt model is its own task"
-    writers = [t for t in tasks if t.startswith("dbt.")] + ["prepare_building", "gate", "publish"]
+    producer = tasks["dbt.dbt_producer_watcher"]
+    # one dbt build (the producer) in the single-writer pool, after the building file exists
+    assert producer["pool"] == orch.WAREHOUSE_POOL and producer["upstream"] == ["prepare_building"]
+    assert producer["retries"] == 0, "a second dbt build in the same run must never start"
+    # ... and still one task per dbt node: every model and seed, and a test task per tested model
+    models = {p.stem for p in (ROOT / "dbt" / "models").rglob("*.sql")} | \
+             {p.stem for p in (ROOT / "dbt" / "models").rglob("*.py")}
+    seeds = {p.stem for p in (ROOT / "dbt" / "seeds").glob("*.csv")}
+    node_tasks = {t for t in tasks if t.startswith("dbt.") and "producer_watcher" not in t}
+    for m in models:
+        assert {f"dbt.{m}.run", f"dbt.{m}_run"} & node_tasks, f"model {m} has no task"
+    assert all(f"dbt.{s}.seed" in node_tasks or f"dbt.{s}_seed" in node_tasks for s in seeds)
+    assert "dbt.fct_event_stock_impact.test" in node_tasks
+    # node tasks only read the build's results: not in the writers' pool, so they never wait behind it
+    assert all(tasks[t]["pool"] != orch.WAREHOUSE_POOL for t in node_tasks)
+    # the first node tasks start when the build has ended, successful or not
+    roots = [t for t in node_tasks if "dbt.dbt_producer_watcher" in tasks[t]["upstream"]]
+    assert roots and all(tasks[t]["trigger_rule"] == "one_done" for t in roots)
+    assert all(tasks[t]["upstream"] for t in node_tasks)
+    # the marts wait for their upstream models (and their tests)
+    assert "dbt.int_event_window_returns.test" in tasks["dbt.fct_event_stock_impact.run"]["upstream"]
+    writers = ["prepare_building", "gate", "publish", "docs"]
     assert all(tasks[t]["pool"] == orch.WAREHOUSE_POOL for t in writers)
+    # the gate judges the building file once every node task has succeeded; then publish, docs, site
+    leaves = {t for t in node_tasks if not any(t in tasks[d]["upstream"] for d in node_tasks)}
+    assert leaves and leaves <= set(tasks["gate"]["upstream"]) and "dbt.fct_event_summary.test" in leaves
     assert tasks["publish"]["upstream"] == ["gate"]
+    assert tasks["docs"]["upstream"] == ["publish"] and tasks["refresh_site"]["upstream"] == ["publish"]
     assert all(t["backoff"] and t["timeout"] for t in tasks.values())
-    # the marts wait for their upstream models, so the single writer builds them in dependency order
-    assert "dbt.int_event_window_returns_model_build" in tasks["dbt.fct_event_stock_impact_model_build"]["upstream"]
 
 
 def test_single_dbt_task_mode_keeps_the_pool(airflow_home):
     dags = run_py(INSPECT.format(dags=str(DAGS)), {**airflow_home, "AFTERSHOCK_DBT_TASKS": "single"})
     tasks = dags["aftershock_transform"]["tasks"]
-    assert set(tasks) == {"prepare_building", "dbt_build", "gate", "publish", "docs"}
+    assert set(tasks) == {"prepare_building", "dbt_build", "gate", "publish", "docs", "refresh_site"}
     assert tasks["dbt_build"]["pool"] == orch.WAREHOUSE_POOL and tasks["dbt_build"]["upstream"] == ["prepare_building"]
 
 
@@ -154,9 +223,17 @@ import pendulum
 # its own logical date: a second dag.test() at the same date would re-use the first run
 run('aftershock_ingest_prices', run_conf={{'start': '2025-01-21', 'end': '2025-01-28'}},
     logical_date=pendulum.datetime(2025, 1, 28, 23, 30, tz='UTC'), tag='-backfill')
+# the runs after the close of MLK day and of Independence Day, live: the exchange was closed, so they
+# skip before any request (tasks run in this process, so the mode switch reaches them)
+import os
+os.environ['AFTERSHOCK_SOURCE_MODE'] = 'live'
+run('aftershock_ingest_prices', logical_date=pendulum.datetime(2025, 1, 20, 23, 30, tz='UTC'), tag='-mlk')
+run('aftershock_ingest_prices', logical_date=pendulum.datetime(2025, 7, 4, 22, 30, tz='UTC'), tag='-july4')
+os.environ['AFTERSHOCK_SOURCE_MODE'] = 'sample'
 for dag_id in sorted(bag.dags):
     if dag_id.startswith('aftershock_ingest_'):
-        run(dag_id)
+        # the run after the close of 2025-01-27, a session
+        run(dag_id, logical_date=pendulum.datetime(2025, 1, 27, 23, 30, tz='UTC'))
 run('aftershock_transform')
 print('RESULT', json.dumps(out))
 """
@@ -168,6 +245,9 @@ def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
     result = run_py(DAG_TEST.format(dags=str(DAGS)), airflow_home, timeout=1500)
     for dag_id, run in result.items():
         assert run["state"] == "success", (dag_id, run)
+    assert result["aftershock_ingest_prices-mlk"]["tasks"] == {"land_prices": "skipped"}
+    assert result["aftershock_ingest_prices-july4"]["tasks"] == {"land_prices": "skipped"}
+    assert result["aftershock_ingest_prices"]["tasks"] == {"land_prices": "success"}
     registered = set(orch.registered_sources())
     for source in orch.SCHEDULES:
         state = result[f"aftershock_ingest_{source}"]["tasks"][f"land_{source}"]
@@ -175,16 +255,58 @@ def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
         assert state == ("success" if source in registered and source in dict(_sample_batches()) else "skipped"), source
     assert (data / "lake" / "raw" / "prices" / "sample-prices-2025-01-21-2025-01-28.parquet").is_file()
     assert (data / "lake" / "raw" / "prices" / "sample-prices.parquet").is_file()
-    assert all(s == "success" for s in result["aftershock_transform"]["tasks"].values())
+    transform = result["aftershock_transform"]["tasks"]
+    # one dbt build, and every node's task reports its node as built and tested
+    assert all(s == "success" for s in transform.values()), {t: s for t, s in transform.items() if s != "success"}
+    assert transform["dbt.fct_event_stock_impact.run"] == transform["dbt.fct_event_stock_impact.test"] == "success"
 
     nvda = published_nvda_impact(data)
     assert round(nvda[0], 2) == -16.97 and round(nvda[1] / 1e9, 1) == -592.7
     assert not list((data / "warehouse" / "building").rglob("*.duckdb")), "the building file was published"
     docs = data / "site" / "docs"
     assert (docs / "index.html").is_file() and "fct_event_stock_impact" in (docs / "manifest.json").read_text()
+    # after the publish, every event of the published warehouse has its report, written from it
+    events = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True).execute(
+        "select event_id from marts.dim_events").fetchall()
+    assert events
+    for (event_id,) in events:
+        assert (data / "site" / "reports" / f"{event_id}.html").is_file(), event_id
+    assert "-16.97" in (data / "site" / "reports" / "deepseek-r1-selloff.html").read_text()
 
 
 def _sample_batches():
     from aftershock.demo import SAMPLE_BATCHES
 
     return SAMPLE_BATCHES
+
+
+FAILING_RUN = """
+import json
+from airflow.dag_processing.dagbag import DagBag
+dr = DagBag(dag_folder={dags!r}).dags['aftershock_transform'].test()
+print('RESULT', json.dumps({{'state': str(dr.state), 'tasks': {{ti.task_id: str(ti.state) for ti in dr.get_task_instances()}}}}))
+"""
+
+
+@pytest.mark.slow
+def test_a_failed_node_fails_its_task_and_nothing_is_published(airflow_home, tmp_path):
+    # a mart that parses but fails when the build runs it (a column that does not exist)
+    import shutil
+
+    project = tmp_path / "dbt"
+    shutil.copytree(ROOT / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "models" / "marts" / "fct_event_summary.sql").write_text(
+        "select event_id, no_such_column from {{ ref('dim_events') }}\n")
+    data = tmp_path / "data"
+    env = {**airflow_home, "AFTERSHOCK_DATA_DIR": str(data), "AFTERSHOCK_DBT_PROJECT": str(project)}
+    run_py("from aftershock.demo import ingest_sample; ingest_sample(); print('RESULT', 1)", env)
+    result = run_py(FAILING_RUN.format(dags=str(DAGS)), env, timeout=1500)
+    tasks = result["tasks"]
+    assert result["state"] == "failed"
+    assert tasks["dbt.dbt_producer_watcher"] == "failed"
+    # the node tasks say which node failed and which were built before it
+    assert tasks["dbt.fct_event_summary.run"] == "failed"
+    assert tasks["dbt.fct_event_summary.test"] == "upstream_failed"
+    assert tasks["dbt.dim_events.run"] == tasks["dbt.fct_event_stock_impact.test"] == "success"
+    assert tasks["gate"] == tasks["publish"] == "upstream_failed"
+    assert not (data / "warehouse" / "aftershock.duckdb").exists(), "a failed build must never be published"

@@ -40,7 +40,7 @@ def test_quick_harness_writes_every_figure(tmp_path):
     saved = json.loads((out / "latest.json").read_text())
     assert saved["quick"] is True
     for key in ["landing_vs_native", "incremental_cost_ratio_20y_vs_1y", "event_study_speedup_vs_pandas",
-                "peak_rss_mb"]:
+                "peak_rss_mb", "airflow_transform_vs_cli"]:
         assert saved["headline"][key] > 0, key
         assert key in saved["meets_target"]
     for key in ["cpu_count", "cpu_model", "memory_gb", "python", "duckdb"]:

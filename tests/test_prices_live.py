@@ -19,8 +19,9 @@ def sample_bars(*tickers):
 
 def test_live_prices_land_close_and_adj_close_and_report_missing_ticker(data_dir):
     session = FakeYahooSession(sample_bars("NVDA", "^SOX"))
+    # history=False: this test is about the client; tests/test_history_backfill.py covers the backfill
     args = argparse.Namespace(source="live", path=None, start="2025-01-21", end="2025-01-28",
-                              ticker=["NVDA", "^SOX", "NOSUCH"], batch_id=None)
+                              ticker=["NVDA", "^SOX", "NOSUCH"], batch_id=None, history=False)
     [res] = run_prices(args, session=session)
     assert any("NOSUCH" in w for w in res.warnings)
     table = pq.read_table(res.path).to_pandas().set_index(["ticker", "date"])
