@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AFTERSHOCK_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test sql build docs report clean-data help airflow airflow-stop bench bench-quick
+.PHONY: venv demo test lint sql build docs report clean-data help airflow airflow-stop bench bench-quick
 # 8080 is Airflow's; the docs site defaults next to it.
 DOCS_PORT ?= 8081
 
 help:
 	@echo "make demo   - install (first run ~2 min), ingest the bundled sample, build, print the impact table"
 	@echo "make test   - install, then run the whole test suite"
+	@echo "make lint   - ruff (lint + format check) and sqlfluff on the dbt models"
 	@echo "make sql    - DuckDB shell, read-only, on the published warehouse"
 	@echo "make build  - dbt build + quality gate + publish on what is in the lake"
 	@echo "make docs   - generate the dbt docs site and serve it on http://127.0.0.1:\$$DOCS_PORT (default 8081)"
@@ -35,7 +36,12 @@ build: $(STAMP)
 	$(BIN)/aftershock build
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --durations=15 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt/models
 
 sql: $(STAMP)
 	$(BIN)/aftershock sql
