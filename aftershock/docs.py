@@ -48,10 +48,19 @@ def generate(echo: bool = True) -> Path:
         raise DocsError(f"dbt docs generate wrote no {', '.join(missing)} in {generated}")
     target = docs_dir()
     # manifest and catalog first, the page last: a reader never gets a page without its data
-    for name in ("manifest.json", "catalog.json", "index.html"):
+    for name in ("manifest.json", "catalog.json"):
         src = generated / produced[name]
         atomic_write(target / name, lambda tmp, src=src: shutil.copyfile(src, tmp))
+    page = _without_raw_icon_urls((generated / produced["index.html"]).read_text(encoding="utf-8"))
+    atomic_write(target / "index.html", lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
     return target
+
+
+def _without_raw_icon_urls(html: str) -> str:
+    """dbt's page writes `xlink:href="{{ getIcon(...) }}"` on SVG icons: before AngularJS fills it in, the
+    browser asks for the literal template as a URL, which Chromium refuses from file:// with a console error
+    on every page. AngularJS's ng-attr- form sets the attribute only once it has a value."""
+    return html.replace('xlink:href="{{ getIcon(', 'ng-attr-xlink:href="{{ getIcon(')
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
