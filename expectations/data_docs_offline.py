@@ -24,8 +24,8 @@ _REPLACE: list[tuple[str, str | None]] = [
     ("filter-control", None),
     ("font-awesome", "icons-offline.css"),
 ]
-_TAG = re.compile(r'<(link|script)\b[^>]*?\b(?:href|src)="(https?://[^"]+)"[^>]*>(?:\s*</script>)?', re.I)
-_LOGO = re.compile(r'src="https://great-expectations-web-assets[^"]*/([a-z0-9_-]+\.png)[^"]*"', re.I)
+_TAG = re.compile(r'<(link|script)\b[^>]*?\b(?:href|src)="(https?://[^"]+)"[^>]*>(?:\s*</script>)?', re.IGNORECASE)
+_LOGO = re.compile(r'src="https://great-expectations-web-assets[^"]*/([a-z0-9_-]+\.png)[^"]*"', re.IGNORECASE)
 
 
 def _local(url: str) -> str | None:

@@ -64,7 +64,7 @@ def _rate_limited(msgs: list[str], ticker: str) -> bool:
 # yfinance groups the tickers that failed alike: "['ORCL', 'CEG', ... 21 tickers]: possibly delisted; ...".
 _TICKER_LIST = re.compile(r"^\s*\[[^\]]*\]\s*:\s*")
 _NETWORK = re.compile(r"Could not resolve host|Failed to perform|Connection (refused|reset)|timed out|DNSError|"
-                      r"ConnectionError|Network is unreachable", re.I)
+                      r"ConnectionError|Network is unreachable", re.IGNORECASE)
 _QUOTED = 200  # a reason quoted in a warning is cut here
 
 

@@ -7,7 +7,6 @@ import subprocess
 
 import duckdb
 import pytest
-
 from conftest import BIN, ROOT, run_cli, sha256
 
 pytestmark = pytest.mark.slow

@@ -108,7 +108,7 @@ def test_site_index_lists_every_event_linked_to_its_report(docs_site):
     assert (d / "site/tickers/^GSPC.html").is_file() and 'href="tickers/%5EGSPC.html"' in index
 
 
-EXTERNAL = re.compile(r'<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//(?!127\.0\.0\.1)[^"]+"', re.I)
+EXTERNAL = re.compile(r'<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//(?!127\.0\.0\.1)[^"]+"', re.IGNORECASE)
 
 
 def _site_pages(d: Path) -> list[str]:
@@ -134,7 +134,7 @@ def test_every_page_of_the_site_opens_offline_from_file_and_server(docs_site):
                 dom, console = dump_dom(url, budget_ms=10000)
                 assert console == [], (url, console)
                 assert not EXTERNAL.search(dom), url  # nor does anything a script added
-                text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.S)
+                text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.DOTALL)
                 if page == "index.html":
                     assert "deepseek-r1-selloff" in text and "detected-2024-09-20" in text
                 elif page == "quality/index.html":  # drawn by the shipped table stand-in, not a CDN script
@@ -164,7 +164,7 @@ def test_served_site_renders_model_pages_offline(docs_site):
                             ("dim_events", ["linked_event_id", "One row per event"])]:
             dom, console = dump_dom(f"{base}#!/model/model.aftershock.{model}", budget_ms=15000)
             assert console == []
-            text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.S)  # the rendered page, not the bundle
+            text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.DOTALL)  # the rendered page, not the bundle
             for m in must:
                 assert m in text, (model, m)
     finally:
