@@ -5,6 +5,7 @@ tasks (dbt build -> gate -> publish) on the same building file; `run_build` chai
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +57,14 @@ def default_gates() -> list[Gate]:
 
 def dbt_build(events_file: Path | None = None, full_refresh: bool = False, echo: bool = True) -> Path:
     """Step 1: a fresh building file (seeded from the published one) and `dbt build` into it."""
+    from aftershock import config
+
     check_prices_landed()
     pub.sweep_building()
     project = prepare_project(events_file)
+    events = config.read_events(Path(events_file) if events_file else config.events_file())
+    for msg in config.unknown_event_tickers(events, set(config.watchlist())):
+        print(f"warning: {msg}", file=sys.stderr)
     building = pub.new_building_file(full_refresh)
     try:
         run_dbt(["build"] + (["--full-refresh"] if full_refresh else []), project, building, echo=echo)

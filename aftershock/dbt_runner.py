@@ -10,7 +10,6 @@ from pathlib import Path
 
 from aftershock.paths import DBT_PROJECT, build_workspace, data_dir, venv_bin
 
-
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -33,17 +32,25 @@ def _die_with_parent() -> None:
 def prepare_project(events_file: Path | None = None) -> Path:
     """Copy the dbt project into the data directory's build workspace.
 
-    The copy lets `--events FILE` replace the events seed for one build without touching
-    the repository, and keeps target/ and logs/ of concurrent data directories apart.
+    The user's configuration folder (aftershock.config) replaces the bundled seeds, so events and
+    watchlist edits last for every build; `--events FILE` replaces the events seed for one build.
+    The copy never touches the repository, and keeps target/ and logs/ of concurrent data
+    directories apart.
     """
+    from aftershock import config
+
+    if events_file is not None:
+        events_file = Path(events_file)
+        if not events_file.exists():
+            raise FileNotFoundError(f"--events {events_file}: no such file")
+    config.read_events(events_file or config.events_file())  # the one id rule, before anything is copied
     ws = build_workspace() / "dbt_project"
     if ws.exists():
         shutil.rmtree(ws)
     shutil.copytree(DBT_PROJECT, ws, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__"))
+    for user_file in config.files():
+        shutil.copyfile(user_file, ws / "seeds" / user_file.name)
     if events_file is not None:
-        events_file = Path(events_file)
-        if not events_file.is_file():
-            raise FileNotFoundError(f"--events {events_file}: no such file")
         shutil.copyfile(events_file, ws / "seeds" / "events.csv")
     return ws
 
@@ -58,10 +65,23 @@ def dbt_env(building: Path | None) -> dict[str, str]:
     return env
 
 
-def run_dbt(args: list[str], project: Path, building: Path | None, echo=True, workspace: Path | None = None) -> str:
-    """Run one dbt command, streaming its progress lines; raise DbtFailed on a non-zero exit.
-    Its target and logs go to `workspace` (default the build workspace)."""
+_NODE_DONE = re.compile(r"^\S+\s+(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+
+
+def log_path(args: list[str], workspace: Path | None = None) -> Path:
+    """The full output of the last `dbt <command>` of this data directory (or of `workspace`)."""
+    return (workspace or build_workspace()) / f"dbt-{args[0]}.log"
+
+
+def run_dbt(args: list[str], project: Path, building: Path | None, echo: bool | str = True,
+            workspace: Path | None = None) -> str:
+    """Run one dbt command; raise DbtFailed on a non-zero exit. Its target, logs and whole output
+    (log_path) go to `workspace` (default the build workspace). echo=True streams the output;
+    echo="progress" prints a status line at each quarter of the nodes (and every failing node as it
+    happens); echo=False prints nothing."""
     ws = workspace or build_workspace()
+    ws.mkdir(parents=True, exist_ok=True)
+    log = open(log_path(args, ws), "w", encoding="utf-8")  # noqa: SIM115 - closed by the `with log` below
     cmd = [
         venv_bin("dbt"), *args,
         "--project-dir", str(project),
@@ -72,14 +92,24 @@ def run_dbt(args: list[str], project: Path, building: Path | None, echo=True, wo
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=dbt_env(building), cwd=str(project), preexec_fn=_die_with_parent)
     lines = []
+    shown_quarter = 0
     assert proc.stdout is not None
-    for line in proc.stdout:
-        line = _ANSI.sub("", line)
-        lines.append(line)
-        # START lines double the output without saying anything the result line does not.
-        if echo and " START " not in line:
-            sys.stdout.write("  dbt | " + line)
-            sys.stdout.flush()
+    with log:
+        for line in proc.stdout:
+            line = _ANSI.sub("", line)
+            lines.append(line)
+            log.write(line)
+            # START lines double the output without saying anything the result line does not.
+            if echo is True and " START " not in line:
+                sys.stdout.write("  dbt | " + line)
+                sys.stdout.flush()
+            elif echo == "progress" and (m := _NODE_DONE.match(line)):
+                done, total, status = int(m.group(1)), int(m.group(2)), m.group(3)
+                if status in ("ERROR", "FAIL"):
+                    print("  dbt | " + line.rstrip(), flush=True)
+                if done * 4 // total > shown_quarter:
+                    shown_quarter = done * 4 // total
+                    print(f"  dbt {args[0]}: {done} of {total} nodes done", flush=True)
     rc = proc.wait()
     out = "".join(lines)
     if rc != 0:

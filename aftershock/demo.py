@@ -155,11 +155,13 @@ def print_event(event_id: str = DEMO_EVENT) -> None:
         con.close()
 
 
-def run_demo() -> None:
+def run_demo(verbose: bool = False) -> None:
+    from aftershock.dbt_runner import log_path
+
     print("1/3 ingesting the bundled sample (sample/) through the file readers")
     ingest_sample()
     print("2/3 building the warehouse (dbt build, gate, publish)")
-    result = run_build()
-    print(f"published {result.published} in {result.seconds:.0f}s")
+    result = run_build(echo=True if verbose else "progress")
+    print(f"published {result.published} in {result.seconds:.0f}s (full dbt log: {log_path(['build'])})")
     print("3/3 the sample event")
     print_event(DEMO_EVENT)

@@ -1,8 +1,11 @@
 """`aftershock docs`: generate the dbt docs site from a copy of the published warehouse and serve it.
 
 The catalog needs a warehouse with every model built; a copy is used so generating docs never
-writes to the published file. The site is dbt's own single-page app (index.html + manifest.json +
-catalog.json), which needs no network; it is copied to data/site/docs and served on 127.0.0.1 only.
+writes to the published file. The page is dbt's static single page (`dbt docs generate --static`:
+manifest and catalog inlined), because dbt's usual index.html fetches manifest.json and catalog.json,
+which a browser refuses from file://. It is copied to data/site/docs/index.html (the JSON files go
+beside it for other readers), next to the site index (aftershock.site), and the whole of data/site
+is served on 127.0.0.1 only.
 """
 from __future__ import annotations
 
@@ -19,9 +22,6 @@ from ingest.landing import atomic_write
 
 class DocsError(RuntimeError):
     pass
-
-
-SITE_FILES = ("index.html", "manifest.json", "catalog.json")
 
 
 def docs_dir() -> Path:
@@ -46,19 +46,29 @@ def _generate(echo: bool) -> Path:
     shutil.copyfile(published, copy)
     project = prepare_project()
     try:
-        run_dbt(["docs", "generate"], project, copy, echo=echo)
+        run_dbt(["docs", "generate", "--static"], project, copy, echo=echo)
     finally:
         copy.unlink(missing_ok=True)
     generated = build_workspace() / "dbt_target"
-    missing = [n for n in SITE_FILES if not (generated / n).is_file()]
+    produced = {"manifest.json": "manifest.json", "catalog.json": "catalog.json", "index.html": "static_index.html"}
+    missing = [src for src in produced.values() if not (generated / src).is_file()]
     if missing:
         raise DocsError(f"dbt docs generate wrote no {', '.join(missing)} in {generated}")
     target = docs_dir()
     # manifest and catalog first, the page last: a reader never gets a page without its data
-    for name in ("manifest.json", "catalog.json", "index.html"):
-        src = generated / name
+    for name in ("manifest.json", "catalog.json"):
+        src = generated / produced[name]
         atomic_write(target / name, lambda tmp, src=src: shutil.copyfile(src, tmp))
+    page = _without_raw_icon_urls((generated / produced["index.html"]).read_text(encoding="utf-8"))
+    atomic_write(target / "index.html", lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
     return target
+
+
+def _without_raw_icon_urls(html: str) -> str:
+    """dbt's page writes `xlink:href="{{ getIcon(...) }}"` on SVG icons: before AngularJS fills it in, the
+    browser asks for the literal template as a URL, which Chromium refuses from file:// with a console error
+    on every page. AngularJS's ng-attr- form sets the attribute only once it has a value."""
+    return html.replace('xlink:href="{{ getIcon(', 'ng-attr-xlink:href="{{ getIcon(')
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

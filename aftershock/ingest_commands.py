@@ -43,10 +43,15 @@ def _warn(msg: str) -> None:
 
 
 def _read_watchlist_tickers() -> list[str]:
-    from aftershock.paths import DBT_PROJECT
+    from aftershock import config
 
-    wl = pd.read_csv(DBT_PROJECT / "seeds" / "watchlist.csv", dtype=str)
-    return sorted(wl["ticker"].str.strip().str.upper().unique())
+    return sorted(config.watchlist())
+
+
+def _watchlist_name() -> str:
+    from aftershock import config
+
+    return f"the watchlist ({config.path(config.WATCHLIST)})"
 
 
 _NAMED_UNKNOWN = 10  # unknown tickers named one by one; past this, one line names the first ones
@@ -54,19 +59,20 @@ _NAMED_UNKNOWN = 10  # unknown tickers named one by one; past this, one line nam
 
 def _warn_unknown_tickers(result: LandResult, earlier: list[str] = ()) -> LandResult:
     """Tickers not on the watchlist land (nothing is lost) but are named: no mart uses them until
-    they are added to dbt/seeds/watchlist.csv, after which `aftershock build` picks them up without
+    they are added to the configured watchlist (aftershock.config), after which `aftershock build` picks them up without
     a re-ingest. Read from the landed batch, so every prices path (DuckDB, pandas, live) says the same."""
     with duckdb.connect() as con:
         landed = con.execute("select distinct ticker from read_parquet(?)", [str(result.path)]).fetchall()
     unknown = sorted({t for (t,) in landed if t is not None} - set(_read_watchlist_tickers()))
     if len(unknown) <= _NAMED_UNKNOWN:
-        msgs = [f"unknown ticker {_quoted_ticker(t)}: not in dbt/seeds/watchlist.csv; landed, but no mart uses it "
-                "until it is added there" for t in unknown]
+        msgs = [f"unknown ticker {_quoted_ticker(t)}: not in {_watchlist_name()}; landed, but no mart uses it "
+                f"until it is added there (`aftershock watchlist add {_quoted_ticker(t)}`)"
+                for t in unknown]
     else:
         # Thousands of lines (a whole-market file) would bury every other message of the run.
         shown = ", ".join(_quoted_ticker(t) for t in unknown[:_NAMED_UNKNOWN])
         msgs = [f"{len(unknown)} unknown tickers ({shown} and {len(unknown) - _NAMED_UNKNOWN} more): not in "
-                "dbt/seeds/watchlist.csv; landed, but no mart uses them until they are added there"]
+                f"{_watchlist_name()}; landed, but no mart uses them until they are added there"]
     for msg in result.warnings + msgs:
         _warn(msg)
     result.warnings = list(earlier) + result.warnings + msgs
@@ -242,9 +248,9 @@ def _wealth_args(p: argparse.ArgumentParser) -> None:
 
 
 def _followed_people() -> list[str]:
-    from aftershock.paths import DBT_PROJECT
+    from aftershock import config
 
-    seed = DBT_PROJECT / "seeds" / "people.csv"
+    seed = config.path("people.csv")
     if not seed.is_file():
         return []
     return sorted(pd.read_csv(seed, dtype=str)["person_uri"].str.strip().str.lower().dropna().unique())
@@ -290,7 +296,7 @@ def _news_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--feed-url", action="append", help="with --source live: poll this URL instead of the feeds seed "
                    "(repeatable; a URL listed in the seed keeps its feed_id)")
     p.add_argument("--feeds", help="with --source live: a CSV of feeds (feed_id,url,language,country,publisher) "
-                   "instead of dbt/seeds/feeds.csv")
+                   "instead of the configured feeds.csv")
     p.add_argument("--timeout", type=float, default=news_fetch.DEFAULT_READ_TIMEOUT_S,
                    help="read timeout per feed in seconds (default %(default)s)")
     p.add_argument("--max-bytes", type=int, default=news_fetch.DEFAULT_MAX_BYTES,
@@ -298,9 +304,9 @@ def _news_args(p: argparse.ArgumentParser) -> None:
 
 
 def _seed_feeds() -> list:
-    from aftershock.paths import DBT_PROJECT
+    from aftershock import config
 
-    return news.load_feeds(DBT_PROJECT / "seeds" / "feeds.csv")
+    return news.load_feeds(config.path("feeds.csv"))
 
 
 def run_news(args: argparse.Namespace, session=None) -> list[LandResult]:

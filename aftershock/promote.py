@@ -1,21 +1,23 @@
-"""`aftershock events promote EVENT_ID`: copy a detected event into the curated events seed.
+"""`aftershock events promote EVENT_ID`: copy a detected event into the curated events file.
 
-The next build then studies it like any curated event (stock impact, CAR, CAAR). The row is
-appended with the seed file's own header, so files without the optional study columns still work.
+The next build then studies it like any curated event (stock impact, CAR, CAAR). The target is the
+user's configuration (aftershock.config), never the repository, unless `--events-file` names another
+file. The row is appended with the file's own header, so files without the optional study columns
+still work, under the file's lock, so concurrent promotions all land.
+
+A promoted event gets a curated id (default promoted-YYYY-MM-DD): the detected event of that session
+keeps its own id in marts.dim_events and names the curated one in linked_event_id, so the two never
+collide on event_id.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 import duckdb
 
-from aftershock.paths import DBT_PROJECT, warehouse_path
-from ingest.landing import atomic_write
-
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+from aftershock import config
+from aftershock.paths import warehouse_path
 
 
 class PromoteError(RuntimeError):
@@ -23,7 +25,11 @@ class PromoteError(RuntimeError):
 
 
 def default_events_file() -> Path:
-    return DBT_PROJECT / "seeds" / "events.csv"
+    return config.events_file()
+
+
+def default_promoted_id(event_date) -> str:
+    return f"promoted-{event_date}"
 
 
 def promote(event_id: str, events_file: Path | None = None, new_id: str | None = None,
@@ -46,27 +52,20 @@ def promote(event_id: str, events_file: Path | None = None, new_id: str | None =
         raise PromoteError(f"event {event_id!r} is already curated")
     if linked:
         raise PromoteError(f"event {event_id!r} is the day 0 of curated event {linked!r}, which already studies it")
-    new_id = new_id or event_id
-    if not _ID.match(new_id):
-        raise PromoteError(f"event id {new_id!r}: use lower-case letters, digits, '.', '_' and '-'")
-    if not events_file.is_file():
+    new_id = new_id or default_promoted_id(event_date)
+    if problem := config.event_id_problem(new_id):
+        raise PromoteError(problem)
+    if not events_file.exists():
         raise PromoteError(f"events file {events_file}: no such file")
 
-    text = events_file.read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    header = next(csv.reader(io.StringIO(text)), None)
-    if not header or not {"event_id", "event_date", "title", "keywords", "tickers"} <= set(header):
-        raise PromoteError(f"events file {events_file}: header must have event_id,event_date,title,keywords,tickers")
-    if any(r.get("event_id") == new_id for r in rows):
-        raise PromoteError(f"events file {events_file} already has an event {new_id!r}")
-
     keywords = [re.sub(r"\s*\(.*\)", "", c).strip() for c in companies or []]
-    new = {c: "" for c in header}
-    new.update(event_id=new_id, event_date=str(event_date), title=title or auto_title,
-               keywords="|".join(dict.fromkeys(k for k in keywords if k)), tickers="|".join(tickers or []))
-    # the new row goes after the existing text unchanged; a missing final newline is added first
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow([new[c] for c in header])
-    body = text if text.endswith("\n") or not text else text + "\n"
-    atomic_write(events_file, lambda tmp: Path(tmp).write_text(body + buf.getvalue(), encoding="utf-8"))
-    return new
+    try:
+        with config.edit(events_file, config.EVENT_COLUMNS) as table:
+            config.read_events_rows(table)  # refuse to add to a file the build would reject
+            if any(r["event_id"] == new_id for r in table.rows):
+                raise PromoteError(f"events file {events_file} already has an event {new_id!r}")
+            return table.add({"event_id": new_id, "event_date": str(event_date), "title": title or auto_title,
+                              "keywords": "|".join(dict.fromkeys(k for k in keywords if k)),
+                              "tickers": "|".join(tickers or [])})
+    except config.ConfigError as exc:
+        raise PromoteError(str(exc)) from exc

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from aftershock import report_charts as charts
 from aftershock.paths import site_dir, warehouse_path
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 PRICE_LINES = 8  # worst and best movers drawn in the price chart, besides the benchmarks
 CAR_WINDOW = (-1, 1)
 
@@ -71,8 +69,10 @@ def _safe_link(url):
 
 
 def build_report(event_id: str, out_dir: Path | None = None, db: Path | None = None) -> ReportResult:
-    if not _SAFE_ID.match(event_id):
-        raise ReportError(f"event id {event_id!r}: use letters, digits, '.', '_' and '-' only")
+    from aftershock.config import event_id_problem
+
+    if problem := event_id_problem(event_id, curated=False):  # the same rule the events file is read with
+        raise ReportError(problem)
     db = db or warehouse_path()
     if not db.exists():
         raise ReportError(f"no published warehouse at {db}; run `aftershock build` (or `make demo`) first")

@@ -79,11 +79,28 @@ def _save_passed(passed: dict) -> None:
     atomic_write(_cache_path(), lambda p: p.write_text(text))
 
 
+HISTORY_RUNS = 10  # gate runs of each suite kept in the Data Docs (every page is re-rendered on each run)
+
+
+def _prune_history(history: Path) -> None:
+    """Keep the newest HISTORY_RUNS run folders (<suite>/<run name>/<run time>/) of every suite."""
+    if not history.is_dir():
+        return
+    runs: dict[Path, list[Path]] = {}
+    for result in history.rglob("*.json"):
+        run_time = result.parent
+        runs.setdefault(run_time.parent.parent, []).append(run_time)
+    for times in runs.values():
+        for old in sorted(set(times), key=lambda p: p.name, reverse=True)[HISTORY_RUNS - 1:]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 class _Validator:
     """One ephemeral GX context per gate run; results go to the Data Docs site under data/site/quality/."""
 
     def __init__(self, site: Path):
         site.mkdir(parents=True, exist_ok=True)
+        self.site = site
         self.context = gx.get_context(mode="ephemeral")
         # Progress bars would flood the build's output with one bar per suite.
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -95,26 +112,44 @@ class _Validator:
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site)},
             },
         )
+        # Results go to a store that outlives the run, so the Data Docs index lists the last HISTORY_RUNS runs
+        # of every suite, not only this one (the ephemeral context's own store dies with the gate).
+        history = settings.state_dir() / "gx_validations"
+        self.context.add_store("aftershock_history", {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(history)}})
+        self.context.validation_results_store_name = "aftershock_history"
+        _prune_history(history)
         self.n = 0
+        self.names: dict[str, int] = {}
+
+    def _stable_name(self, name: str) -> str:
+        """The table's own name (the same on every run, so Data Docs pages keep their address); a table
+        checked in several parts gets .part-2, .part-3 after its first."""
+        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[:180]
+        self.names[safe] = self.names.get(safe, 0) + 1
+        return safe if self.names[safe] == 1 else f"{safe}.part-{self.names[safe]}"
 
     def validate(self, name: str, expectations: list, frame: pd.DataFrame):
         self.n += 1
-        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
+        stable = self._stable_name(name)
         # A data source per validation, deleted after it: one shared source keeps every frame it was
         # given alive until the gate ends, so memory grew by a part's size with every part.
         source = self.context.data_sources.add_pandas(name=f"aftershock-{self.n:03d}")
-        asset = source.add_dataframe_asset(name=f"{self.n:03d}_{safe}"[:120])
+        asset = source.add_dataframe_asset(name=stable[:120])
         batch_def = asset.add_batch_definition_whole_dataframe(name="whole")
-        suite = self.context.suites.add(gx.ExpectationSuite(name=f"{self.n:03d}_{safe}"[:200], expectations=expectations))
-        vd = self.context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{self.n:03d}_{safe}"[:200], data=batch_def, suite=suite))
+        suite = self.context.suites.add(gx.ExpectationSuite(name=stable, expectations=expectations))
+        vd = self.context.validation_definitions.add(gx.ValidationDefinition(name=stable, data=batch_def, suite=suite))
         try:
             return vd.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
         finally:
             self.context.data_sources.delete(source.name)
 
     def build_docs(self) -> None:
+        from expectations.data_docs_offline import localize
+
         self.context.build_data_docs(site_names=[SITE_NAME])
+        localize(self.site)
 
 
 # ---- describing failures ------------------------------------------------------------------

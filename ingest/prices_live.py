@@ -7,6 +7,7 @@ rate-limited tickers are retried with exponential backoff, and the rest of the b
 from __future__ import annotations
 
 import logging
+import re
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -60,9 +61,26 @@ def _rate_limited(msgs: list[str], ticker: str) -> bool:
     return "Rate limit" in text or "Too Many Requests" in text or "429" in text or "RateLimit" in text
 
 
+# yfinance groups the tickers that failed alike: "['ORCL', 'CEG', ... 21 tickers]: possibly delisted; ...".
+_TICKER_LIST = re.compile(r"^\s*\[[^\]]*\]\s*:\s*")
+_NETWORK = re.compile(r"Could not resolve host|Failed to perform|Connection (refused|reset)|timed out|DNSError|"
+                      r"ConnectionError|Network is unreachable", re.IGNORECASE)
+_QUOTED = 200  # a reason quoted in a warning is cut here
+
+
 def _reason(msgs: list[str], ticker: str) -> str:
+    """One short cause for one ticker. yfinance's own wording is "possibly delisted" whenever a ticker got
+    nothing, even when the machine simply could not reach Yahoo; a network error seen in the same call is
+    the better explanation, so it is given instead."""
     mine = [m for m in msgs if ticker in m]
-    return mine[-1].strip() if mine else "no data returned"
+    if not mine:
+        return "no data returned"
+    reason = _TICKER_LIST.sub("", mine[-1].strip())
+    network = next((m for m in msgs if _NETWORK.search(m)), None)
+    if network and not _NETWORK.search(reason):
+        cause = _NETWORK.search(network).group(0)
+        reason = f"no answer from Yahoo Finance (network: {cause}); yfinance says: {reason}"
+    return reason if len(reason) <= _QUOTED else reason[:_QUOTED] + "..."
 
 
 def fetch(

@@ -211,8 +211,8 @@ def test_a_whole_market_of_unknown_tickers_is_one_warning_line(published_copy, t
     assert rc == 0
     warnings = [line for line in err.splitlines() if "unknown ticker" in line]
     assert warnings == ["warning: 25 unknown tickers (Z000, Z001, Z002, Z003, Z004, Z005, Z006, Z007, Z008, Z009"
-                        " and 15 more): not in dbt/seeds/watchlist.csv; landed, but no mart uses them until they"
-                        " are added there"], err
+                        f" and 15 more): not in the watchlist ({published_copy / 'config' / 'watchlist.csv'}); landed,"
+                        " but no mart uses them until they are added there"], err
     assert len(pd.read_parquet(published_copy / "lake" / "raw" / "prices" / "market.parquet")) == 25
 
 

@@ -127,3 +127,17 @@ def test_build_with_events_file_replaces_the_seed(tmp_path, demo_dir):
         con.close()
     assert set(rows) == {"NVDA", "AAPL", "^GSPC"}
     assert rows["AAPL"] == pytest.approx(-9.25, abs=0.05)
+
+
+def test_demo_shows_progress_and_keeps_the_full_dbt_log(demo_dir):
+    out = (demo_dir / "demo_stdout.txt").read_text()
+    assert "  dbt | " not in out  # dbt's log is not streamed (`aftershock demo --verbose` does)
+    progress = [ln for ln in out.splitlines() if ln.startswith("  dbt build: ")]
+    assert 2 <= len(progress) <= 4 and progress[-1].startswith("  dbt build: ") and "nodes done" in progress[-1]
+    done, total = progress[-1].split(": ")[1].split(" nodes")[0].split(" of ")
+    assert done == total
+    log = demo_dir / "build" / "dbt-build.log"
+    assert f"(full dbt log: {log})" in out
+    text = log.read_text()
+    assert f"{total} of {total} OK" in text or f"{total} of {total} PASS" in text
+    assert "Completed successfully" in text

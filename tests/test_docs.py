@@ -1,5 +1,5 @@
-"""dbt docs (every model and column described, exposures, the served site renders offline in Chromium)
-and `dbt source freshness` on the lake."""
+"""The site (index, reports, ticker pages, dbt docs, GX Data Docs: complete, and offline in Chromium from
+file:// and from the server) and `aftershock freshness` on the lake's own dates."""
 from __future__ import annotations
 
 import json
@@ -28,10 +28,18 @@ def _copy(demo_dir: Path, dest: Path) -> Path:
 @pytest.fixture(scope="module")
 def docs_site(demo_dir, tmp_path_factory):
     d = _copy(demo_dir, tmp_path_factory.mktemp("docs") / "data")
+    shutil.copytree(demo_dir / "site" / "quality", d / "site" / "quality")  # the demo's gate wrote the Data Docs
     run_cli("docs", "--quiet", data_dir=d)
     site = d / "site" / "docs"
     assert sorted(p.name for p in site.iterdir()) == ["catalog.json", "index.html", "manifest.json"]
     return d, site
+
+
+MARTS_READ = re.compile(r"\bmarts\.([a-z_]+)")
+
+
+def _marts_named_in(module: str) -> set[str]:
+    return set(MARTS_READ.findall((Path(__file__).parents[1] / "aftershock" / f"{module}.py").read_text()))
 
 
 def test_every_model_and_column_is_described(docs_site):
@@ -51,8 +59,92 @@ def test_every_model_and_column_is_described(docs_site):
     for name in ("source.aftershock.lake.prices", "source.aftershock.lake.shares"):
         assert all(c["description"] for c in manifest["sources"][name]["columns"].values())
     exposures = {e["name"]: e for e in manifest["exposures"].values()}
-    assert set(exposures) == {"event_report", "sql_users"}
+    assert set(exposures) == {"event_report", "site_index", "sql_users"}
     assert "model.aftershock.fct_event_caar" in exposures["event_report"]["depends_on"]["nodes"]
+
+
+def test_overview_owners_tags_and_exposures_cover_what_is_read(docs_site):
+    _, target = docs_site
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert "Aftershock warehouse" in manifest["docs"]["doc.aftershock.__overview__"]["block_contents"]
+    marts = {n["name"]: n for n in manifest["nodes"].values()
+             if n["resource_type"] == "model" and n["schema"] == "marts"}
+    assert len(marts) >= 10
+    for name, node in marts.items():
+        assert node["meta"].get("owner"), name
+        assert "mart" in node["tags"] and len(node["tags"]) >= 2, name  # one subject tag at least
+    exposures = {e["name"]: set(e["depends_on"]["nodes"]) for e in manifest["exposures"].values()}
+
+    def models(names):
+        return {f"model.aftershock.{n}" for n in names}
+
+    # the marts the code reads, found in its SQL: a new query on a mart must be declared in the exposure
+    assert models(_marts_named_in("report")) <= exposures["event_report"]
+    assert {"fct_event_wealth_impact", "fct_event_news_daily", "fct_event_news_items"} <= _marts_named_in("report")
+    assert models(_marts_named_in("site")) <= exposures["site_index"]
+    assert models(marts) == exposures["sql_users"]  # SQL users may read every mart
+
+
+def test_site_index_lists_every_event_linked_to_its_report(docs_site):
+    d, _ = docs_site
+    con = duckdb.connect(str(d / "warehouse/aftershock.duckdb"), read_only=True)
+    try:
+        events = con.execute("select event_id, origin, cast(event_date as varchar) from marts.dim_events").fetchall()
+        nvda = con.execute("select return_pct from marts.fct_event_stock_impact "
+                           "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'").fetchone()[0]
+    finally:
+        con.close()
+    index = (d / "site/index.html").read_text()
+    assert {o for _, o, _ in events} == {"curated", "detected"}
+    for event_id, origin, date in events:
+        row = re.search(rf'<tr class="{origin}">\s*<td class="l"><a href="reports/{re.escape(event_id)}\.html">'
+                        rf'{re.escape(event_id)}</a></td>\s*<td class="l">{date}</td>', index)
+        assert row, event_id
+        assert (d / "site/reports" / f"{event_id}.html").is_file(), event_id
+    assert 'href="docs/index.html"' in index and 'href="quality/index.html"' in index
+    assert "No report for" not in index
+    ticker = (d / "site/tickers/NVDA.html").read_text()
+    assert "deepseek-r1-selloff" in ticker and f"{nvda:+,.2f}" == "-16.97" and "-16.97" in ticker
+    assert (d / "site/tickers/^GSPC.html").is_file() and 'href="tickers/%5EGSPC.html"' in index
+
+
+EXTERNAL = re.compile(r'<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//(?!127\.0\.0\.1)[^"]+"', re.IGNORECASE)
+
+
+def _site_pages(d: Path) -> list[str]:
+    quality = d / "site/quality"
+    validation = next(p for p in sorted((quality / "validations").rglob("*.html")))
+    return ["index.html", "reports/deepseek-r1-selloff.html", "reports/detected-2024-09-20.html",
+            "tickers/NVDA.html", "docs/index.html", "quality/index.html",
+            str(validation.relative_to(d / "site"))]
+
+
+@requires_chromium
+def test_every_page_of_the_site_opens_offline_from_file_and_server(docs_site):
+    from aftershock.docs import serve_in_thread
+
+    d, _ = docs_site
+    site = d / "site"
+    srv, _ = serve_in_thread(site)
+    try:
+        base = f"http://127.0.0.1:{srv.server_address[1]}/"
+        for page in _site_pages(d):
+            assert not EXTERNAL.search((site / page).read_text()), page  # nothing in the file asks the internet
+            for url in (f"file://{site / page}", base + page):
+                dom, console = dump_dom(url, budget_ms=10000)
+                assert console == [], (url, console)
+                assert not EXTERNAL.search(dom), url  # nor does anything a script added
+                text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.DOTALL)
+                if page == "index.html":
+                    assert "deepseek-r1-selloff" in text and "detected-2024-09-20" in text
+                elif page == "quality/index.html":  # drawn by the shipped table stand-in, not a CDN script
+                    assert "marts.fct_event_stock_impact" in text and not re.search(r"\b\d{3}_", text), url  # stable names
+                    assert re.search(r'<a href="validations/[^"]+">', dom), url
+                elif page == "docs/index.html":
+                    assert "Aftershock warehouse" in text, url  # the project overview, rendered offline
+    finally:
+        srv.shutdown()
+        srv.server_close()
 
 
 def test_docs_did_not_touch_the_published_warehouse(docs_site, demo_dir):
@@ -72,7 +164,7 @@ def test_served_site_renders_model_pages_offline(docs_site):
                             ("dim_events", ["linked_event_id", "One row per event"])]:
             dom, console = dump_dom(f"{base}#!/model/model.aftershock.{model}", budget_ms=15000)
             assert console == []
-            text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.S)  # the rendered page, not the bundle
+            text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.DOTALL)  # the rendered page, not the bundle
             for m in must:
                 assert m in text, (model, m)
     finally:
@@ -97,40 +189,42 @@ def test_docs_serve_command_serves_on_localhost(docs_site):
             m = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
             url = m.group(1) if m else None
         assert url, "aftershock docs --serve never said where it serves"
-        with urllib.request.urlopen(url + "index.html", timeout=30) as r:
+        with urllib.request.urlopen(url, timeout=30) as r:  # the site index at the root
+            assert r.status == 200 and b"deepseek-r1-selloff" in r.read()
+        with urllib.request.urlopen(url + "docs/index.html", timeout=30) as r:
             assert r.status == 200 and b"dbt" in r.read(2000).lower()
-        with urllib.request.urlopen(url + "manifest.json", timeout=30) as r:
+        with urllib.request.urlopen(url + "docs/manifest.json", timeout=30) as r:
             assert "model.aftershock.fct_event_summary" in json.loads(r.read())["nodes"]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def test_source_freshness_passes_on_fresh_batches(demo_dir, tmp_path):
+def test_freshness_judges_the_data_dates_not_when_they_landed(demo_dir, tmp_path):
+    # the demo's batches landed minutes ago, but their last trade date is 2025-06-30: stale today
     d = _copy(demo_dir, tmp_path / "data")
-    proc = run_cli("freshness", data_dir=d)
-    assert "PASS freshness of lake.prices" in proc.stdout and "PASS freshness of lake.shares" in proc.stdout
-
-
-def test_source_freshness_fails_on_a_stale_lake(demo_dir, tmp_path):
-    d = _copy(demo_dir, tmp_path / "data")
-    for src in ("prices", "shares"):
-        f = next((d / "lake/raw" / src).glob("*.parquet"))
-        con = duckdb.connect()
-        con.execute(f"copy (select * replace (_ingested_at - interval 30 day as _ingested_at) from read_parquet('{f}')) "
-                    f"to '{f}.tmp' (format parquet)")
-        con.close()
-        Path(f"{f}.tmp").replace(f)
     proc = run_cli("freshness", data_dir=d, check=False)
-    assert proc.returncode != 0
-    assert "ERROR STALE freshness of lake.prices" in proc.stdout
-    assert "WARN freshness of lake.shares" in proc.stdout  # 30 days: past warn (14), inside error (120)
+    assert proc.returncode == 1
+    assert "ERROR STALE freshness of lake.prices: last trade date 2025-06-30," in proc.stdout
+
+
+@pytest.mark.parametrize("as_of,status,sessions", [
+    ("2025-06-30T21:00Z", "PASS", 0),  # after the close of the last session in the lake
+    ("2025-07-01T19:00Z", "PASS", 0),  # 07-01 is not complete before its 16:00 New York close
+    ("2025-07-08T21:00Z", "WARN", 5),  # 07-01, 07-02, 07-03, 07-07, 07-08: Independence Day is no session
+    ("2025-07-09T21:00Z", "ERROR STALE", 6),
+])
+def test_freshness_counts_completed_exchange_sessions(demo_dir, tmp_path, as_of, status, sessions):
+    d = _copy(demo_dir, tmp_path / "data")
+    proc = run_cli("freshness", "--as-of", as_of, data_dir=d, check=False)
+    assert f"{status} freshness of lake.prices: last trade date 2025-06-30, {sessions} completed XNYS session" \
+        in proc.stdout, proc.stdout
 
 
 def test_source_freshness_names_a_source_that_never_landed(data_dir):
     run_cli("ingest", "prices", "--source", "file", "--path", str(Path(__file__).parents[1] / "sample/prices/prices_daily.csv"),
             data_dir=data_dir)
-    proc = run_cli("freshness", data_dir=data_dir, check=False)
+    proc = run_cli("freshness", "--as-of", "2025-07-01T12:00Z", data_dir=data_dir, check=False)
     assert proc.returncode == 1
     assert "PASS freshness of lake.prices" in proc.stdout
     assert "lake source shares has no batch" in proc.stderr

@@ -79,3 +79,17 @@ def test_live_shares_history_lands_per_ticker_and_names_the_missing_one(data_dir
     assert set(table["ticker"]) == {"NVDA"}
     assert [w for w in res.warnings if w.startswith("AAPL:")]
     assert {str(d.date()) for d in table["as_of_date"]} == {"2024-11-15", "2025-01-26", "2025-02-21"}
+
+
+def test_offline_noise_is_one_short_reason_per_ticker():
+    # what yfinance logs for a whole watchlist when the machine cannot reach Yahoo (recorded offline)
+    group = "['ORCL', 'CEG', 'GOOG', '^IXIC', 'META', 'MU', 'ARM', '^SOX', 'AMD']"
+    msgs = [f"{group}: possibly delisted; no timezone found",
+            "['AAPL']: DNSError('Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com.')"]
+    from ingest.prices_live import _reason
+
+    amd = _reason(msgs, "AMD")
+    assert "ORCL" not in amd and len(amd) < 200
+    assert amd == "no answer from Yahoo Finance (network: DNSError); yfinance says: possibly delisted; no timezone found"
+    assert _reason(msgs, "AAPL").startswith("DNSError(")  # its own reason already is the network error
+    assert _reason(["['X']: possibly delisted; no price data found"], "X") == "possibly delisted; no price data found"

@@ -22,11 +22,11 @@ def events_copy(tmp_path):
 def test_promote_appends_a_row(demo_dir, events_copy):
     before = events_copy.read_text()
     proc = run_cli("events", "promote", "detected-2024-09-20", "--events-file", str(events_copy), data_dir=demo_dir)
-    assert "appended detected-2024-09-20" in proc.stdout
+    assert "appended promoted-2024-09-20" in proc.stdout  # a curated id: the detected one stays the detector's
     text = events_copy.read_text()
     assert text.startswith(before)  # existing rows untouched
     rows = list(csv.DictReader(text.splitlines()))
-    assert [r["event_id"] for r in rows] == ["deepseek-r1-selloff", "detected-2024-09-20"]
+    assert [r["event_id"] for r in rows] == ["deepseek-r1-selloff", "promoted-2024-09-20"]
     new = rows[1]
     assert new["event_date"] == "2024-09-20"
     assert set(new["tickers"].split("|")) == {"CEG", "VST", "SPY"}
