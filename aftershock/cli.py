@@ -33,9 +33,36 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _remote_sql(args: argparse.Namespace) -> int:
+    """The shell on the version the object store's pointer names (AFTERSHOCK_WAREHOUSE_URL), attached read-only.
+
+    The set-up statements hold the S3 secret, so they go in a private init file (not on the command
+    line, where every user's `ps` shows them), removed when the shell ends."""
+    import subprocess
+    import tempfile
+
+    from aftershock import remote_warehouse
+    from aftershock.paths import venv_bin
+
+    try:
+        setup = remote_warehouse.reader_sql()
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="aftershock-sql-") as tmp:
+        init = Path(tmp) / "init.sql"
+        init.touch(mode=0o600)
+        # .output /dev/null: CREATE SECRET answers with a result table, which would precede the user's output.
+        init.write_text(".output /dev/null\n" + ";\n".join(setup) + ";\n.output\n")
+        return subprocess.run([venv_bin("duckdb"), "-init", str(init), *args.duckdb_args]).returncode
+
+
 def _sql(args: argparse.Namespace) -> int:
+    from aftershock import remote_warehouse
     from aftershock.paths import venv_bin, warehouse_path
 
+    if remote_warehouse.url():
+        return _remote_sql(args)
     db = warehouse_path()
     if not db.exists():
         print(f"error: no published warehouse at {db}; run `aftershock build` (or `make demo`) first", file=sys.stderr)
@@ -84,7 +111,8 @@ def _docs(args: argparse.Namespace) -> int:
 
 def _freshness(args: argparse.Namespace) -> int:
     from aftershock.dbt_runner import prepare_project, run_dbt
-    from aftershock.paths import build_workspace, raw_dir
+    from aftershock.paths import build_workspace
+    from ingest.lake_store import store
 
     import yaml
 
@@ -93,14 +121,15 @@ def _freshness(args: argparse.Namespace) -> int:
     # A source with no batch at all has no age to measure; dbt would fail on the empty glob.
     spec = yaml.safe_load((DBT_PROJECT / "models/staging/_lake__sources.yml").read_text())
     sources = [t["name"] for src in spec["sources"] if src["name"] == "lake" for t in src["tables"]]
-    landed = [s for s in sources if any(raw_dir(s).glob("*.parquet"))]
+    lake = store()
+    landed = [s for s in sources if lake.list(f"raw/{s}")]
     never = [s for s in sources if s not in landed]
     if landed:
         # freshness reads only the lake; the scratch file keeps dbt's connection off the published warehouse
         run_dbt(["source", "freshness", "--select", *(f"source:aftershock.lake.{s}" for s in landed)],
                 prepare_project(), build_workspace() / "freshness.duckdb")
     for s in never:
-        print(f"error: lake source {s} has no batch in {raw_dir(s)}; run `aftershock ingest {s}`", file=sys.stderr)
+        print(f"error: lake source {s} has no batch in {lake.url('raw/' + s)}; run `aftershock ingest {s}`", file=sys.stderr)
     return 1 if never else 0
 
 

@@ -14,7 +14,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from ingest import landing, news, news_fetch, prices, prices_fast, prices_live, shares, wealth, wealth_live
+from ingest import lake_store, landing, news, news_fetch, prices, prices_fast, prices_live, shares, wealth, wealth_live
 from ingest.errors import IngestError
 from ingest.landing import LandResult
 
@@ -44,7 +44,12 @@ def _warn_unknown_tickers(result: LandResult, earlier: list[str] = ()) -> LandRe
     """Tickers not on the watchlist land (nothing is lost) but are named: no mart uses them until
     they are added to dbt/seeds/watchlist.csv, after which `aftershock build` picks them up without
     a re-ingest. Read from the landed batch, so every prices path (DuckDB, pandas, live) says the same."""
-    landed = duckdb.sql(f"select distinct ticker from read_parquet('{result.path}')").fetchall()
+    con = duckdb.connect()
+    try:
+        lake_store.configure(con)
+        landed = con.execute("select distinct ticker from read_parquet(?)", [str(result.path)]).fetchall()
+    finally:
+        con.close()
     unknown = sorted({t for (t,) in landed if t is not None} - set(_read_watchlist_tickers()))
     if len(unknown) <= _NAMED_UNKNOWN:
         msgs = [f"unknown ticker {t}: not in dbt/seeds/watchlist.csv; landed, but no mart uses it until it is added there"

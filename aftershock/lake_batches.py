@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.settings import lake_dir
+from ingest import lake_store
 
 TABLE = "raw.lake_batches"
 
@@ -27,17 +27,16 @@ class Batch:
     batch_id: str
     bytes: int
     modified_ns: int
+    etag: str = ""  # lake_store.StoredFile.etag: an object store's mtime has one-second steps
 
 
 def current() -> dict[tuple[str, str], Batch]:
     """The landed batch files now (temp files of a landing in progress are not batches)."""
-    raw = lake_dir() / "raw"
+    store = lake_store.store()
     found = {}
-    if raw.is_dir():
-        for src in sorted(p for p in raw.iterdir() if p.is_dir()):
-            for f in src.glob("*.parquet"):
-                st = f.stat()
-                found[(src.name, f.stem)] = Batch(src.name, f.stem, st.st_size, st.st_mtime_ns)
+    for source in store.subfolders("raw"):
+        for f in store.list(f"raw/{source}"):
+            found[(source, f.stem)] = Batch(source, f.stem, f.bytes, f.modified_ns, f.etag)
     return found
 
 
@@ -52,9 +51,9 @@ def recorded(warehouse: Path) -> Record | None:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         try:
-            rows = con.execute(f"select source, batch_id, bytes, modified_ns from {TABLE}").fetchall()
+            rows = con.execute(f"select source, batch_id, bytes, modified_ns, etag from {TABLE}").fetchall()
             at = con.execute(f"select max(recorded_at) from {TABLE}").fetchone()[0]
-        except duckdb.CatalogException:
+        except (duckdb.CatalogException, duckdb.BinderException):  # no table, or one without etag
             return None
     finally:
         con.close()
@@ -65,9 +64,11 @@ def _landing_started(batches: list[Batch]) -> dict[tuple[str, str], datetime]:
     """When each batch's landing began (its rows' _ingested_at), read from the files."""
     if not batches:
         return {}
-    paths = [str(lake_dir() / "raw" / b.source / f"{b.batch_id}.parquet") for b in batches]
+    store = lake_store.store()
+    paths = [store.url(f"raw/{b.source}/{b.batch_id}.parquet") for b in batches]
     con = duckdb.connect()
     try:
+        lake_store.configure(con)
         rows = con.execute("select filename, min(_ingested_at) from read_parquet(?, filename = true, "
                            "union_by_name = true) group by filename", [paths]).fetchall()
     finally:
@@ -87,7 +88,7 @@ def changes(before: Record | None, now: dict[tuple[str, str], Batch]) -> list[st
         cur = now.get(key)
         if cur is None:
             out.append(f"lake batch {b.source}/{b.batch_id}.parquet was removed")
-        elif (cur.bytes, cur.modified_ns) != (b.bytes, b.modified_ns):
+        elif (cur.bytes, cur.modified_ns, cur.etag) != (b.bytes, b.modified_ns, b.etag):
             out.append(f"lake batch {b.source}/{b.batch_id}.parquet was landed again")
     new = [b for key, b in sorted(now.items()) if key not in before.batches]
     if before.recorded_at is not None:
@@ -104,11 +105,11 @@ def record(building: Path, batches: dict[tuple[str, str], Batch]) -> None:
     try:
         con.execute("create schema if not exists raw")
         con.execute(f"create or replace table {TABLE} (source varchar, batch_id varchar, bytes bigint, "
-                    "modified_ns bigint, modified_at timestamptz, recorded_at timestamptz)")
+                    "modified_ns bigint, modified_at timestamptz, recorded_at timestamptz, etag varchar)")
         now = datetime.now(timezone.utc)
-        con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?)",
+        con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?)",
                         [(b.source, b.batch_id, b.bytes, b.modified_ns,
-                          datetime.fromtimestamp(b.modified_ns / 1e9, timezone.utc), now)
+                          datetime.fromtimestamp(b.modified_ns / 1e9, timezone.utc), now, b.etag)
                          for b in batches.values()])
     finally:
         con.close()

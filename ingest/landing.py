@@ -1,8 +1,9 @@
 """The landing writer: one Parquet file per (source, batch), written atomically.
 
-A batch is written to a temp file in the destination folder and renamed into place, so a
-reader of the lake sees the old file or the new one, never half of one. Landing the same
-batch id again replaces its file: re-runs never duplicate rows.
+A batch is written to a temp file and then put in the lake in one piece (ingest.lake_store: a
+rename in the local lake, one PUT in an object-store lake), so a reader of the lake sees the old
+file or the new one, never half of one. Landing the same batch id again replaces its file:
+re-runs never duplicate rows.
 """
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest import settings
+from ingest import lake_store
 from ingest.errors import IngestError
+# Re-exported: the warehouse and state files use the same local helpers.
+from ingest.lake_store import TMP_MARK, atomic_write, fsync_path, sweep_stale_temp  # noqa: F401
 from ingest.schemas import LINEAGE, SCHEMAS
 
-TMP_MARK = ".tmp-"
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
 
@@ -29,10 +31,10 @@ _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 class LandResult:
     source: str
     batch_id: str
-    path: Path | None
+    path: Path | str | None  # str: a URL in an object-store lake (s3://...)
     rows: int
     rejected: int
-    quarantine_path: Path | None
+    quarantine_path: Path | str | None
     warnings: list[str] = field(default_factory=list)  # items that failed or need a look (tickers, feeds)
 
     def summary(self) -> str:
@@ -45,62 +47,16 @@ class LandResult:
         return text
 
 
+def batch_key(source: str, batch_id: str) -> str:
+    """Where a batch lives in the lake (see ingest.lake_store)."""
+    return f"raw/{source}/{batch_id}.parquet"
+
+
 def safe_batch_id(raw: str) -> str:
     cleaned = _SAFE.sub("-", raw).strip("-.")
     if not cleaned:
         raise IngestError(f"batch id {raw!r} has no usable characters")
     return cleaned[:150]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def sweep_stale_temp(folder: Path) -> list[Path]:
-    """Remove temp files left by a writer that died (its pid no longer runs)."""
-    removed = []
-    if not folder.is_dir():
-        return removed
-    for p in folder.iterdir():
-        if TMP_MARK not in p.name:
-            continue
-        try:
-            pid = int(p.name.rsplit(TMP_MARK, 1)[1])
-        except ValueError:
-            pid = -1
-        if pid < 0 or not _pid_alive(pid) or pid == os.getpid():
-            p.unlink(missing_ok=True)
-            removed.append(p)
-    return removed
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file (or a folder, to make a rename in it durable) to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call write(tmp_path), fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
-    try:
-        write(tmp)
-        fsync_path(tmp)
-        os.replace(tmp, path)
-        fsync_path(path.parent)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def conform(df: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -133,15 +89,30 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
-def write_quarantine(source: str, batch_id: str, rejected: pd.DataFrame) -> Path:
+def _put(key: str, write) -> str:
+    """Write a lake file through a local temp file, then put it in the lake as one piece."""
+    store = lake_store.store()
+    folder = key.rsplit("/", 1)[0]
+    store.sweep(folder)
+    name = key.rsplit("/", 1)[-1]
+    tmp = store.scratch_dir(folder) / f".{name}.part{TMP_MARK}{os.getpid()}"
+    try:
+        write(tmp)
+        return store.put_file(key, tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def landed_path(url: str) -> Path | str:
+    """A local lake file as a Path, an object-store one as its URL."""
+    return url if "://" in url else Path(url)
+
+
+def write_quarantine(source: str, batch_id: str, rejected: pd.DataFrame) -> Path | str:
     """The batch's rejected rows (with `_reject_reason`) as lake/quarantine/<source>/<batch_id>.csv."""
-    qdir = settings.quarantine_dir(source)
-    sweep_stale_temp(qdir)
-    qpath = qdir / f"{safe_batch_id(batch_id)}.csv"
     rej = rejected.copy()
     rej.insert(0, "_batch_id", batch_id)
-    atomic_write(qpath, lambda p: rej.to_csv(p, index=False))
-    return qpath
+    return landed_path(_put(f"quarantine/{source}/{safe_batch_id(batch_id)}.csv", lambda p: rej.to_csv(p, index=False)))
 
 
 def land_batch(
@@ -157,10 +128,6 @@ def land_batch(
     stays) and raises, so the command exits non-zero.
     """
     batch_id = safe_batch_id(batch_id)
-    raw = settings.raw_dir(source)
-    qdir = settings.quarantine_dir(source)
-    sweep_stale_temp(raw)
-    sweep_stale_temp(qdir)
     ingested_at = ingested_at or datetime.now(timezone.utc)
 
     qpath = None
@@ -177,9 +144,8 @@ def land_batch(
     table["_source"] = pd.array([source] * len(table), dtype="string")
     table["_batch_id"] = pd.array([batch_id] * len(table), dtype="string")
     table["_ingested_at"] = pd.Series([ingested_at] * len(table)).astype(LINEAGE["_ingested_at"])
-    path = raw / f"{batch_id}.parquet"
     arrow = _arrow_table(table)
-    atomic_write(path, lambda p: pq.write_table(arrow, p))
+    path = landed_path(_put(batch_key(source, batch_id), lambda p: pq.write_table(arrow, p)))
     return LandResult(source, batch_id, path, len(table), n_rej, qpath)
 
 

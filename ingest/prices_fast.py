@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import landing, prices, settings
+from ingest import lake_store, landing, prices
 from ingest import validate as v
 from ingest.errors import IngestError
 from ingest.landing import LandResult
@@ -161,12 +161,12 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
         return None
     batch_id = landing.safe_batch_id(batch_id)
     ingested_at = ingested_at or datetime.now(timezone.utc)
-    raw_dir = settings.raw_dir("prices")
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    landing.sweep_stale_temp(raw_dir)
-    # Scratch beside the lake folder (same file system, so the final rename is atomic); not
-    # inside it, so no reader of raw/prices/*.parquet ever sees a half-checked file.
-    scratch = Path(tempfile.mkdtemp(prefix=f".prices-{batch_id}-", dir=raw_dir.parent))
+    store = lake_store.store()
+    store.sweep("raw/prices")
+    # Scratch on the lake's file system (the final move is a rename) or, for an object-store lake,
+    # a local folder the finished batch is uploaded from; never inside raw/prices, so no reader of
+    # the lake ever sees a half-checked file.
+    scratch = Path(tempfile.mkdtemp(prefix=f".prices-{batch_id}-", dir=store.scratch_dir()))
     con = duckdb.connect(config={
         "memory_limit": os.environ.get("AFTERSHOCK_INGEST_MEMORY", "1GB"),
         "temp_directory": str(scratch / "spill"),
@@ -233,9 +233,8 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
         if n_good == 0:
             raise IngestError(f"prices batch {batch_id}: no valid rows to land"
                               + (f" ({len(rejected)} rejected, see {qpath})" if len(rejected) else ""))
-        target = raw_dir / f"{batch_id}.parquet"
-        landing.atomic_write(target, lambda tmp: os.replace(final, tmp))
-        return LandResult("prices", batch_id, target, int(n_good), len(rejected), qpath)
+        target = store.put_file(landing.batch_key("prices", batch_id), final)
+        return LandResult("prices", batch_id, landing.landed_path(target), int(n_good), len(rejected), qpath)
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -6,7 +6,7 @@
 {% macro lake_source(table) -%}
     {%- set rel = source('lake', table) -%}
     {%- if execute -%}
-        {%- set pattern = env_var('AFTERSHOCK_DATA_DIR', '../data') ~ '/lake/raw/' ~ table ~ '/*.parquet' -%}
+        {%- set pattern = env_var('AFTERSHOCK_LAKE_ROOT', env_var('AFTERSHOCK_DATA_DIR', '../data') ~ '/lake') ~ '/raw/' ~ table ~ '/*.parquet' -%}
         {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
         {%- if found == 0 -%}
             {%- set node = graph.sources['source.aftershock.lake.' ~ table] -%}
