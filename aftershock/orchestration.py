@@ -15,6 +15,10 @@ from pathlib import Path
 # Every task that writes the warehouse (building file, dbt, gate, publish) runs in this pool of
 # one slot: DuckDB allows a single writer, and the pool is what serialises the writers across runs.
 WAREHOUSE_POOL = "aftershock_warehouse"
+# On the Celery executor the warehouse tasks also go to one queue, served by the one worker that
+# holds the building file (it travels between the tasks as a local path); ingest tasks run on any
+# worker. "default" is Airflow's default queue, the only one LocalExecutor knows.
+WAREHOUSE_QUEUE_ENV = "AFTERSHOCK_WAREHOUSE_QUEUE"
 SOURCE_MODE_ENV = "AFTERSHOCK_SOURCE_MODE"
 SOURCE_MODES = ("live", "sample")
 TIMEZONE = "America/New_York"
@@ -41,6 +45,10 @@ TRANSFORM_FLOOR_CRON = "0 20 * * *"
 
 class SourceNotAvailable(RuntimeError):
     """The configured mode has nothing to ingest for this source (e.g. no bundled sample)."""
+
+
+def warehouse_queue() -> str:
+    return os.environ.get(WAREHOUSE_QUEUE_ENV, "").strip() or "default"
 
 
 def source_mode() -> str:
@@ -179,9 +187,10 @@ def prepare_building() -> str:
 def dbt_env(building: str) -> dict[str, str]:
     """Environment of every dbt task: the building file the profile writes, and the lake to read."""
     from aftershock.paths import data_dir
+    from ingest import lake_store
 
     return {"AFTERSHOCK_BUILD_DB": str(building), "AFTERSHOCK_DATA_DIR": str(data_dir()),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+            **lake_store.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
 
 
 DBT_TASKS_ENV = "AFTERSHOCK_DBT_TASKS"
