@@ -95,8 +95,15 @@ def gate(building: Path, gates: list[Gate] | None = None) -> None:
 
 
 def publish(building: Path) -> Path:
-    """Step 3: atomic rename over the published warehouse."""
-    return pub.publish(building)
+    """Step 3: atomic rename over the published warehouse, then (AFTERSHOCK_WAREHOUSE_URL set) the same
+    file as a new version in the object store, for readers on other machines."""
+    from aftershock import remote_warehouse
+
+    published = pub.publish(building)
+    remote = remote_warehouse.publish(published)
+    if remote:
+        print(f"published {remote} for remote readers")
+    return published
 
 
 def run_build(events_file: Path | None = None, gates: list[Gate] | None = None, full_refresh: bool = False,

@@ -68,9 +68,36 @@ def _duckdb_shell() -> str:
     return venv_bin("duckdb")
 
 
+def _remote_sql(args: argparse.Namespace) -> int:
+    """The shell on the version the object store's pointer names (AFTERSHOCK_WAREHOUSE_URL), attached read-only.
+
+    The set-up statements hold the S3 secret, so they go in a private init file (not on the command
+    line, where every user's `ps` shows them), removed when the shell ends."""
+    import subprocess
+    import tempfile
+
+    from aftershock import remote_warehouse
+    from aftershock.paths import venv_bin
+
+    try:
+        setup = remote_warehouse.reader_sql()
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="aftershock-sql-") as tmp:
+        init = Path(tmp) / "init.sql"
+        init.touch(mode=0o600)
+        # .output /dev/null: CREATE SECRET answers with a result table, which would precede the user's output.
+        init.write_text(".output /dev/null\n" + ";\n".join(setup) + ";\n.output\n")
+        return subprocess.run([venv_bin("duckdb"), "-init", str(init), *args.duckdb_args]).returncode
+
+
 def _sql(args: argparse.Namespace) -> int:
+    from aftershock import remote_warehouse
     from aftershock.paths import warehouse_path
 
+    if remote_warehouse.url():
+        return _remote_sql(args)
     db = warehouse_path()
     if not db.exists():
         print(f"error: no published warehouse at {db}; run `aftershock build` (or `make demo`) first", file=sys.stderr)
@@ -221,11 +248,13 @@ def _freshness(args: argparse.Namespace) -> int:
     import yaml
 
     from aftershock.freshness import check
-    from aftershock.paths import DBT_PROJECT, raw_dir
+    from aftershock.paths import DBT_PROJECT
+    from ingest.lake_store import store
 
     spec = yaml.safe_load((DBT_PROJECT / "models/staging/_lake__sources.yml").read_text())
     sources = [t["name"] for src in spec["sources"] if src["name"] == "lake" for t in src["tables"]]
-    landed = [s for s in sources if any(raw_dir(s).glob("*.parquet"))]
+    lake = store()
+    landed = [s for s in sources if lake.list(f"raw/{s}")]
     never = [s for s in sources if s not in landed]
     try:
         now = pd.Timestamp(args.as_of) if args.as_of else None
@@ -236,7 +265,7 @@ def _freshness(args: argparse.Namespace) -> int:
     for v in verdicts:
         print(v.line)
     for s in never:
-        print(f"error: lake source {s} has no batch in {raw_dir(s)}; run `aftershock ingest {s}`", file=sys.stderr)
+        print(f"error: lake source {s} has no batch in {lake.url('raw/' + s)}; run `aftershock ingest {s}`", file=sys.stderr)
     return 1 if never or any(v.status.startswith("ERROR") for v in verdicts) else 0
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from aftershock.paths import DBT_PROJECT, build_workspace, data_dir, venv_bin
+from ingest import lake_store
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -58,6 +59,7 @@ def prepare_project(events_file: Path | None = None) -> Path:
 def dbt_env(building: Path | None) -> dict[str, str]:
     env = dict(os.environ)
     env["AFTERSHOCK_DATA_DIR"] = str(data_dir())
+    env.update(lake_store.dbt_env())
     if building is not None:
         env["AFTERSHOCK_BUILD_DB"] = str(building)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")

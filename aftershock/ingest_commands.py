@@ -17,6 +17,7 @@ import pandas as pd
 
 from ingest import (
     history,
+    lake_store,
     landing,
     news,
     news_fetch,
@@ -61,8 +62,12 @@ def _warn_unknown_tickers(result: LandResult, earlier: list[str] = ()) -> LandRe
     """Tickers not on the watchlist land (nothing is lost) but are named: no mart uses them until
     they are added to the configured watchlist (aftershock.config), after which `aftershock build` picks them up without
     a re-ingest. Read from the landed batch, so every prices path (DuckDB, pandas, live) says the same."""
-    with duckdb.connect() as con:
+    con = duckdb.connect()
+    try:
+        lake_store.configure(con)
         landed = con.execute("select distinct ticker from read_parquet(?)", [str(result.path)]).fetchall()
+    finally:
+        con.close()
     unknown = sorted({t for (t,) in landed if t is not None} - set(_read_watchlist_tickers()))
     if len(unknown) <= _NAMED_UNKNOWN:
         msgs = [f"unknown ticker {_quoted_ticker(t)}: not in {_watchlist_name()}; landed, but no mart uses it "

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.settings import lake_dir
+from ingest import lake_store
 
 TABLE = "raw.lake_batches"
-COLUMNS = ("source varchar, batch_id varchar, path varchar, bytes bigint, modified_ns bigint, "
+COLUMNS = ("source varchar, batch_id varchar, path varchar, bytes bigint, modified_ns bigint, etag varchar, "
            "first_ingested_at timestamptz, last_ingested_at timestamptz, consumed boolean, "
            "recorded_at timestamptz")
 
@@ -38,6 +38,7 @@ class Batch:
     path: str
     bytes: int
     modified_ns: int
+    etag: str = ""  # lake_store.StoredFile.etag: an object store's mtime has one-second steps
     first_ingested_at: datetime | None = None
     last_ingested_at: datetime | None = None
 
@@ -46,21 +47,18 @@ class Batch:
         return (self.source, self.batch_id)
 
     def same_file(self, other: "Batch") -> bool:
-        return (self.bytes, self.modified_ns) == (other.bytes, other.modified_ns)
+        return (self.bytes, self.modified_ns, self.etag) == (other.bytes, other.modified_ns, other.etag)
 
 
 def current() -> dict[tuple[str, str], Batch]:
-    """The landed batch files now. A landing writes a hidden temp file and renames it into place, so
-    only whole batches match `*.parquet`; scratch folders of a landing in progress start with '.'."""
-    raw = lake_dir() / "raw"
+    """The landed batch files now, local or in the object store (lake_store). A landing puts a
+    finished file in place in one piece (a rename, or one object upload), so only whole batches are
+    listed; a landing in progress is a hidden temp file or scratch folder."""
+    store = lake_store.store()
     found = {}
-    if raw.is_dir():
-        for src in sorted(p for p in raw.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            for f in sorted(src.glob("*.parquet")):
-                if f.name.startswith("."):
-                    continue
-                st = f.stat()
-                found[(src.name, f.stem)] = Batch(src.name, f.stem, str(f), st.st_size, st.st_mtime_ns)
+    for source in store.subfolders("raw"):
+        for f in store.list(f"raw/{source}"):
+            found[(source, f.stem)] = Batch(source, f.stem, store.url(f.key), f.bytes, f.modified_ns, f.etag)
     return found
 
 
@@ -78,7 +76,7 @@ def recorded(warehouse: Path) -> Record | None:
     """The batches the warehouse was built from; None when it has no (readable) record."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        rows = con.execute(f"select source, batch_id, path, bytes, modified_ns, first_ingested_at, "
+        rows = con.execute(f"select source, batch_id, path, bytes, modified_ns, etag, first_ingested_at, "
                            f"last_ingested_at from {TABLE}").fetchall()
     except (duckdb.CatalogException, duckdb.BinderException):
         return None
@@ -93,13 +91,14 @@ def with_ingest_times(batches: list[Batch]) -> list[Batch]:
         return []
     con = duckdb.connect()
     try:
+        lake_store.configure(con)
         rows = con.execute("select filename, min(_ingested_at), max(_ingested_at) from read_parquet(?, "
                            "filename = true, union_by_name = true) group by filename",
                            [[b.path for b in batches]]).fetchall()
     finally:
         con.close()
     spans = {r[0]: (r[1], r[2]) for r in rows}
-    return [Batch(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, *spans.get(b.path, (None, None)))
+    return [Batch(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.etag, *spans.get(b.path, (None, None)))
             for b in batches]
 
 
@@ -156,8 +155,8 @@ def record(building: Path, p: Plan) -> None:
         con.execute("create schema if not exists raw")
         con.execute(f"create or replace table {TABLE} ({COLUMNS})")
         now = datetime.now(timezone.utc)
-        con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.first_ingested_at,
+        con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.etag, b.first_ingested_at,
                           b.last_ingested_at, key not in p.new, now)
                          for key, b in sorted(p.batches.items())])
     finally:

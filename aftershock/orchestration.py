@@ -15,6 +15,10 @@ from pathlib import Path
 # Every task that writes the warehouse (building file, dbt, gate, publish) runs in this pool of
 # one slot: DuckDB allows a single writer, and the pool is what serialises the writers across runs.
 WAREHOUSE_POOL = "aftershock_warehouse"
+# On the Celery executor the warehouse tasks also go to one queue, served by the one worker that
+# holds the building file (it travels between the tasks as a local path); ingest tasks run on any
+# worker. "default" is Airflow's default queue, the only one LocalExecutor knows.
+WAREHOUSE_QUEUE_ENV = "AFTERSHOCK_WAREHOUSE_QUEUE"
 SOURCE_MODE_ENV = "AFTERSHOCK_SOURCE_MODE"
 SOURCE_MODES = ("live", "sample")
 TIMEZONE = "America/New_York"
@@ -67,6 +71,10 @@ def is_session(day) -> bool:
     cal = xcals.get_calendar(EXCHANGE, start=(day - pd.Timedelta(days=7)).strftime("%Y-%m-%d"),
                              end=(day + pd.Timedelta(days=7)).strftime("%Y-%m-%d"))
     return bool(cal.is_session(day))
+
+
+def warehouse_queue() -> str:
+    return os.environ.get(WAREHOUSE_QUEUE_ENV, "").strip() or "default"
 
 
 def source_mode() -> str:
@@ -212,6 +220,15 @@ def prepare_building() -> str:
         building = pub.new_building_file(owner="airflow")
     print(f"building file {building}")
     return str(building)
+
+
+def dbt_env(building: str) -> dict[str, str]:
+    """Environment of every dbt task: the building file the profile writes, and the lake to read."""
+    from aftershock.paths import data_dir
+    from ingest import lake_store
+
+    return {"AFTERSHOCK_BUILD_DB": str(building), "AFTERSHOCK_DATA_DIR": str(data_dir()),
+            **lake_store.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
 
 
 DBT_TASKS_ENV = "AFTERSHOCK_DBT_TASKS"

@@ -2,8 +2,9 @@
 -> publish -> dbt docs and the site (event reports).
 
 Runs whenever an ingest DAG lands a batch (one lake Asset per source) and once a day as a floor.
-Every task that writes the warehouse takes the single slot of the `aftershock_warehouse` pool,
-and max_active_runs=1 keeps two runs from interleaving; the building file's path travels by XCom.
+Every task that writes the warehouse takes the single slot of the `aftershock_warehouse` pool
+(and, on Celery, the AFTERSHOCK_WAREHOUSE_QUEUE queue of the one builder worker), and
+max_active_runs=1 keeps two runs from interleaving; the building file's path travels by XCom.
 Wiring only: the steps are functions in aftershock.orchestration.
 """
 from __future__ import annotations
@@ -47,12 +48,12 @@ LAKE_ASSETS = [Asset(name=f"lake_{s}", uri=orch.lake_asset_uri(s)) for s in orch
     doc_md=__doc__,
 )
 def aftershock_transform():
-    @task(pool=orch.WAREHOUSE_POOL)
+    @task(pool=orch.WAREHOUSE_POOL, queue=orch.warehouse_queue())
     def prepare_building() -> str:
         return orch.prepare_building()
 
     if orch.dbt_task_mode() == "single":
-        @task(pool=orch.WAREHOUSE_POOL)
+        @task(pool=orch.WAREHOUSE_POOL, queue=orch.warehouse_queue())
         def dbt_build(building: str) -> str:
             return orch.dbt_build_all(building)
 
@@ -89,22 +90,24 @@ def aftershock_transform():
                                        should_detach_multiple_parents_tests=True,
                                        emit_datasets=False),
             operator_args={
+                "pool": orch.WAREHOUSE_POOL,
+                "queue": orch.warehouse_queue(),
                 "env": {"AFTERSHOCK_BUILD_DB": BUILDING},
                 "install_deps": False,
             },
         )
         node_tasks = orch.watch_after_build(dbt)
 
-    @task(pool=orch.WAREHOUSE_POOL)
+    @task(pool=orch.WAREHOUSE_POOL, queue=orch.warehouse_queue())
     def gate(building: str) -> str:
         return orch.run_gate(building)
 
-    @task(pool=orch.WAREHOUSE_POOL)
+    @task(pool=orch.WAREHOUSE_POOL, queue=orch.warehouse_queue())
     def publish(building: str) -> str:
         return orch.run_publish(building)
 
     # Not a warehouse writer, but it shares the build workspace (data/build) with the dbt steps.
-    @task(pool=orch.WAREHOUSE_POOL)
+    @task(pool=orch.WAREHOUSE_POOL, queue=orch.warehouse_queue())
     def docs() -> str:
         return orch.generate_docs()
 

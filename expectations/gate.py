@@ -30,7 +30,7 @@ from expectations.registry import LAKE_SUITES, MART_SUITES, LakeSuite
 # After gx_env, which turns GX's analytics off before GX loads.
 from great_expectations.expectations.expectation import (  # noqa: E402
     ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
-from ingest import settings
+from ingest import lake_store, settings
 from ingest.schemas import SCHEMAS
 
 SAMPLE_ROWS = 3  # offending rows quoted per failed expectation
@@ -42,7 +42,7 @@ def docs_dir() -> Path:
 
 
 # ---- lake batches that already passed ----------------------------------------------------
-# A landed batch never changes (a re-landing is a new file: new inode), so a batch that passed
+# A landed batch never changes (a re-landing is a new file: new mtime, new ETag), so a batch that passed
 # this version of its suite is not read again: the gate's cost follows the new data, not the lake.
 
 def _cache_path() -> Path:
@@ -60,9 +60,8 @@ def _fingerprint(source: str) -> str:
     return h.hexdigest()[:16]
 
 
-def _stamp(path: Path, source: str) -> dict:
-    st = path.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino, "suite": _fingerprint(source)}
+def _stamp(f: lake_store.StoredFile, source: str) -> dict:
+    return {"size": f.bytes, "mtime_ns": f.modified_ns, "etag": f.etag, "suite": _fingerprint(source)}
 
 
 def _load_passed() -> dict:
@@ -347,28 +346,27 @@ def lake_checks(con, failures: list[str], passed: dict | None = None) -> Iterato
     """Two checks per landed batch file of every source that has a suite or a registered schema (its
     schema, then its rows), except batches in `passed` whose file and suite are unchanged since they passed."""
     passed = passed or {}
+    store = lake_store.store()
     for source in sorted(set(LAKE_SUITES) | set(SCHEMAS)):
-        folder = settings.raw_dir(source)
-        if not folder.is_dir():
-            continue
         suite = LAKE_SUITES.get(source) or LakeSuite(source, lambda df, b, s=source: lake_suites.common(s, df, b))
-        for path in sorted(folder.glob("*.parquet")):
-            batch = f"{source}/{path.name}"
-            if passed.get(batch) == _stamp(path, source):
+        for f in store.list(f"raw/{source}"):
+            batch = f"{source}/{f.name}"
+            if passed.get(batch) == _stamp(f, source):
                 continue
-            table = f"lake {source} batch file {path.name}"
+            table = f"lake {source} batch file {f.name}"
+            url = store.url(f.key)
             try:
-                con.execute("select count(*) from read_parquet(?)", [str(path)]).fetchone()
+                con.execute("select count(*) from read_parquet(?)", [url]).fetchone()
             except duckdb.Error as exc:
                 failures.append(f"{table}: cannot be read as Parquet ({str(exc).splitlines()[0]}); "
                                 "a file must land through `aftershock ingest`")
                 continue
             yield TableCheck(f"{table} (schema)", con,
                              "select column_name, column_type from (describe select * from read_parquet(?))",
-                             [str(path)], lambda f, s=source: lake_suites.schema_suite(s, f),
+                             [url], lambda frame, s=source: lake_suites.schema_suite(s, frame),
                              ["column_name", "column_type"], batch)
-            yield TableCheck(table, con, "select ? as _file, * from read_parquet(?)", [path.name, str(path)],
-                             lambda f, b=path.stem: suite.build(f, b), suite.key, batch)
+            yield TableCheck(table, con, "select ? as _file, * from read_parquet(?)", [f.name, url],
+                             lambda frame, b=f.stem: suite.build(frame, b), suite.key, batch)
 
 
 def _relations(con) -> set[str]:
@@ -429,6 +427,7 @@ def run_gate(building: Path, echo: bool = True, full: bool = False) -> list[str]
     tables = passed = 0
     batch_ok: dict[str, bool] = {}  # batch -> every check of it passed (its schema and its rows)
     lake_con = duckdb.connect()
+    lake_store.configure(lake_con)
     mart_con = duckdb.connect(str(building), read_only=True)
     try:
         checks = itertools.chain(lake_checks(lake_con, failures, before), mart_checks(mart_con, failures, skipped))
@@ -444,18 +443,11 @@ def run_gate(building: Path, echo: bool = True, full: bool = False) -> list[str]
         mart_con.close()
     validator.build_docs()
     # Remember the batches that passed (kept only while their file is there and unchanged).
-    now = {}
-    for batch, ok in batch_ok.items():
-        source, name = batch.split("/", 1)
-        path = settings.raw_dir(source) / name
-        if ok and path.exists():
-            now[batch] = _stamp(path, source)
-    kept = {}
-    for b, st in before.items():
-        source, name = b.split("/", 1)
-        path = settings.raw_dir(source) / name
-        if path.exists() and _stamp(path, source) == st:
-            kept[b] = st
+    store = lake_store.store()
+    landed = {f"{source}/{f.name}": (source, f) for source in {b.split("/", 1)[0] for b in {*batch_ok, *before}}
+              for f in store.list(f"raw/{source}")}
+    now = {b: _stamp(landed[b][1], landed[b][0]) for b, ok in batch_ok.items() if ok and b in landed}
+    kept = {b: st for b, st in before.items() if b in landed and _stamp(landed[b][1], landed[b][0]) == st}
     _save_passed({**kept, **now})
     if echo:
         print(f"  gate | {passed}/{tables} tables passed their suites"

@@ -1,10 +1,10 @@
 """The landing writer: one Parquet file per (source, batch), written atomically.
 
-A batch is written to a temp file in the destination folder and renamed into place, so a
-reader of the lake sees the old file or the new one, never half of one. Landing the same
-batch id again replaces its file: re-runs never duplicate rows; a replacement that holds
-different data says so. The batch's quarantine file always lists the rejects of its latest
-landing (none: no file).
+A batch is written to a temp file and then put in the lake in one piece (ingest.lake_store: a
+rename in the local lake, one PUT in an object-store lake), so a reader of the lake sees the old
+file or the new one, never half of one. Landing the same batch id again replaces its file:
+re-runs never duplicate rows; a replacement that holds different data says so. The batch's
+quarantine file always lists the rejects of its latest landing (none: no file).
 """
 from __future__ import annotations
 
@@ -22,11 +22,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest import settings
+from ingest import lake_store
 from ingest.errors import IngestError
+# Re-exported: the warehouse and state files use the same local helpers.
+from ingest.lake_store import TMP_MARK, _pid_alive, atomic_write, fsync_path, sweep_stale_temp  # noqa: F401
 from ingest.schemas import LINEAGE, SCHEMAS
 
-TMP_MARK = ".tmp-"
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
 
@@ -34,10 +35,10 @@ _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 class LandResult:
     source: str
     batch_id: str
-    path: Path | None
+    path: Path | str | None  # str: a URL in an object-store lake (s3://...)
     rows: int
     rejected: int
-    quarantine_path: Path | None
+    quarantine_path: Path | str | None
     warnings: list[str] = field(default_factory=list)  # items that failed or need a look (tickers, feeds)
 
     def summary(self) -> str:
@@ -50,39 +51,16 @@ class LandResult:
         return text
 
 
+def batch_key(source: str, batch_id: str) -> str:
+    """Where a batch lives in the lake (see ingest.lake_store)."""
+    return f"raw/{source}/{batch_id}.parquet"
+
+
 def safe_batch_id(raw: str) -> str:
     cleaned = _SAFE.sub("-", raw).strip("-.")
     if not cleaned:
         raise IngestError(f"batch id {raw!r} has no usable characters")
     return cleaned[:150]
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def sweep_stale_temp(folder: Path) -> list[Path]:
-    """Remove temp files left by a writer that died (its pid no longer runs)."""
-    removed = []
-    if not folder.is_dir():
-        return removed
-    for p in folder.iterdir():
-        if TMP_MARK not in p.name:
-            continue
-        try:
-            pid = int(p.name.rsplit(TMP_MARK, 1)[1])
-        except ValueError:
-            pid = -1
-        if pid < 0 or not _pid_alive(pid) or pid == os.getpid():
-            p.unlink(missing_ok=True)
-            removed.append(p)
-    return removed
 
 
 # Scratch folders of a landing in progress (`.prices-<pid>@<host>@xxxx` beside the lake folders):
@@ -118,29 +96,6 @@ def sweep_stale_scratch(folder: Path, source: str = "prices") -> list[Path]:
     return removed
 
 
-def fsync_path(path: Path) -> None:
-    """Flush a file (or a folder, to make a rename in it durable) to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call write(tmp_path), fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
-    try:
-        write(tmp)
-        fsync_path(tmp)
-        os.replace(tmp, path)
-        fsync_path(path.parent)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def conform(df: pd.DataFrame, source: str) -> pd.DataFrame:
     """Select and type the schema's columns in order."""
     schema = SCHEMAS[source]
@@ -171,29 +126,49 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
-def quarantine_path(source: str, batch_id: str) -> Path:
-    return settings.quarantine_dir(source) / f"{safe_batch_id(batch_id)}.csv"
+def _put(key: str, write) -> str:
+    """Write a lake file through a local temp file, then put it in the lake as one piece."""
+    store = lake_store.store()
+    folder = key.rsplit("/", 1)[0]
+    store.sweep(folder)
+    name = key.rsplit("/", 1)[-1]
+    tmp = store.scratch_dir(folder) / f".{name}.part{TMP_MARK}{os.getpid()}"
+    try:
+        write(tmp)
+        return store.put_file(key, tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def write_quarantine(source: str, batch_id: str, rejected: pd.DataFrame) -> Path:
+def landed_path(url: str) -> Path | str:
+    """A local lake file as a Path, an object-store one as its URL."""
+    return url if "://" in url else Path(url)
+
+
+def quarantine_key(source: str, batch_id: str) -> str:
+    return f"quarantine/{source}/{safe_batch_id(batch_id)}.csv"
+
+
+def write_quarantine(source: str, batch_id: str, rejected: pd.DataFrame) -> Path | str:
     """The batch's rejected rows (with `_reject_reason`) as lake/quarantine/<source>/<batch_id>.csv."""
-    qpath = quarantine_path(source, batch_id)
-    sweep_stale_temp(qpath.parent)
     rej = rejected.copy()
     rej.insert(0, "_batch_id", batch_id)
-    atomic_write(qpath, lambda p: rej.to_csv(p, index=False))
-    return qpath
+    return landed_path(_put(quarantine_key(source, batch_id), lambda p: rej.to_csv(p, index=False)))
 
 
 LINEAGE_COLUMNS = ", ".join(LINEAGE)
 
 
-def _replacement_note(source: str, batch_id: str, old: Path, new: Path) -> str | None:
+def _replacement_note(source: str, batch_id: str, new: Path) -> str | None:
     """A word when a landing replaces a batch file that held other data (lineage aside)."""
-    if not old.exists():
+    store = lake_store.store()
+    key = batch_key(source, batch_id)
+    if not store.exists(key):
         return None
+    old = store.url(key)
     con = duckdb.connect()
     try:
+        lake_store.configure(con)
         rel = f"select * exclude ({LINEAGE_COLUMNS}) from read_parquet(?)"
         n_old = con.execute("select count(*) from read_parquet(?)", [str(old)]).fetchone()[0]
         n_new = con.execute("select count(*) from read_parquet(?)", [str(new)]).fetchone()[0]
@@ -212,7 +187,7 @@ def _replacement_note(source: str, batch_id: str, old: Path, new: Path) -> str |
 
 def land_file(source: str, batch_id: str, write, rows: int, rejected: pd.DataFrame | None) -> LandResult:
     """The last step of every landing: quarantine the rejects (or drop the quarantine file of an
-    earlier landing of this batch), then rename the batch file into place.
+    earlier landing of this batch), then put the batch file in the lake in one piece.
 
     `write(tmp)` writes the batch's Parquet file to tmp; `write` None (or rows 0) means no valid
     rows: nothing is landed (an earlier good landing of the same batch stays) and IngestError is raised.
@@ -225,18 +200,17 @@ def land_file(source: str, batch_id: str, write, rows: int, rejected: pd.DataFra
             f"{source} batch {batch_id}: no valid rows to land"
             + (f" ({n_rej} rejected, see {qpath})" if n_rej else "")
         )
-    target = settings.raw_dir(source) / f"{batch_id}.parquet"
     notes: list[str] = []
 
     def write_and_compare(tmp: Path) -> None:
         write(tmp)
-        note = _replacement_note(source, batch_id, target, tmp)
+        note = _replacement_note(source, batch_id, tmp)
         if note:
             notes.append(note)
 
-    atomic_write(target, write_and_compare)
+    target = landed_path(_put(batch_key(source, batch_id), write_and_compare))
     if not n_rej:
-        quarantine_path(source, batch_id).unlink(missing_ok=True)  # lists rows now landed
+        lake_store.store().delete(quarantine_key(source, batch_id))  # it listed rows now landed
     return LandResult(source, batch_id, target, rows, n_rej, qpath, warnings=notes)
 
 
@@ -253,8 +227,6 @@ def land_batch(
     stays) and raises, so the command exits non-zero.
     """
     batch_id = safe_batch_id(batch_id)
-    sweep_stale_temp(settings.raw_dir(source))
-    sweep_stale_temp(settings.quarantine_dir(source))
     ingested_at = ingested_at or datetime.now(timezone.utc)
     if good.empty:
         return land_file(source, batch_id, None, 0, rejected)

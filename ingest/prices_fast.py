@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import landing, prices, settings
+from ingest import lake_store, landing, prices
 from ingest import validate as v
 from ingest.errors import SourceUnreadable
 from ingest.landing import LandResult
@@ -200,13 +200,14 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
         return None
     batch_id = landing.safe_batch_id(batch_id)
     ingested_at = ingested_at or datetime.now(timezone.utc)
-    raw_dir = settings.raw_dir("prices")
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    landing.sweep_stale_temp(raw_dir)
-    # Scratch beside the lake folder (same file system, so the final rename is atomic); not
-    # inside it, so no reader of raw/prices/*.parquet ever sees a half-checked file.
-    landing.sweep_stale_scratch(raw_dir.parent)
-    scratch = Path(tempfile.mkdtemp(prefix=landing.scratch_prefix("prices"), dir=raw_dir.parent))
+    store = lake_store.store()
+    store.sweep("raw/prices")
+    # Scratch on the lake's file system (the final move is a rename) or, for an object-store lake,
+    # a local folder the finished batch is uploaded from; never inside raw/prices, so no reader of
+    # the lake ever sees a half-checked file. Scratch of a landing killed with -9 is swept here.
+    scratch_root = store.scratch_dir("raw")
+    landing.sweep_stale_scratch(scratch_root)
+    scratch = Path(tempfile.mkdtemp(prefix=landing.scratch_prefix("prices"), dir=scratch_root))
     con = duckdb.connect(config={
         "memory_limit": os.environ.get("AFTERSHOCK_INGEST_MEMORY", "1GB"),
         "temp_directory": str(scratch / "spill"),

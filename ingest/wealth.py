@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from ingest import settings
+from ingest import lake_store
 from ingest import validate as v
 from ingest.errors import SourceUnreadable
 from ingest.prices import _read_table, check_file, restrict_dates  # noqa: F401 (same date window as prices)
@@ -86,10 +86,13 @@ def snapshot_batch_id(day: pd.Timestamp | str) -> str:
     return f"forbes-{pd.Timestamp(day):%Y-%m-%d}"
 
 
-def landed_snapshot(batch_id: str) -> Path | None:
+def landed_snapshot(batch_id: str) -> Path | str | None:
     """The lake file of a snapshot batch if it has already landed."""
-    path = settings.raw_dir(SOURCE) / f"{batch_id}.parquet"
-    return path if path.is_file() else None
+    from ingest.landing import batch_key, landed_path
+
+    store = lake_store.store()
+    key = batch_key(SOURCE, batch_id)
+    return landed_path(store.url(key)) if store.exists(key) else None
 
 
 def coerce(df: pd.DataFrame, raw: list[str] = CSV_COLUMNS) -> pd.DataFrame:

@@ -42,7 +42,7 @@ def test_services_and_build():
 def test_health_checks_and_dependencies_resolve():
     services = _compose()["services"]
     for name, svc in services.items():
-        if name == "airflow-init":
+        if name.endswith("-init"):  # one-shot set-up (migrations, the bucket): it runs once and exits
             assert svc.get("restart") == "no"
             continue
         hc = svc.get("healthcheck")
@@ -80,11 +80,37 @@ def test_every_variable_comes_from_env_example_and_no_secret_is_inline():
     env = _env_example()
     assert used, "the compose file reads its settings from .env"
     assert used <= set(env), f"not in .env.example: {sorted(used - set(env))}"
-    for key in ("POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET", "AIRFLOW_FERNET_KEY"):
+    for key in ("POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET", "AIRFLOW_FERNET_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         assert env[key] == "change-me", f".env.example must not ship a real {key}"
     doc = _compose()
     common = doc["x-airflow-common"]["environment"]
     assert common["AIRFLOW__API_AUTH__JWT_SECRET"] == "${AIRFLOW_JWT_SECRET}"
-    for name in ("api-server", "scheduler", "dag-processor", "triggerer", "airflow-init"):
+    for name in ("api-server", "scheduler", "dag-processor", "triggerer", "airflow-init", "airflow-worker-1",
+                 "airflow-worker-2"):
         assert doc["services"][name]["environment"]["AIRFLOW__API_AUTH__JWT_SECRET"] == "${AIRFLOW_JWT_SECRET}"
     assert re.search(r"^\.env$", (ROOT / ".gitignore").read_text(), re.M)
+
+
+def test_scaleout_profile_has_redis_two_workers_and_an_object_store():
+    """The settings the Celery test (tests/test_celery_executor.py) runs with, as services."""
+    services = _compose()["services"]
+    profiled = {name for name, svc in services.items() if "scaleout" in (svc.get("profiles") or [])}
+    assert {"redis", "minio", "minio-init", "airflow-worker-1", "airflow-worker-2"} <= profiled
+    assert not profiled & {"postgres", "api-server", "scheduler", "dag-processor", "triggerer", "site"}, \
+        "the default `docker compose up` must stay the single-machine deployment"
+    common = _compose()["x-airflow-common"]["environment"]
+    assert common["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
+    assert common["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://")
+    for var in ("AFTERSHOCK_LAKE_URL", "AFTERSHOCK_WAREHOUSE_URL", "AWS_ENDPOINT_URL", "AFTERSHOCK_WAREHOUSE_QUEUE"):
+        assert var in common
+    w1, w2 = services["airflow-worker-1"], services["airflow-worker-2"]
+    assert w1["command"][:2] == ["celery", "worker"] and w2["command"][:2] == ["celery", "worker"]
+    # Only the builder serves the warehouse queue; ingest (the default queue) runs on both.
+    assert "${AFTERSHOCK_WAREHOUSE_QUEUE:-default}" in w1["command"][3] and w2["command"][3] == "default"
+    # Each worker has its own scratch volume: they share the object store and the databases, no folder.
+    data1 = {v.split(":")[0] for v in w1["volumes"] if v.endswith(":/opt/aftershock/data")}
+    data2 = {v.split(":")[0] for v in w2["volumes"] if v.endswith(":/opt/aftershock/data")}
+    assert data1 and data2 and not data1 & data2 and "aftershock-data" not in data1 | data2
+    for w in (w1, w2):
+        for dep in ("redis", "postgres", "airflow-init", "minio-init"):
+            assert dep in w["depends_on"]
