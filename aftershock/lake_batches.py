@@ -155,9 +155,9 @@ def record(building: Path, p: Plan) -> None:
         con.execute("create schema if not exists raw")
         con.execute(f"create or replace table {TABLE} ({COLUMNS})")
         now = datetime.now(timezone.utc)
-        con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.etag, b.first_ingested_at,
-                          b.last_ingested_at, key not in p.new, now)
-                         for key, b in sorted(p.batches.items())])
+        rows = [(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.etag, b.first_ingested_at,
+                 b.last_ingested_at, key not in p.new, now) for key, b in sorted(p.batches.items())]
+        if rows:  # an empty lake is an empty list: the build then says no prices have landed
+            con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     finally:
         con.close()
