@@ -1,5 +1,5 @@
--- Event x window: average and cumulative average abnormal returns over the stocks (asset_type =
--- 'stock') with a complete CAR, and the test statistics. Their p-values are added in the mart
+-- Event x window: average and cumulative average abnormal returns over the stocks of the
+-- cross-section (int_event_cross_section) with a complete CAR, and the test statistics. Their p-values are added in the mart
 -- fct_event_caar (a Python model: DuckDB has no normal or t distribution function).
 --   t_cs      CAAR / (s(CAR) / sqrt N)                                    t, N - 1 dof
 --   patell_z  sum SCAR / sqrt(sum dof / (dof - 2))                        normal
@@ -11,9 +11,11 @@
 --   sign_z    (w - N p) / sqrt(N p (1 - p)), w the positive CARs, p the mean share of positive
 --             estimation-window residuals (Cowan 1992, generalised sign)  normal
 with sample as (
-    select *
-    from {{ ref('int_event_car') }}
-    where asset_type = 'stock' and car is not null and sigma > 0 and sigma_dof > 2
+    -- the cross-section rule (stocks with a long enough estimation window) is int_event_cross_section's
+    select c.*
+    from {{ ref('int_event_car') }} as c
+    inner join {{ ref('int_event_cross_section') }} as x using (event_id, ticker)
+    where x.caar_exclusion_reason is null and c.car is not null
 ),
 
 moments as (
