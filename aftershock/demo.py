@@ -124,17 +124,19 @@ def news_spike(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
     )
     heads = con.execute(
         """
-        select relative_day, source, title, list_aggregate(matched_entities, 'string_agg', ', ')
+        select relative_day, source, title, list_aggregate(matched_entities, 'string_agg', ', '), tone_compound
         from marts.fct_event_news_items
-        where event_id = ? and relative_day between -1 and 1
-        order by matched_entity_count desc, published_at
-        limit 8
+        where event_id = ?
+        order by relevance_rank
+        limit 10
         """,
         [event_id],
     ).fetchall()
-    lines = [f"  {d:+d}  {title}  [{src}; {ents}]" for d, src, title, ents in heads]
+    lines = [f"  {d:+d}  {title}  [{src}; {ents}; tone {fmt_num(tone, 2, sign=True) if tone is not None else 'not scored'}]"
+             for d, src, title, ents, tone in heads]
     return ("News coverage: matched articles per session (weekend news counts toward the next session)\n" + body
-            + "\n\nTop headlines around day 0 (day, title, [source; entities named])\n" + "\n".join(lines))
+            + "\n\nTop headlines around day 0, most relevant first (event keywords, entities named, closeness; "
+              "tone = VADER compound, English only)\n" + "\n".join(lines))
 
 
 SECTIONS.append(news_spike)
@@ -248,6 +250,24 @@ def group_section(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
 
 
 SECTIONS.append(group_section)
+
+
+def analogs_section(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
+    """The sessions whose abnormal-return cross-section looks most like the event's day 0."""
+    rows = con.execute(
+        """
+        select rank, analog_date, similarity, correlation, common_tickers, analog_event_ids, news_items
+        from marts.fct_event_analogs where event_id = ? order by rank
+        """, [event_id]).fetchall()
+    if not rows:
+        return "Analogs: no other session shares enough stocks with this event"
+    body = render(["#", "session", "similarity", "correlation", "stocks", "news items", "event"],
+                  [[r, str(d), fmt_num(s, 3), fmt_num(c, 3), n, k, ", ".join(ev) or "-"]
+                   for r, d, s, c, n, ev, k in rows], align="rlrrrrl")
+    return "Analogs: sessions whose abnormal returns looked most like day 0 (cosine of the stocks' scores)\n" + body
+
+
+SECTIONS.append(analogs_section)
 
 
 def print_event(event_id: str = DEMO_EVENT) -> None:

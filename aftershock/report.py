@@ -156,14 +156,17 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
                                "where event_id = ? order by published_at limit 15", [event_id])
         headlines_note = None if headlines else "No headlines named the moved companies."
     elif _has(con, "marts", "fct_event_news_items"):
-        headlines = _rows(con, "select published_at, source, title, link from marts.fct_event_news_items "
-                               "where event_id = ? order by published_at limit 15", [event_id])
+        headlines = _rows(con, "select published_at, source, title, link, relevance_score, tone_compound, tone_note "
+                               "from marts.fct_event_news_items where event_id = ? order by relevance_rank limit 15",
+                          [event_id])
         headlines_note = None if headlines else "No headlines matched this event."
     for h in headlines:
         h["link"] = _safe_link(h.get("link"))
 
     caar = _rows(con, "select * from marts.fct_event_caar where event_id = ? order by window_start, window_end", [event_id])
     moves = _rows(con, "select * from marts.fct_detected_moves where event_id = ? order by abs(score) desc", [event_id])
+    analogs = _rows(con, "select * from marts.fct_event_analogs where event_id = ? order by rank", [event_id]) \
+        if _has(con, "marts", "fct_event_analogs") else []
     claims = _rows(con, "select * from marts.fct_claim_checks where event_id = ? order by claim_id", [event_id]) \
         if _has(con, "marts", "fct_claim_checks") else []
     records = _rows(con, "select * from marts.fct_records where record_scope = 'event' and event_id = ? "
@@ -181,7 +184,7 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
     env.filters.update(num=_fmt, pval=_fmt_p)
     html = env.get_template("report.html").render(
         event=event, summary=summary, impact=impact, caar=caar, moves=moves, sections=sections,
-        claims=claims, records=records, group_rows=group_rows, wealth_split=wealth_split,
+        claims=claims, records=records, analogs=analogs, group_rows=group_rows, wealth_split=wealth_split,
         headlines=headlines, headlines_note=headlines_note,
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )

@@ -3,10 +3,9 @@ every detected event studied, the summary's coverage, records, claim checks, wea
 spillover by group; figures checked against independent computations from sample/ (pandas, scipy)."""
 from __future__ import annotations
 
+import event_study_reference as ref
 import pandas as pd
 import pytest
-
-import event_study_reference as ref
 from conftest import SAMPLE
 
 pytestmark = pytest.mark.slow

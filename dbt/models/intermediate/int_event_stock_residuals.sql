@@ -11,7 +11,7 @@ with days as (
     union all
     select event_id, ticker, relative_day, in_estimation, in_window, abnormal_return
     from {{ ref('int_event_window_returns') }}
-    where abnormal_return is not null
+    where abnormal_return is not null and in_window
 )
 
 select
