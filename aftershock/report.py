@@ -18,6 +18,7 @@ from aftershock.paths import site_dir, warehouse_path
 
 PRICE_LINES = 8  # worst and best movers drawn in the price chart, besides the benchmarks
 CAR_WINDOW = (-1, 1)
+GROUP_WINDOW = (0, 0)
 
 
 class ReportError(RuntimeError):
@@ -142,25 +143,48 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
         news_note = None if news else "No news data for this event."
     sections.append(Section("News volume", charts.news_volume(news, out_dir, event_id) if news else None, news_note))
 
+    groups = con.execute(
+        "select case group_type when 'sector' then 'sector: ' else 'peers: ' end || group_name || ' (N=' || n || ')', "
+        "caar_pct from marts.fct_event_group_caar where event_id = ? and window_start = ? and window_end = ? "
+        "and n >= 2 order by caar_pct", [event_id, *GROUP_WINDOW]).fetchall() if _has(con, "marts", "fct_event_group_caar") else []
+    sections.append(Section("Spillover by group", charts.group_caar(groups, GROUP_WINDOW, out_dir, event_id) if groups else None,
+                            None if groups else "No sector or peer group with two or more stocks in the cross-section."))
+
     headlines, headlines_note = [], "No news data: the warehouse has no news items."
     if event["origin"] == "detected" and _has(con, "marts", "fct_detected_event_headlines"):
         headlines = _rows(con, "select published_at, source, title, link from marts.fct_detected_event_headlines "
                                "where event_id = ? order by published_at limit 15", [event_id])
         headlines_note = None if headlines else "No headlines named the moved companies."
     elif _has(con, "marts", "fct_event_news_items"):
-        headlines = _rows(con, "select published_at, source, title, link from marts.fct_event_news_items "
-                               "where event_id = ? order by published_at limit 15", [event_id])
+        headlines = _rows(con, "select published_at, source, title, link, relevance_score, tone_compound, tone_note "
+                               "from marts.fct_event_news_items where event_id = ? order by relevance_rank limit 15",
+                          [event_id])
         headlines_note = None if headlines else "No headlines matched this event."
     for h in headlines:
         h["link"] = _safe_link(h.get("link"))
 
     caar = _rows(con, "select * from marts.fct_event_caar where event_id = ? order by window_start, window_end", [event_id])
     moves = _rows(con, "select * from marts.fct_detected_moves where event_id = ? order by abs(score) desc", [event_id])
+    analogs = _rows(con, "select * from marts.fct_event_analogs where event_id = ? order by rank", [event_id]) \
+        if _has(con, "marts", "fct_event_analogs") else []
+    claims = _rows(con, "select * from marts.fct_claim_checks where event_id = ? order by claim_id", [event_id]) \
+        if _has(con, "marts", "fct_claim_checks") else []
+    records = _rows(con, "select * from marts.fct_records where record_scope = 'event' and event_id = ? "
+                         "and ranked_by = 'market_cap_change_usd' order by watchlist_rank limit 8", [event_id]) \
+        if _has(con, "marts", "fct_records") else []
+    group_rows = _rows(con, "select * from marts.fct_event_group_caar where event_id = ? and window_start = ? "
+                            "and window_end = ? order by group_type desc, caar_pct", [event_id, *GROUP_WINDOW]) \
+        if _has(con, "marts", "fct_event_group_caar") else []
+    wealth_split = _rows(con, "select person_name, change_usd, implied_change_usd, normal_change_usd, abnormal_change_usd, "
+                              "main_ticker, main_ticker_t_ar from marts.fct_event_wealth_impact where event_id = ? "
+                              "and abnormal_change_usd is not null order by change_usd limit 12", [event_id]) \
+        if _has(con, "marts", "fct_event_wealth_impact") else []
 
     env = Environment(loader=PackageLoader("aftershock", "templates"), autoescape=select_autoescape(["html"]))
     env.filters.update(num=_fmt, pval=_fmt_p)
     html = env.get_template("report.html").render(
         event=event, summary=summary, impact=impact, caar=caar, moves=moves, sections=sections,
+        claims=claims, records=records, analogs=analogs, group_rows=group_rows, wealth_split=wealth_split,
         headlines=headlines, headlines_note=headlines_note,
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )

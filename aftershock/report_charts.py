@@ -98,3 +98,8 @@ def news_volume(rows: list[tuple[int, float, float | None]], out_dir: Path, stem
     ax.set_ylabel("articles matched")
     ax.legend(fontsize=7)
     return _finish(fig, "news", "News volume by day", out_dir, stem)
+
+
+def group_caar(rows: list[tuple[str, float]], window: tuple[int, int], out_dir: Path, stem: str) -> Chart:
+    return _hbar([r[0] for r in rows], [r[1] for r in rows], "CAAR, percent points", "groups",
+                 f"Spillover: CAAR [{window[0]:+d}, {window[1]:+d}] by sector and peer link", out_dir, stem)

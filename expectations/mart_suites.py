@@ -113,7 +113,10 @@ def stock_daily(df: pd.DataFrame) -> list:
         coalesce(abs(net_worth_after_usd - net_worth_before_usd - change_usd)
                  > 1e6 + 0.005 * abs(net_worth_before_usd), false) as chk_change_not_after_minus_before,
         coalesce(abs(change_pct - 100 * change_usd / nullif(net_worth_before_usd, 0)) > 0.05, false)
-            as chk_change_pct_inconsistent
+            as chk_change_pct_inconsistent,
+        -- the attribution must add up: normal + abnormal = implied (to the dollar)
+        coalesce(abs(normal_change_usd + abnormal_change_usd - implied_change_usd) > 1, false)
+            as chk_attribution_not_adding_up
     from marts.fct_event_wealth_impact
     """,
 )
@@ -129,6 +132,7 @@ def wealth_impact(df: pd.DataFrame) -> list:
         between("rank_after", 1, 100_000),
         flag_false("chk_change_not_after_minus_before"),
         flag_false("chk_change_pct_inconsistent"),
+        flag_false("chk_attribution_not_adding_up"),
     ]
 
 
@@ -167,3 +171,31 @@ def news_items(df: pd.DataFrame) -> list:
         *not_null("event_id", "published_at", "title"),
         flag_false("chk_published_in_future"),
     ]
+
+
+@mart_suite(
+    "marts.fct_event_summary", key=["event_id"],
+    columns=["event_id", "tickers_studied", "market_value_change_usd", "market_value_coverage", "worst_ticker"],
+)
+def event_summary(df: pd.DataFrame) -> list:
+    # a summary row says what it covers: no empty rows, the total's coverage always given
+    return [unique_key("event_id"), *not_null("event_id", "market_value_coverage", "worst_ticker"),
+            between("tickers_studied", 1)]
+
+
+@mart_suite(
+    "marts.fct_claim_checks", key=["event_id", "claim_id"],
+    columns=["event_id", "claim_id", "subject", "metric", "published_value", "source", "measured_value",
+             "difference", "verdict", "reason"],
+)
+def claim_checks(df: pd.DataFrame) -> list:
+    return [unique_key("event_id", "claim_id"), *not_null("verdict", "reason"),
+            gxe.ExpectColumnValuesToBeInSet(column="verdict", value_set=["matches", "differs", "not supported"])]
+
+
+@mart_suite(
+    "marts.fct_records", key=["record_scope", "event_id", "ranked_by", "direction", "ticker", "trade_date"],
+    columns=["record_scope", "ranked_by", "direction", "rank", "ticker", "trade_date", "largest_since_date"],
+)
+def records(df: pd.DataFrame) -> list:
+    return [*not_null("record_scope", "rank", "ticker", "trade_date"), between("rank", 1)]

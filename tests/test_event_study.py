@@ -3,6 +3,8 @@ statsmodels OLS, scipy) computed from sample/ prices, to 1e-9; plus per-event st
 from __future__ import annotations
 
 import importlib.util
+import math
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -29,6 +31,8 @@ def study_db(tmp_path_factory):
     events = tmp_path_factory.mktemp("events") / "events.csv"
     lines = ["event_id,event_date,title,keywords,tickers,estimation_start,estimation_end,model,benchmark"]
     lines += [f"{eid},2025-01-27,DeepSeek {eid},DeepSeek,,{extra}" for eid, _, extra in EVENTS]
+    # early in the lake: the [-250,-11] window holds fewer sessions than the minimum of 120
+    lines += [f"{EARLY},2024-05-15,Early event,Nvidia,,,,,"]
     events.write_text("\n".join(lines) + "\n")
     run_cli("ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices/prices_daily.csv"), data_dir=d)
     run_cli("ingest", "shares", "--source", "file", "--path", str(SAMPLE / "shares/shares_outstanding.csv"), data_dir=d)
@@ -36,6 +40,9 @@ def study_db(tmp_path_factory):
     con = duckdb.connect(str(d / "warehouse" / "aftershock.duckdb"), read_only=True)
     yield con
     con.close()
+
+
+EARLY = "early-2024-05"
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +88,11 @@ def test_car_matches_reference(study_db, references, event_id):
     expected = ref.car_table(study)
     got = {(r["ticker"], r["window_start"], r["window_end"]): r
            for r in _dicts(study_db, "select * from marts.fct_event_car where event_id = ?", [event_id])}
-    assert set(got) == set(expected) and len(got) == 25 * 5
+    assert set(got) == set(expected) and len(got) == 25 * len(ref.WINDOWS)
+    bhars = ref.bhar_table(study)
     for key, (car, t_car) in expected.items():
         assert got[key]["car_pct"] == pytest.approx(car * 100, abs=TOL), key
+        assert got[key]["bhar_pct"] == pytest.approx(bhars[key] * 100, abs=TOL), key
         if study.fits[key[0]].sigma > 1e-12:
             assert got[key]["t_car"] == pytest.approx(t_car, abs=TOL), key
 
@@ -93,16 +102,20 @@ def test_caar_statistics_and_p_values_match_scipy(study_db, references, event_id
     expected = ref.caar_table(references[event_id])
     got = {(r["window_start"], r["window_end"]): r
            for r in _dicts(study_db, "select * from marts.fct_event_caar where event_id = ?", [event_id])}
-    assert set(got) == set(expected) == {(0, 0), (-1, 1), (0, 1), (0, 5), (-5, 5)}
+    assert set(got) == set(expected) == {(0, 0), (-1, 1), (0, 1), (0, 5), (-5, 5), (0, 20), (0, 60)}
     for w, exp in expected.items():
         row = got[w]
         assert row["n"] == exp["n"] == 20  # stocks only: 25 tickers less 3 indices and 2 ETFs
         assert (row["n_positive"], row["n_negative"]) == (exp["n_positive"], exp["n_negative"])
         assert row["caar_pct"] == pytest.approx(exp["caar"] * 100, abs=TOL)
         assert row["aar_pct"] == pytest.approx(exp["aar"] * 100, abs=TOL)
+        assert row["mean_bhar_pct"] == pytest.approx(exp["mean_bhar"] * 100, abs=TOL)
         for k in ("t_cs", "t_cs_p", "patell_z", "patell_z_p", "bmp_t", "bmp_t_p", "mean_correlation",
-                  "kp_t", "kp_t_p", "rank_z", "rank_z_p", "p_positive", "sign_z", "sign_z_p"):
-            assert row[k] == pytest.approx(exp[k], abs=TOL), (w, k)
+                  "kp_t", "kp_t_p", "rank_z", "rank_z_p", "p_positive", "sign_z", "sign_z_p", "t_bhar", "t_bhar_p"):
+            if exp[k] is None:  # the rank test of a window past the event window
+                assert row[k] is None, (w, k)
+            else:
+                assert row[k] == pytest.approx(exp[k], abs=TOL), (w, k)
 
 
 def test_deepseek_day0_is_significant(study_db):
@@ -161,3 +174,46 @@ def test_events_file_without_optional_columns_uses_defaults(data_dir, tmp_path):
         assert windows == [(0, 0, 2)]
     finally:
         con.close()
+
+
+def test_short_estimation_window_is_flagged_and_left_out_of_caar(study_db):
+    m = ref.run_study("2024-05-15").fits["NVDA"].m
+    assert m < 120
+    rows = _dicts(study_db, "select * from marts.fct_event_stock_impact where event_id = ?", [EARLY])
+    stocks = [r for r in rows if r["asset_type"] == "stock"]
+    assert len(stocks) == 20
+    for r in stocks:
+        assert (r["estimation_days"], r["estimation_days_asked"], r["estimation_too_short"], r["in_caar"]) == \
+            (m, 240, True, False)
+        assert r["caar_exclusion_reason"] == f"estimation window has {m} of 240 sessions, below the minimum of 120"
+        assert r["abnormal_return_pct"] is not None  # still computed and published, only flagged
+    assert study_db.execute("select count(*) from marts.fct_event_caar where event_id = ?", [EARLY]).fetchone()[0] == 0
+    summary = _dicts(study_db, "select * from marts.fct_event_summary where event_id = ?", [EARLY])[0]
+    assert summary["stocks_in_caar"] == 0 and len(summary["stocks_left_out_of_caar"]) == 20
+    assert summary["stocks_left_out_of_caar"][0].startswith("AAPL: estimation window has ")
+
+
+def test_demo_and_report_show_why_pairs_are_left_out(study_db, tmp_path):
+    from aftershock import demo
+
+    text = demo.caar_table(study_db, EARLY)
+    assert "no stock has a long enough estimation window" in text
+    assert f"AAPL: estimation window has {ref.run_study('2024-05-15').fits['AAPL'].m} of 240 sessions" in text
+    db = study_db.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    from aftershock.report import build_report
+
+    html = build_report(EARLY, out_dir=tmp_path, db=Path(db)).html.read_text()
+    assert "Left out of CAAR: AAPL: estimation window has" in html
+    assert "0 of 20 stocks in CAAR" in html
+
+
+def test_long_horizons_reach_past_the_event_window(study_db, references):
+    """[0,+20] and [0,+60] are computed from days after +10; the daily mart keeps to [-10,+10]."""
+    got = dict(study_db.execute("select window_end, car_pct from marts.fct_event_car where event_id = 'ds-market' "
+                                "and ticker = 'NVDA' and window_start = 0").fetchall())
+    nvda = references["ds-market"].fits["NVDA"]
+    assert got[60] == pytest.approx(nvda.ar[(nvda.ar.index >= 0) & (nvda.ar.index <= 60)].sum() * 100, abs=TOL)
+    assert got[20] != got[10 if 10 in got else 5]
+    days = study_db.execute("select min(relative_day), max(relative_day) from marts.fct_event_stock_daily "
+                            "where event_id = 'ds-market'").fetchone()
+    assert days == (-10, 10)

@@ -29,13 +29,18 @@ def test_page_is_self_contained_with_pngs(report):
     assert all(m.startswith("<a ") for m in re.findall(r"""<\w+[^>]*href\s*=\s*["']?(?:https?:|//)""", html))
     assert "<link" not in html and not re.search(r"<script[^>]+src", html)
     assert "default-src 'none'" in html
-    for key in ("prices", "car", "market-value", "billionaires", "news"):
+    for key in ("prices", "car", "market-value", "billionaires", "news", "groups"):
         assert f'data-chart="{key}"' in html
         png = out / f"deepseek-r1-selloff-{key}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and not is_blank(png)
     assert "No wealth data" not in html and "No news data" not in html  # the sample has both
     # the summary row and the statistics table are on the page
-    assert "-877.9 $B" in html and "VST -28.27 %" in html
+    assert "-1,038.1 $B</b>over 12 of 20 stocks" in html and "VST -28.27 %" in html
+    assert "n/a for ARM, ASML, CEG, GOOG, MRVL, ORCL, SMCI, VST: no shares figure in the lake" in html
+    assert "240 of 240 sessions used; 20 of 20 stocks in CAAR" in html
+    for section in ("records", "claims", "groups", "wealth-attribution"):
+        assert f'<section id="{section}">' in html
+    assert "largest down move in the lake for NVDA" in html and "not supported" in html
     assert re.search(r"<td>\[0, 0\]</td><td>20</td><td>4/16</td>\s*<td>-6.76</td>", html)
 
 
@@ -47,7 +52,7 @@ def test_chromium_draws_the_charts_without_errors(report, tmp_path):
     assert console == []
     assert 'data-errors=""' in dom
     figures = re.findall(r'<figure data-chart="([^"]+)">\s*<svg', dom)
-    assert figures == ["prices", "car", "market-value", "billionaires", "news"]
+    assert figures == ["prices", "car", "market-value", "billionaires", "news", "groups"]
     assert dom.count("<path") > 100  # lines, bars and glyph outlines were parsed as SVG
     shot = screenshot(url, tmp_path / "page.png")
     assert not is_blank(shot)
@@ -59,6 +64,8 @@ def test_detected_event_report(demo_dir, tmp_path):
     page = tmp_path / "detected-2024-09-20.html"
     html = page.read_text()
     assert "aftershock events promote detected-2024-09-20" in html
+    # studied like a curated event: the statistics table is there
+    assert re.search(r"<td>\[0, 0\]</td><td>20</td>", html)
     assert re.search(r"<td>CEG</td><td class=\"l\">Constellation Energy</td>", html)
     dom, console = dump_dom(page.as_uri())
     assert console == [] and 'data-errors=""' in dom

@@ -12,6 +12,7 @@ select
     r.relative_day,
     r.in_estimation,
     r.in_window,
+    r.in_horizon,
     r.trade_date,
     r.close,
     r.prev_close,

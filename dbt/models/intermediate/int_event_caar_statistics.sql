@@ -1,5 +1,5 @@
--- Event x window: average and cumulative average abnormal returns over the stocks (asset_type =
--- 'stock') with a complete CAR, and the test statistics. Their p-values are added in the mart
+-- Event x window: average and cumulative average abnormal returns over the stocks of the
+-- cross-section (int_event_cross_section) with a complete CAR, and the test statistics. Their p-values are added in the mart
 -- fct_event_caar (a Python model: DuckDB has no normal or t distribution function).
 --   t_cs      CAAR / (s(CAR) / sqrt N)                                    t, N - 1 dof
 --   patell_z  sum SCAR / sqrt(sum dof / (dof - 2))                        normal
@@ -7,13 +7,17 @@
 --   kp_t      bmp_t sqrt((1 - r) / (1 + (N - 1) r)), r the mean residual cross-correlation
 --             (Kolari and Pynnönen 2010)                                  t, N - 1 dof
 --   rank_z    sum over the window of mean U / (sqrt L s(U)), s(U)^2 the mean of (mean U)^2
---             over every ranked day (Corrado 1989, Cowan 1992 for windows) normal
+--             over every ranked day (Corrado 1989, Cowan 1992 for windows) normal; ranks cover
+--             the estimation and event windows, so a window reaching past +10 has no rank_z
+--   t_bhar    mean BHAR / (s(BHAR) / sqrt N)                              t, N - 1 dof
 --   sign_z    (w - N p) / sqrt(N p (1 - p)), w the positive CARs, p the mean share of positive
 --             estimation-window residuals (Cowan 1992, generalised sign)  normal
 with sample as (
-    select *
-    from {{ ref('int_event_car') }}
-    where asset_type = 'stock' and car is not null and sigma > 0 and sigma_dof > 2
+    -- the cross-section rule (stocks with a long enough estimation window) is int_event_cross_section's
+    select c.*
+    from {{ ref('int_event_car') }} as c
+    inner join {{ ref('int_event_cross_section') }} as x using (event_id, ticker)
+    where x.caar_exclusion_reason is null and c.car is not null
 ),
 
 moments as (
@@ -27,6 +31,8 @@ moments as (
         count(*) filter (where car < 0) as n_negative,
         avg(car) as caar,
         stddev_samp(car) as sd_car,
+        avg(bhar) as mean_bhar,
+        stddev_samp(bhar) as sd_bhar,
         sum(scar) as sum_scar,
         avg(scar) as mean_scar,
         stddev_samp(scar) as sd_scar,
@@ -54,9 +60,10 @@ stats as (
         m.*,
         rc.mean_correlation,
         m.caar / nullif(m.sd_car / sqrt(m.n), 0) as t_cs,
+        m.mean_bhar / nullif(m.sd_bhar / sqrt(m.n), 0) as t_bhar,
         m.sum_scar / sqrt(m.patell_variance) as patell_z,
         m.mean_scar / nullif(m.sd_scar / sqrt(m.n), 0) as bmp_t,
-        rw.sum_u / nullif(sqrt(m.window_days) * rs.s_u, 0) as rank_z,
+        case when rw.days = m.window_days then rw.sum_u / nullif(sqrt(m.window_days) * rs.s_u, 0) end as rank_z,
         (m.n_positive - m.n * m.p_positive) / nullif(sqrt(m.n * m.p_positive * (1 - m.p_positive)), 0) as sign_z
     from moments as m
     left join {{ ref('int_event_residual_correlation') }} as rc using (event_id)
@@ -75,6 +82,8 @@ select
     caar / window_days as aar,
     caar,
     t_cs,
+    mean_bhar,
+    t_bhar,
     patell_z,
     bmp_t,
     mean_correlation,

@@ -1,6 +1,8 @@
 -- Event x ticker x CAR window: CAR as a fraction, its standardised form SCAR = CAR / (sigma sqrt L)
--- (MacKinlay 1997, no prediction-error correction), and what the cross-sectional tests need.
--- A CAR is only given when every day of the window has an abnormal return.
+-- (MacKinlay 1997, no prediction-error correction), and what the cross-sectional tests need; and the
+-- buy-and-hold abnormal return BHAR = prod(1 + R) - prod(1 + R - AR), the stock's compounded return
+-- less the model's compounded normal return (R - AR = alpha + beta Rm) over the window.
+-- A CAR or BHAR is only given when every day of the window has an abnormal return.
 with windows as (
     select * from {{ car_windows() }}
 ),
@@ -14,6 +16,7 @@ summed as (
         w.window_days,
         count(a.abnormal_return) as days_observed,
         sum(a.abnormal_return) as car_sum,
+        exp(sum(ln(1 + a.daily_return))) - exp(sum(ln(1 + a.daily_return - a.abnormal_return))) as bhar_all,
         any_value(a.sigma) as sigma,
         any_value(a.sigma_dof) as sigma_dof,
         any_value(a.model) as model
@@ -41,6 +44,7 @@ select
     s.sigma,
     s.sigma_dof,
     case when s.days_observed = s.window_days then s.car_sum end as car,
+    case when s.days_observed = s.window_days then s.bhar_all end as bhar,
     case when s.days_observed = s.window_days and s.sigma > 0
          then s.car_sum / (s.sigma * sqrt(s.window_days)) end as scar,
     g.est_positive_share

@@ -16,7 +16,8 @@ matched as (
         sc.event_id,
         m.item_key,
         list_sort(list(distinct m.entity_name)) as matched_entities,
-        list_sort(list(distinct m.entity_type)) as matched_entity_types
+        list_sort(list(distinct m.entity_type)) as matched_entity_types,
+        count(distinct m.entity_name) filter (where sc.entity_type = 'keyword') as keywords_matched
     from {{ ref('int_news_item_entities') }} as m
     inner join event_scope as sc using (entity_type, entity_id)
     group by sc.event_id, m.item_key
@@ -28,7 +29,8 @@ select
     s.session_date,
     s.session_index - c.day0_index as relative_day,
     m.matched_entities,
-    m.matched_entity_types
+    m.matched_entity_types,
+    m.keywords_matched
 from matched as m
 inner join {{ ref('int_news_item_sessions') }} as s using (item_key)
 inner join {{ ref('int_event_calendar') }} as c using (event_id)

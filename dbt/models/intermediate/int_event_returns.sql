@@ -12,6 +12,7 @@ select
     d.relative_day,
     d.in_estimation,
     d.in_window,
+    d.in_horizon,
     r.trade_date,
     r.close,
     r.prev_close,

@@ -1,6 +1,6 @@
--- The cross-sectional sample's abnormal returns: stocks only (asset_type = 'stock') with a fitted
--- model, on the estimation window and the event window. The rank test and the cross-correlation
--- adjustment read from here. A view over the two stored cuts of the abnormal returns; a day in
+-- The cross-sectional sample's abnormal returns: the pairs int_event_cross_section keeps (stocks
+-- with a long enough estimation window), on the estimation window and the event window. The rank
+-- test and the cross-correlation adjustment read from here. A view over the two stored cuts of the abnormal returns; a day in
 -- both windows comes from the event window's table only.
 {{ config(materialized='view') }}
 
@@ -11,7 +11,7 @@ with days as (
     union all
     select event_id, ticker, relative_day, in_estimation, in_window, abnormal_return
     from {{ ref('int_event_window_returns') }}
-    where abnormal_return is not null
+    where abnormal_return is not null and in_window
 )
 
 select
@@ -22,7 +22,5 @@ select
     d.in_window,
     d.abnormal_return
 from days as d
-inner join {{ ref('int_event_tickers') }} as t using (event_id, ticker)
-inner join {{ ref('int_market_model') }} as m using (event_id, ticker)
-where t.asset_type = 'stock'
-  and m.sigma > 0
+inner join {{ ref('int_event_cross_section') }} as x using (event_id, ticker)
+where x.caar_exclusion_reason is null

@@ -1,6 +1,7 @@
 -- One row per event: the curated events of the seed and the sessions the detector flagged.
--- A detected event keeps its own id even on a curated event's day 0 and names it in linked_event_id;
--- the study marts (stock impact, CAR, CAAR) cover curated events: promote a detected one to study it.
+-- A detected event keeps its own id even on a curated event's day 0 and names it in linked_event_id
+-- (the curated event's study covers that session); every other detected event is studied like a
+-- curated one (int_event_calendar), so the study marts have rows for it.
 with curated as (
     select
         e.event_id,

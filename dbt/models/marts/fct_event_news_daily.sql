@@ -16,9 +16,17 @@ with calendar as (
 ),
 
 counts as (
-    select event_id, relative_day, count(distinct item_key) as articles_matched
-    from {{ ref('int_event_news_matches') }}
-    group by event_id, relative_day
+    -- tone: the mean VADER compound score of the day's English headlines; others are counted, not scored
+    select
+        m.event_id,
+        m.relative_day,
+        count(distinct m.item_key) as articles_matched,
+        avg(t.tone_compound) filter (where t.tone_scored) as mean_tone,
+        count(*) filter (where t.tone_scored) as articles_tone_scored,
+        count(*) filter (where not t.tone_scored) as articles_not_scored
+    from {{ ref('int_event_news_matches') }} as m
+    left join {{ ref('int_news_item_tone') }} as t using (item_key)
+    group by m.event_id, m.relative_day
 ),
 
 coverage as (
@@ -33,7 +41,10 @@ daily as (
         cal.window_end,
         cal.relative_day,
         cal.news_date,
-        coalesce(n.articles_matched, 0) as articles_matched
+        coalesce(n.articles_matched, 0) as articles_matched,
+        n.mean_tone,
+        coalesce(n.articles_tone_scored, 0) as articles_tone_scored,
+        coalesce(n.articles_not_scored, 0) as articles_not_scored
     from calendar as cal
     left join counts as n using (event_id, relative_day)
 ),
@@ -57,7 +68,10 @@ select
     d.articles_matched,
     b.baseline,
     coalesce(b.baseline_days, 0) as baseline_days,
-    case when b.baseline > 0 then d.articles_matched / b.baseline end as spike_ratio
+    case when b.baseline > 0 then d.articles_matched / b.baseline end as spike_ratio,
+    d.mean_tone,
+    d.articles_tone_scored,
+    d.articles_not_scored
 from daily as d
 left join baseline as b using (event_id)
 where d.relative_day between d.window_start and d.window_end

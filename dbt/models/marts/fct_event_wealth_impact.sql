@@ -12,7 +12,12 @@ implied as (
         min(holdings_as_of_date) as holdings_as_of_date,
         count(*) as holdings_count,
         count(implied_change_usd) as holdings_priced,
-        sum(implied_change_usd) as implied_change_usd
+        sum(implied_change_usd) as implied_change_usd,
+        -- the split is given only when every priced holding has an abnormal return
+        case when count(abnormal_change_usd) = count(implied_change_usd)
+             then sum(abnormal_change_usd) end as abnormal_change_usd,
+        arg_max(ticker, abs(implied_change_usd)) as main_ticker,
+        arg_max(t_ar, abs(implied_change_usd)) as main_ticker_t_ar
     from {{ ref('int_event_holding_changes') }}
     group by event_id, person_uri
 )
@@ -33,6 +38,10 @@ select
     w.rank as rank_after,
     w.prev_rank - w.rank as rank_change,
     i.implied_change_usd,
+    i.implied_change_usd - i.abnormal_change_usd as normal_change_usd,
+    i.abnormal_change_usd,
+    i.main_ticker,
+    i.main_ticker_t_ar,
     w.change_usd - i.implied_change_usd as unexplained_change_usd,
     i.holdings_as_of_date,
     coalesce(i.holdings_count, 0) as holdings_count,

@@ -1,0 +1,109 @@
+-- Records and context: the largest one-day moves in the lake, by market value change (USD, stocks
+-- with a shares figure) and by percent return, down and up, ranked
+--   record_scope = 'watchlist'  the top var('records_top_n') over every watchlist ticker-session
+--   record_scope = 'ticker'     the top var('records_top_n') of each ticker
+--   record_scope = 'event'      every event's day 0 of every ticker it studies, ranked among all
+--                               sessions of that ticker ("the 3rd largest NVDA drop in the lake")
+-- largest_since_date is the latest earlier session with a larger move of the same kind in the same
+-- scope (that ticker; any ticker for the watchlist): "the largest since <date>". Null: no earlier
+-- session in the lake had a larger one, so the move is the largest since the lake begins (and,
+-- at rank 1, the largest in the lake).
+{%- set top_n = var('records_top_n') | int %}
+with moves as (
+    select
+        r.ticker,
+        w.company,
+        r.trade_date,
+        r.daily_return * 100 as return_pct,
+        mv.market_cap_change_usd
+    from {{ ref('int_daily_returns') }} as r
+    inner join {{ ref('stg_watchlist') }} as w using (ticker)
+    left join {{ ref('int_daily_market_value') }} as mv using (ticker, trade_date)
+    where r.daily_return is not null
+),
+
+measures as (
+    select *, 'market_cap_change_usd' as ranked_by, market_cap_change_usd as value
+    from moves where market_cap_change_usd is not null and market_cap_change_usd <> 0
+    union all
+    select *, 'return_pct' as ranked_by, return_pct as value
+    from moves where return_pct <> 0
+),
+
+ranked as (
+    select
+        *,
+        case when value < 0 then 'down' else 'up' end as direction,
+        rank() over (partition by ticker, ranked_by, value < 0 order by abs(value) desc) as ticker_rank,
+        count(*) over (partition by ticker, ranked_by, value < 0) as ticker_sessions,
+        rank() over (partition by ranked_by, value < 0 order by abs(value) desc) as watchlist_rank,
+        count(*) over (partition by ranked_by, value < 0) as watchlist_sessions
+    from measures
+),
+
+chosen as (
+    select 'watchlist' as record_scope, cast(null as varchar) as event_id, r.*,
+           r.watchlist_rank as scope_rank, r.watchlist_sessions as scope_sessions
+    from ranked as r where r.watchlist_rank <= {{ top_n }}
+    union all
+    select 'ticker', null, r.*, r.ticker_rank, r.ticker_sessions
+    from ranked as r where r.ticker_rank <= {{ top_n }}
+    union all
+    select 'event', c.event_id, r.*, r.ticker_rank, r.ticker_sessions
+    from {{ ref('int_event_tickers') }} as t
+    inner join {{ ref('int_event_calendar') }} as c using (event_id)
+    inner join ranked as r on r.ticker = t.ticker and r.trade_date = c.day0_date
+),
+
+since as (
+    -- the latest earlier larger move of the same kind: within the ticker, or any ticker for the watchlist
+    select
+        c.record_scope,
+        c.event_id,
+        c.ticker,
+        c.ranked_by,
+        c.direction,
+        c.trade_date,
+        max(r.trade_date) as largest_since_date
+    from chosen as c
+    inner join ranked as r
+        on r.ranked_by = c.ranked_by
+        and r.direction = c.direction
+        and (c.record_scope = 'watchlist' or r.ticker = c.ticker)
+        and r.trade_date < c.trade_date
+        and abs(r.value) > abs(c.value)
+    group by all
+)
+
+select
+    c.record_scope,
+    c.event_id,
+    c.ranked_by,
+    c.direction,
+    c.scope_rank as rank,
+    c.scope_sessions as sessions_ranked,
+    c.ticker,
+    c.company,
+    c.trade_date,
+    c.return_pct,
+    c.market_cap_change_usd,
+    c.ticker_rank,
+    c.watchlist_rank,
+    s.largest_since_date,
+    case
+        when c.scope_rank = 1
+            then 'largest ' || c.direction || ' move in the lake'
+                 || case when c.record_scope = 'watchlist' then '' else ' for ' || c.ticker end
+        when s.largest_since_date is null
+            then 'largest since the lake begins (' || strftime(f.first_date, '%Y-%m-%d') || ')'
+        else 'largest since ' || strftime(s.largest_since_date, '%Y-%m-%d')
+    end as context
+from chosen as c
+cross join (select min(trade_date) as first_date from ranked) as f
+left join since as s
+    on s.record_scope = c.record_scope
+    and s.event_id is not distinct from c.event_id
+    and s.ticker = c.ticker
+    and s.ranked_by = c.ranked_by
+    and s.direction = c.direction
+    and s.trade_date = c.trade_date
