@@ -3,6 +3,7 @@
 The three steps are separate functions so the Airflow transform DAG can run them as separate
 tasks (dbt build -> gate -> publish) on the same building file; `run_build` chains them.
 """
+
 from __future__ import annotations
 
 import sys
@@ -26,9 +27,11 @@ def check_prices_landed() -> None:
     from ingest.settings import raw_dir
 
     if not any(raw_dir("prices").glob("*.parquet")):
-        raise NothingLanded(f"no prices have landed in {raw_dir('prices')}, so there is nothing to build; run "
-                            "`aftershock ingest prices` (live, or --source file --path FILE) first, "
-                            "or `aftershock demo` for the bundled sample")
+        raise NothingLanded(
+            f"no prices have landed in {raw_dir('prices')}, so there is nothing to build; run "
+            "`aftershock ingest prices` (live, or --source file --path FILE) first, "
+            "or `aftershock demo` for the bundled sample"
+        )
 
 
 class GateFailed(RuntimeError):
@@ -36,9 +39,11 @@ class GateFailed(RuntimeError):
         self.failures = failures
         from ingest.settings import site_dir
 
-        super().__init__("quality gate failed; the published warehouse was left as it was:\n  "
-                         + "\n  ".join(failures)
-                         + f"\nGX Data Docs of this run: {site_dir() / 'quality' / 'index.html'}")
+        super().__init__(
+            "quality gate failed; the published warehouse was left as it was:\n  "
+            + "\n  ".join(failures)
+            + f"\nGX Data Docs of this run: {site_dir() / 'quality' / 'index.html'}"
+        )
 
 
 @dataclass
@@ -106,8 +111,9 @@ def publish(building: Path) -> Path:
     return published
 
 
-def run_build(events_file: Path | None = None, gates: list[Gate] | None = None, full_refresh: bool = False,
-              echo: bool = True) -> BuildResult:
+def run_build(
+    events_file: Path | None = None, gates: list[Gate] | None = None, full_refresh: bool = False, echo: bool = True
+) -> BuildResult:
     started = time.monotonic()
     with pub.build_lock():
         building = dbt_build(events_file, full_refresh, echo)

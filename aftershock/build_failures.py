@@ -7,6 +7,7 @@ building file, read-only, before the file is discarded. Each offending row is sh
 and the tested column; a row of a ticker is traced to the staged price rows behind it (its date,
 or its event's day 0, and the session before) and so to their lake batch (`_batch_id`).
 """
+
 from __future__ import annotations
 
 import json
@@ -33,15 +34,20 @@ def _lake_rows(con: duckdb.DuckDBPyConnection, row: dict) -> list[str]:
     day = row.get("trade_date") or row.get("date")
     try:
         if day is None and row.get("event_id") is not None:
-            found = con.execute("select day0_date from marts.dim_events where event_id = ?", [row["event_id"]]).fetchone()
+            found = con.execute(
+                "select day0_date from marts.dim_events where event_id = ?", [row["event_id"]]
+            ).fetchone()
             day = found[0] if found else None
         if day is None:
             return []
-        staged = con.execute("""
+        staged = con.execute(
+            """
             select trade_date, close, _batch_id from staging.stg_prices
             where ticker = ? and trade_date <= ?::date
             order by trade_date desc limit 2
-        """, [ticker, str(day)]).fetchall()
+        """,
+            [ticker, str(day)],
+        ).fetchall()
     except duckdb.Error:  # a failure before staging or dim_events was built
         return []
     return [f"{ticker} {d} close {_value(c)} (lake batch {b})" for d, c, b in staged]
@@ -54,8 +60,11 @@ def describe(building: Path, target: Path) -> str:
         nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     except (OSError, ValueError, KeyError):
         return ""
-    failed = [r for r in results if r.get("unique_id", "").startswith("test.") and r.get("status") == "fail"
-              and r.get("compiled_code")]
+    failed = [
+        r
+        for r in results
+        if r.get("unique_id", "").startswith("test.") and r.get("status") == "fail" and r.get("compiled_code")
+    ]
     if not failed or not building.exists():
         return ""
     lines = []
@@ -73,8 +82,9 @@ def describe(building: Path, target: Path) -> str:
             names = [d[0] for d in cur.description]
             rows = [dict(zip(names, values)) for values in cur.fetchall()]
             shown = [c for c in names if c in KEY_COLUMNS or c == tested]
-            lines.append(f"{table} failed {node.get('name', r['unique_id'])} ({r.get('failures')} rows; "
-                         f"the first {len(rows)}):")
+            lines.append(
+                f"{table} failed {node.get('name', r['unique_id'])} ({r.get('failures')} rows; the first {len(rows)}):"
+            )
             for row in rows:
                 lines.append("  " + ", ".join(f"{c}={_value(row[c])}" for c in shown))
                 lines += [f"    from {s}" for s in _lake_rows(con, row)]

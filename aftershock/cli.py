@@ -1,4 +1,5 @@
 """The `aftershock` command line. Exit code 0 only on success."""
+
 from __future__ import annotations
 
 import argparse
@@ -39,9 +40,11 @@ def _build(args: argparse.Namespace) -> int:
     if args.events:
         from aftershock import config
 
-        print(f"one-off: this build studies the events of {args.events}; the configured events "
-              f"({config.events_file()}) are unchanged and the next plain build uses them again "
-              "(`aftershock events add` keeps an event)")
+        print(
+            f"one-off: this build studies the events of {args.events}; the configured events "
+            f"({config.events_file()}) are unchanged and the next plain build uses them again "
+            "(`aftershock events add` keeps an event)"
+        )
     result = run_build(events_file=Path(args.events) if args.events else None, full_refresh=args.full_refresh)
     print(f"published {result.published} ({', '.join(result.steps)}) in {result.seconds:.0f}s")
     return 0
@@ -133,8 +136,10 @@ def _promote(args: argparse.Namespace) -> int:
     target = Path(args.events_file) if args.events_file else default_events_file()
     row = promote(args.event_id, target, new_id=args.id, title=args.title)
     nxt = "`aftershock build`" if not args.events_file else f"`aftershock build --events {target}`"
-    print(f"appended {row['event_id']} ({row['event_date']}, tickers {row['tickers'] or 'all'}) to {target}; "
-          f"the next {nxt} studies it")
+    print(
+        f"appended {row['event_id']} ({row['event_date']}, tickers {row['tickers'] or 'all'}) to {target}; "
+        f"the next {nxt} studies it"
+    )
     return 0
 
 
@@ -145,9 +150,13 @@ def _events_list(args: argparse.Namespace) -> int:
     file = config.events_file()
     table = config.read_events(file)
     print(f"curated events in {file}")
-    print(render(["event_id", "date", "tickers", "title"],
-                 [[r["event_id"], r["event_date"], r["tickers"] or "all", r["title"][:70]] for r in table.rows],
-                 align="llll"))
+    print(
+        render(
+            ["event_id", "date", "tickers", "title"],
+            [[r["event_id"], r["event_date"], r["tickers"] or "all", r["title"][:70]] for r in table.rows],
+            align="llll",
+        )
+    )
     if args.detected:
         import duckdb
 
@@ -159,25 +168,39 @@ def _events_list(args: argparse.Namespace) -> int:
             return 1
         con = duckdb.connect(str(db), read_only=True)
         try:
-            rows = con.execute("select event_id, event_date, coalesce(linked_event_id, ''), title from marts.dim_events "
-                               "where origin = 'detected' order by event_date").fetchall()
+            rows = con.execute(
+                "select event_id, event_date, coalesce(linked_event_id, ''), title from marts.dim_events "
+                "where origin = 'detected' order by event_date"
+            ).fetchall()
         finally:
             con.close()
         print(f"\ndetected events in {db} (`aftershock events promote EVENT_ID` makes one curated)")
-        print(render(["event_id", "date", "day 0 of", "title"], [[a, str(b), c, d[:70]] for a, b, c, d in rows],
-                     align="llll"))
+        print(
+            render(
+                ["event_id", "date", "day 0 of", "title"], [[a, str(b), c, d[:70]] for a, b, c, d in rows], align="llll"
+            )
+        )
     return 0
 
 
 def _events_add(args: argparse.Namespace) -> int:
     from aftershock import config
 
-    row = config.add_event(args.event_id, args.date, args.title, keywords=config.split_list(args.keywords or ""),
-                           tickers=config.split_list(args.tickers or ""), benchmark=args.benchmark)
-    print(f"added {row['event_id']} ({row['event_date']}, tickers {row['tickers'] or 'all'}) to "
-          f"{config.events_file()}; the next `aftershock build` studies it")
-    for msg in config.unknown_event_tickers(config.Table(config.events_file(), list(row), [row]),
-                                            set(config.watchlist())):
+    row = config.add_event(
+        args.event_id,
+        args.date,
+        args.title,
+        keywords=config.split_list(args.keywords or ""),
+        tickers=config.split_list(args.tickers or ""),
+        benchmark=args.benchmark,
+    )
+    print(
+        f"added {row['event_id']} ({row['event_date']}, tickers {row['tickers'] or 'all'}) to "
+        f"{config.events_file()}; the next `aftershock build` studies it"
+    )
+    for msg in config.unknown_event_tickers(
+        config.Table(config.events_file(), list(row), [row]), set(config.watchlist())
+    ):
         print(f"warning: {msg}", file=sys.stderr)
     return 0
 
@@ -197,8 +220,9 @@ def _watchlist(args: argparse.Namespace) -> int:
     file = config.path(config.WATCHLIST)
     if args.watchlist_command == "add":
         for t in args.tickers:
-            row = config.add_ticker(t, company=args.company, sector=args.sector or "", benchmark=args.benchmark,
-                                    asset_type=args.asset_type)
+            row = config.add_ticker(
+                t, company=args.company, sector=args.sector or "", benchmark=args.benchmark, asset_type=args.asset_type
+            )
             print(f"added {row['ticker']} ({row['company']}, benchmark {row['benchmark'] or 'none'}) to {file}")
         print("`aftershock ingest prices` fetches its history; the next `aftershock build` studies it")
     elif args.watchlist_command == "remove":
@@ -208,8 +232,11 @@ def _watchlist(args: argparse.Namespace) -> int:
     else:
         rows = config.watchlist().values()
         print(f"watchlist in {file}")
-        print(render(list(config.WATCHLIST_COLUMNS), [[r[c] for c in config.WATCHLIST_COLUMNS] for r in rows],
-                     align="lllll"))
+        print(
+            render(
+                list(config.WATCHLIST_COLUMNS), [[r[c] for c in config.WATCHLIST_COLUMNS] for r in rows], align="lllll"
+            )
+        )
     return 0
 
 
@@ -265,7 +292,10 @@ def _freshness(args: argparse.Namespace) -> int:
     for v in verdicts:
         print(v.line)
     for s in never:
-        print(f"error: lake source {s} has no batch in {lake.url('raw/' + s)}; run `aftershock ingest {s}`", file=sys.stderr)
+        print(
+            f"error: lake source {s} has no batch in {lake.url('raw/' + s)}; run `aftershock ingest {s}`",
+            file=sys.stderr,
+        )
     return 1 if never or any(v.status.startswith("ERROR") for v in verdicts) else 0
 
 
@@ -275,17 +305,22 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="aftershock",
         description="Measure the aftershock of news events on markets and fortunes. "
-                    "Data lives under $AFTERSHOCK_DATA_DIR (default ./data).",
+        "Data lives under $AFTERSHOCK_DATA_DIR (default ./data).",
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ing = sub.add_parser("ingest", help="land one batch of a source in the lake",
-                         description="Fetch or read one batch of a source, validate it, quarantine bad rows, "
-                                     "and land it in the lake as one Parquet file.")
+    ing = sub.add_parser(
+        "ingest",
+        help="land one batch of a source in the lake",
+        description="Fetch or read one batch of a source, validate it, quarantine bad rows, "
+        "and land it in the lake as one Parquet file.",
+    )
     ing_sub = ing.add_subparsers(dest="what", required=True, metavar="SOURCE")
     for name, cmd in SOURCES.items():
         p = ing_sub.add_parser(name, help=cmd.help, description=f"Ingest {name}: {cmd.help}.")
-        p.add_argument("--source", choices=["live", "file"], default="live", help="live client or a local file (default live)")
+        p.add_argument(
+            "--source", choices=["live", "file"], default="live", help="live client or a local file (default live)"
+        )
         p.add_argument("--path", help="input file with --source file")
         p.add_argument("--start", type=_date_arg, help="first date, YYYY-MM-DD")
         p.add_argument("--end", type=_date_arg, help="last date, YYYY-MM-DD (inclusive)")
@@ -293,34 +328,55 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_arguments(p)
         p.set_defaults(func=_ingest)
 
-    b = sub.add_parser("build", help="dbt build, quality gate, atomic publish",
-                       description="Build the warehouse from the lake into a private file, run the quality gate, "
-                                   "and publish it to data/warehouse/aftershock.duckdb only if the gate passes.")
+    b = sub.add_parser(
+        "build",
+        help="dbt build, quality gate, atomic publish",
+        description="Build the warehouse from the lake into a private file, run the quality gate, "
+        "and publish it to data/warehouse/aftershock.duckdb only if the gate passes.",
+    )
     b.add_argument("--events", help="one-off: a CSV that replaces the configured events for this build only")
     b.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from the whole lake")
     b.set_defaults(func=_build)
 
-    d = sub.add_parser("demo", help="ingest the bundled sample, build, print the sample event",
-                       description="Ingest sample/ through the file readers, build, and print the impact of "
-                                   "the DeepSeek R1 sell-off (2025-01-27).")
-    d.add_argument("--verbose", action="store_true", help="stream dbt's whole log (default: a few status lines; "
-                   "the full log is kept in $AFTERSHOCK_DATA_DIR/build/dbt-build.log)")
+    d = sub.add_parser(
+        "demo",
+        help="ingest the bundled sample, build, print the sample event",
+        description="Ingest sample/ through the file readers, build, and print the impact of "
+        "the DeepSeek R1 sell-off (2025-01-27).",
+    )
+    d.add_argument(
+        "--verbose",
+        action="store_true",
+        help="stream dbt's whole log (default: a few status lines; "
+        "the full log is kept in $AFTERSHOCK_DATA_DIR/build/dbt-build.log)",
+    )
     d.set_defaults(func=_demo)
 
-    r = sub.add_parser("report", help="write the HTML report (and PNG charts) of one event",
-                       description="Write one self-contained HTML page for an event, with PNG versions of its "
-                                   "charts beside it, under data/site/reports/ (from the published warehouse).")
+    r = sub.add_parser(
+        "report",
+        help="write the HTML report (and PNG charts) of one event",
+        description="Write one self-contained HTML page for an event, with PNG versions of its "
+        "charts beside it, under data/site/reports/ (from the published warehouse).",
+    )
     r.add_argument("event_id", help="an event_id of marts.dim_events")
     r.add_argument("--out-dir", help="directory to write to (default data/site/reports)")
     r.set_defaults(func=_report)
 
-    cfg_note = ("Configuration lives in $AFTERSHOCK_CONFIG_DIR (default $AFTERSHOCK_DATA_DIR/config/), "
-                "seeded from the bundled dbt/seeds/ on first use; every build reads it.")
-    ev = sub.add_parser("events", help="list, add, promote or remove the events every build studies",
-                        description="Manage the curated events file of the configuration. " + cfg_note)
+    cfg_note = (
+        "Configuration lives in $AFTERSHOCK_CONFIG_DIR (default $AFTERSHOCK_DATA_DIR/config/), "
+        "seeded from the bundled dbt/seeds/ on first use; every build reads it."
+    )
+    ev = sub.add_parser(
+        "events",
+        help="list, add, promote or remove the events every build studies",
+        description="Manage the curated events file of the configuration. " + cfg_note,
+    )
     ev_sub = ev.add_subparsers(dest="events_command", required=True, metavar="ACTION")
-    ls = ev_sub.add_parser("list", help="the curated events (and, with --detected, the detected ones)",
-                           description="List the curated events of the configuration.")
+    ls = ev_sub.add_parser(
+        "list",
+        help="the curated events (and, with --detected, the detected ones)",
+        description="List the curated events of the configuration.",
+    )
     ls.add_argument("--detected", action="store_true", help="also list the detected events of the published warehouse")
     ls.set_defaults(func=_events_list)
     ad = ev_sub.add_parser("add", help="add a curated event", description="Add a curated event. " + cfg_note)
@@ -334,17 +390,23 @@ def parser() -> argparse.ArgumentParser:
     rm = ev_sub.add_parser("remove", help="remove a curated event", description="Remove a curated event. " + cfg_note)
     rm.add_argument("event_id")
     rm.set_defaults(func=_events_remove)
-    pr = ev_sub.add_parser("promote", help="append a detected event to the curated events",
-                           description="Append a detected event (origin = detected in marts.dim_events) to the "
-                                       "curated events, so the next build studies it. " + cfg_note)
+    pr = ev_sub.add_parser(
+        "promote",
+        help="append a detected event to the curated events",
+        description="Append a detected event (origin = detected in marts.dim_events) to the "
+        "curated events, so the next build studies it. " + cfg_note,
+    )
     pr.add_argument("event_id", help="a detected event, e.g. detected-2025-01-27")
     pr.add_argument("--events-file", help="another events CSV to append to (default: the configuration's events.csv)")
     pr.add_argument("--id", help="event_id for the curated row (default: promoted-YYYY-MM-DD)")
     pr.add_argument("--title", help="title for the curated row (default: the detector's)")
     pr.set_defaults(func=_promote)
 
-    wl = sub.add_parser("watchlist", help="list, add or remove the tickers Aftershock follows",
-                        description="Manage the watchlist of the configuration. " + cfg_note)
+    wl = sub.add_parser(
+        "watchlist",
+        help="list, add or remove the tickers Aftershock follows",
+        description="Manage the watchlist of the configuration. " + cfg_note,
+    )
     wl_sub = wl.add_subparsers(dest="watchlist_command", required=True, metavar="ACTION")
     wl_sub.add_parser("list", help="the followed tickers").set_defaults(func=_watchlist)
     wa = wl_sub.add_parser("add", help="follow one or more tickers", description="Add tickers to the watchlist.")
@@ -358,42 +420,62 @@ def parser() -> argparse.ArgumentParser:
     wr.add_argument("tickers", nargs="+", metavar="TICKER")
     wr.set_defaults(func=_watchlist)
 
-    dc = sub.add_parser("docs", help="generate (and serve) the site: index, reports, dbt docs, Data Docs",
-                        description="Generate the dbt docs (one static page) from a copy of the published "
-                                    "warehouse, every event's report and the site index (data/site/index.html); "
-                                    "with --serve, serve data/site on 127.0.0.1.")
+    dc = sub.add_parser(
+        "docs",
+        help="generate (and serve) the site: index, reports, dbt docs, Data Docs",
+        description="Generate the dbt docs (one static page) from a copy of the published "
+        "warehouse, every event's report and the site index (data/site/index.html); "
+        "with --serve, serve data/site on 127.0.0.1.",
+    )
     dc.add_argument("--serve", action="store_true", help="serve the site after generating it")
-    dc.add_argument("--port", type=int, default=int(os.environ.get("AFTERSHOCK_DOCS_PORT", "8081")),
-                    help="port on 127.0.0.1 (default $AFTERSHOCK_DOCS_PORT or 8081)")
+    dc.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("AFTERSHOCK_DOCS_PORT", "8081")),
+        help="port on 127.0.0.1 (default $AFTERSHOCK_DOCS_PORT or 8081)",
+    )
     dc.add_argument("--quiet", action="store_true", help="do not echo dbt's output")
     dc.add_argument("--no-reports", action="store_true", help="write the site index only, not every event's report")
     dc.set_defaults(func=_docs)
 
-    st = sub.add_parser("site", help="write the site index and every event's report (no dbt docs run)",
-                        description="Write data/site/index.html, a report per event and a page per ticker from "
-                                    "the published warehouse. `aftershock docs` also regenerates the dbt docs.")
+    st = sub.add_parser(
+        "site",
+        help="write the site index and every event's report (no dbt docs run)",
+        description="Write data/site/index.html, a report per event and a page per ticker from "
+        "the published warehouse. `aftershock docs` also regenerates the dbt docs.",
+    )
     st.add_argument("--no-reports", action="store_true", help="write the index and ticker pages only")
     st.set_defaults(func=_site)
 
-    fr = sub.add_parser("freshness", help="how current each lake source is, on the data's own dates",
-                        description="Judge each lake source on its own dates: prices and wealth by the completed "
-                                    "XNYS sessions since their last date, shares and news by age (rules in "
-                                    "aftershock/freshness.py). Exit 1 when a source is stale or never landed.")
+    fr = sub.add_parser(
+        "freshness",
+        help="how current each lake source is, on the data's own dates",
+        description="Judge each lake source on its own dates: prices and wealth by the completed "
+        "XNYS sessions since their last date, shares and news by age (rules in "
+        "aftershock/freshness.py). Exit 1 when a source is stale or never landed.",
+    )
     fr.add_argument("--as-of", help="judge as of this time (default now), e.g. 2025-01-28T00:00Z")
     fr.set_defaults(func=_freshness)
 
-    s = sub.add_parser("sql", help="DuckDB shell, read-only, on the published warehouse",
-                       description="Open the official DuckDB shell read-only and in safe mode on the published "
-                                   "warehouse: it reads the warehouse and nothing else, writes no file and runs no "
-                                   "command (write a result to a file with `aftershock export`). Extra arguments go "
-                                   "to the shell, e.g. aftershock sql -c 'from marts.dim_events'.")
+    s = sub.add_parser(
+        "sql",
+        help="DuckDB shell, read-only, on the published warehouse",
+        description="Open the official DuckDB shell read-only and in safe mode on the published "
+        "warehouse: it reads the warehouse and nothing else, writes no file and runs no "
+        "command (write a result to a file with `aftershock export`). Extra arguments go "
+        "to the shell, e.g. aftershock sql -c 'from marts.dim_events'.",
+    )
     s.set_defaults(func=_sql)
 
-    ex = sub.add_parser("export", help="write a query's result, or a table, to a CSV, Parquet or JSON file",
-                        description="Run one query (or read one table) on the published warehouse, read-only, and "
-                                    "write the result to a file; the suffix of --to sets the format.")
-    ex.add_argument("query_or_table", metavar="QUERY_OR_TABLE",
-                    help="a table or view (marts.fct_event_caar) or one SELECT query")
+    ex = sub.add_parser(
+        "export",
+        help="write a query's result, or a table, to a CSV, Parquet or JSON file",
+        description="Run one query (or read one table) on the published warehouse, read-only, and "
+        "write the result to a file; the suffix of --to sets the format.",
+    )
+    ex.add_argument(
+        "query_or_table", metavar="QUERY_OR_TABLE", help="a table or view (marts.fct_event_caar) or one SELECT query"
+    )
     ex.add_argument("--to", required=True, help="output file: .csv, .parquet or .json (a JSON array)")
     ex.set_defaults(func=_export)
     return top
@@ -422,9 +504,23 @@ def main(argv: list[str] | None = None) -> int:
         from aftershock.report import ReportError
         from aftershock.site import SiteError
 
-        if isinstance(exc, (GateFailed, DbtFailed, BuildLocked, PublishedMeanwhile, FileNotFoundError,
-                            ReportError, PromoteError, DocsError, NothingLanded, ExportError, ConfigError,
-                            SiteError)):
+        if isinstance(
+            exc,
+            (
+                GateFailed,
+                DbtFailed,
+                BuildLocked,
+                PublishedMeanwhile,
+                FileNotFoundError,
+                ReportError,
+                PromoteError,
+                DocsError,
+                NothingLanded,
+                ExportError,
+                ConfigError,
+                SiteError,
+            ),
+        ):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise

@@ -9,6 +9,7 @@ so a change made with `aftershock events add` or by hand lasts for every later b
 Changes go through `edit()`, which holds an fcntl lock on a sidecar file for the whole
 read-modify-write: concurrent writers queue instead of losing each other's rows.
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,8 +49,10 @@ def event_id_problem(event_id: str, curated: bool = True) -> str | None:
     if not _EVENT_ID.match(event_id or ""):
         return f"event id {event_id[:100]!r}: use {EVENT_ID_RULE}"
     if curated and event_id.startswith(DETECTED_PREFIX):
-        return (f"event id {event_id!r}: ids starting with {DETECTED_PREFIX!r} belong to detected events; "
-                "choose another id (e.g. `aftershock events promote` uses promoted-YYYY-MM-DD)")
+        return (
+            f"event id {event_id!r}: ids starting with {DETECTED_PREFIX!r} belong to detected events; "
+            "choose another id (e.g. `aftershock events promote` uses promoted-YYYY-MM-DD)"
+        )
     return None
 
 
@@ -160,6 +163,7 @@ def edit(file: Path, required: tuple[str, ...]) -> Iterator[Table]:
 
 # ---- events --------------------------------------------------------------------------------------
 
+
 def events_file() -> Path:
     return path(EVENTS)
 
@@ -213,13 +217,22 @@ def unknown_event_tickers(table: Table, known: set[str]) -> list[str]:
         if bench and bench not in known:
             parts.append(f"benchmark {bench[:40]}")
         if parts:
-            msgs.append(f"event {row['event_id']} ({table.file.name}): {' and '.join(parts)} not in the watchlist "
-                        f"({path(WATCHLIST)}); not studied. `aftershock watchlist add TICKER` adds one")
+            msgs.append(
+                f"event {row['event_id']} ({table.file.name}): {' and '.join(parts)} not in the watchlist "
+                f"({path(WATCHLIST)}); not studied. `aftershock watchlist add TICKER` adds one"
+            )
     return msgs
 
 
-def add_event(event_id: str, event_date: str, title: str, keywords: list[str] = (), tickers: list[str] = (),
-              benchmark: str | None = None, file: Path | None = None) -> dict[str, str]:
+def add_event(
+    event_id: str,
+    event_date: str,
+    title: str,
+    keywords: list[str] = (),
+    tickers: list[str] = (),
+    benchmark: str | None = None,
+    file: Path | None = None,
+) -> dict[str, str]:
     file = file or events_file()
     if problem := event_id_problem(event_id):
         raise ConfigError(problem)
@@ -228,9 +241,16 @@ def add_event(event_id: str, event_date: str, title: str, keywords: list[str] = 
             raise ConfigError(f"{file} already has an event {event_id!r}; `aftershock events remove {event_id}` first")
         if benchmark and "benchmark" not in table.header:
             raise ConfigError(f"{file}: no benchmark column; add it to the header to set a benchmark per event")
-        new = table.add({"event_id": event_id, "event_date": event_date, "title": title,
-                         "keywords": "|".join(keywords), "tickers": "|".join(t.upper() for t in tickers),
-                         "benchmark": (benchmark or "").upper()})
+        new = table.add(
+            {
+                "event_id": event_id,
+                "event_date": event_date,
+                "title": title,
+                "keywords": "|".join(keywords),
+                "tickers": "|".join(t.upper() for t in tickers),
+                "benchmark": (benchmark or "").upper(),
+            }
+        )
         read_events_rows(table)  # the whole file, with the new row, must pass the rule before it is written
     return new
 
@@ -243,8 +263,9 @@ def remove_row(file: Path, required: tuple[str, ...], key: str, value: str, what
         table.rows = kept
 
 
-def add_ticker(ticker: str, company: str | None = None, sector: str = "", benchmark: str | None = None,
-               asset_type: str = "stock") -> dict[str, str]:
+def add_ticker(
+    ticker: str, company: str | None = None, sector: str = "", benchmark: str | None = None, asset_type: str = "stock"
+) -> dict[str, str]:
     ticker = ticker.strip().upper()
     if not re.match(r"^[A-Z0-9^][A-Z0-9.^=-]{0,19}$", ticker):
         raise ConfigError(f"ticker {ticker[:40]!r}: use a Yahoo Finance symbol (letters, digits, '.', '-', '^', '=')")
@@ -256,5 +277,12 @@ def add_ticker(ticker: str, company: str | None = None, sector: str = "", benchm
             # the benchmark most of the watchlist uses (the S&P 500 in the bundled one)
             used = [r["benchmark"] for r in table.rows if r["benchmark"]]
             benchmark = max(set(used), key=used.count) if used else ""
-        return table.add({"ticker": ticker, "company": company or ticker, "sector": sector,
-                          "benchmark": benchmark.upper(), "asset_type": asset_type})
+        return table.add(
+            {
+                "ticker": ticker,
+                "company": company or ticker,
+                "sector": sector,
+                "benchmark": benchmark.upper(),
+                "asset_type": asset_type,
+            }
+        )

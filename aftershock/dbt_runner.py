@@ -1,4 +1,5 @@
 """Runs dbt (the sole writer of the warehouse) as a subprocess against a building file."""
+
 from __future__ import annotations
 
 import os
@@ -75,8 +76,9 @@ def log_path(args: list[str], workspace: Path | None = None) -> Path:
     return (workspace or build_workspace()) / f"dbt-{args[0]}.log"
 
 
-def run_dbt(args: list[str], project: Path, building: Path | None, echo: bool | str = True,
-            workspace: Path | None = None) -> str:
+def run_dbt(
+    args: list[str], project: Path, building: Path | None, echo: bool | str = True, workspace: Path | None = None
+) -> str:
     """Run one dbt command; raise DbtFailed on a non-zero exit. Its target, logs and whole output
     (log_path) go to `workspace` (default the build workspace). echo=True streams the output;
     echo="progress" prints a status line at each quarter of the nodes (and every failing node as it
@@ -85,14 +87,26 @@ def run_dbt(args: list[str], project: Path, building: Path | None, echo: bool | 
     ws.mkdir(parents=True, exist_ok=True)
     log = open(log_path(args, ws), "w", encoding="utf-8")  # noqa: SIM115 - closed by the `with log` below
     cmd = [
-        venv_bin("dbt"), *args,
-        "--project-dir", str(project),
-        "--profiles-dir", str(project),
-        "--target-path", str(ws / "dbt_target"),
-        "--log-path", str(ws / "dbt_logs"),
+        venv_bin("dbt"),
+        *args,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(ws / "dbt_target"),
+        "--log-path",
+        str(ws / "dbt_logs"),
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=dbt_env(building), cwd=str(project), preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dbt_env(building),
+        cwd=str(project),
+        preexec_fn=_die_with_parent,
+    )
     lines = []
     shown_quarter = 0
     assert proc.stdout is not None

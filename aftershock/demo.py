@@ -1,4 +1,5 @@
 """`aftershock demo`: ingest the bundled sample through the file readers, build, print the impact table."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,9 @@ SECTIONS = []
 
 def ingest_sample() -> None:
     for source, rel in SAMPLE_BATCHES:
-        args = argparse.Namespace(source="file", path=str(SAMPLE_DIR / rel), start=None, end=None,
-                                  ticker=None, batch_id=f"sample-{source}")
+        args = argparse.Namespace(
+            source="file", path=str(SAMPLE_DIR / rel), start=None, end=None, ticker=None, batch_id=f"sample-{source}"
+        )
         for result in ingest_commands.SOURCES[source].run(args):
             print(result.summary())
 
@@ -40,22 +42,31 @@ def stock_table(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
         """,
         [event_id],
     ).fetchall()
-    title = con.execute("select title, event_date, day0_date from marts.dim_events where event_id = ?",
-                        [event_id]).fetchone()
+    title = con.execute(
+        "select title, event_date, day0_date from marts.dim_events where event_id = ?", [event_id]
+    ).fetchone()
     body = render(
         ["ticker", "company", "return %", "abnormal %", "mkt value chg $B"],
         [[t, c, fmt_num(r, sign=True), fmt_num(a, sign=True), fmt_num(m, 1, 1e9, sign=True)] for t, c, r, a, m in rows],
         align="llrrr",
     )
     head = f"{event_id}: {title[0]}\nevent date {title[1]}, day 0 {title[2]}\n" if title else f"{event_id}\n"
-    return (head + "\nStock impact (day 0 vs day -1), largest market value loss first\n" + body
-            + "\n" + market_value_total(con, event_id))
+    return (
+        head
+        + "\nStock impact (day 0 vs day -1), largest market value loss first\n"
+        + body
+        + "\n"
+        + market_value_total(con, event_id)
+    )
 
 
 def market_value_total(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
     """The total with what it covers, and why the others show no market value."""
-    row = con.execute("select market_value_change_usd, market_value_coverage, stocks_without_market_value "
-                      "from marts.fct_event_summary where event_id = ?", [event_id]).fetchone()
+    row = con.execute(
+        "select market_value_change_usd, market_value_coverage, stocks_without_market_value "
+        "from marts.fct_event_summary where event_id = ?",
+        [event_id],
+    ).fetchone()
     if row is None:
         return "Market value change: no stock rows for this event"
     total, coverage, missing = row
@@ -86,18 +97,39 @@ def wealth_table(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
         return "Billionaires: no Forbes snapshots for day -1 and day 0 of this event in the lake"
     shown = rows if len(rows) <= WEALTH_ROWS else rows[:WEALTH_ROWS]
     body = render(
-        ["person", "before $B", "after $B", "change $B", "change %", "rank before -> after", "implied chg $B",
-         "of which event $B", "t"],
-        [[name, fmt_num(b, 2, 1e9), fmt_num(a, 2, 1e9), fmt_num(c, 2, 1e9, sign=True), fmt_num(p, sign=True),
-          f"{rb if rb is not None else '-'} -> {ra}", fmt_num(i, 2, 1e9, sign=True), fmt_num(ab, 2, 1e9, sign=True),
-          fmt_num(t, 1, sign=True)]
-         for name, b, a, c, p, rb, ra, i, ab, t, _, _ in shown],
+        [
+            "person",
+            "before $B",
+            "after $B",
+            "change $B",
+            "change %",
+            "rank before -> after",
+            "implied chg $B",
+            "of which event $B",
+            "t",
+        ],
+        [
+            [
+                name,
+                fmt_num(b, 2, 1e9),
+                fmt_num(a, 2, 1e9),
+                fmt_num(c, 2, 1e9, sign=True),
+                fmt_num(p, sign=True),
+                f"{rb if rb is not None else '-'} -> {ra}",
+                fmt_num(i, 2, 1e9, sign=True),
+                fmt_num(ab, 2, 1e9, sign=True),
+                fmt_num(t, 1, sign=True),
+            ]
+            for name, b, a, c, p, rb, ra, i, ab, t, _, _ in shown
+        ],
         align="lrrrrrrrr",
     )
     before, after = rows[0][10], rows[0][11]
-    head = (f"Billionaires (Forbes real-time, {before} vs {after}), largest loss first; "
-            "implied = listed shares x the day-0 price move, of which the event's part = the abnormal return "
-            "x the holding (the rest is what the market model expected); t = the main stock's day-0 t")
+    head = (
+        f"Billionaires (Forbes real-time, {before} vs {after}), largest loss first; "
+        "implied = listed shares x the day-0 price move, of which the event's part = the abnormal return "
+        "x the holding (the rest is what the market model expected); t = the main stock's day-0 t"
+    )
     more = f"\n... {len(rows) - len(shown)} more in marts.fct_event_wealth_impact" if len(rows) > len(shown) else ""
     return head + "\n" + body + more
 
@@ -132,11 +164,16 @@ def news_spike(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
         """,
         [event_id],
     ).fetchall()
-    lines = [f"  {d:+d}  {title}  [{src}; {ents}; tone {fmt_num(tone, 2, sign=True) if tone is not None else 'not scored'}]"
-             for d, src, title, ents, tone in heads]
-    return ("News coverage: matched articles per session (weekend news counts toward the next session)\n" + body
-            + "\n\nTop headlines around day 0, most relevant first (event keywords, entities named, closeness; "
-              "tone = VADER compound, English only)\n" + "\n".join(lines))
+    lines = [
+        f"  {d:+d}  {title}  [{src}; {ents}; tone {fmt_num(tone, 2, sign=True) if tone is not None else 'not scored'}]"
+        for d, src, title, ents, tone in heads
+    ]
+    return (
+        "News coverage: matched articles per session (weekend news counts toward the next session)\n"
+        + body
+        + "\n\nTop headlines around day 0, most relevant first (event keywords, entities named, closeness; "
+        "tone = VADER compound, English only)\n" + "\n".join(lines)
+    )
 
 
 SECTIONS.append(news_spike)
@@ -155,12 +192,27 @@ def caar_table(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
         return "Event-study statistics: none (no stock has a long enough estimation window)\n" + setup
     body = render(
         ["window", "N", "up", "CAAR %", "BMP t", "p BMP", "p KP", "p rank", "p sign"],
-        [[f"[{a:+d},{b:+d}]", n, up, fmt_num(c, sign=True), fmt_num(t), *(f"{p:.4f}" if p is not None else "n/a"
-          for p in (p1, p2, p3, p4))] for a, b, n, up, c, t, p1, p2, p3, p4 in rows],
+        [
+            [
+                f"[{a:+d},{b:+d}]",
+                n,
+                up,
+                fmt_num(c, sign=True),
+                fmt_num(t),
+                *(f"{p:.4f}" if p is not None else "n/a" for p in (p1, p2, p3, p4)),
+            ]
+            for a, b, n, up, c, t, p1, p2, p3, p4 in rows
+        ],
         align="lrrrrrrrr",
     )
-    return ("Event-study statistics over the stocks; `aftershock report " + event_id + "` draws the charts\n"
-            + setup + "\n" + body)
+    return (
+        "Event-study statistics over the stocks; `aftershock report "
+        + event_id
+        + "` draws the charts\n"
+        + setup
+        + "\n"
+        + body
+    )
 
 
 def estimation_note(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
@@ -171,13 +223,17 @@ def estimation_note(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
                s.estimation_days_max, s.stocks_in_caar, s.stocks_studied, s.stocks_left_out_of_caar
         from marts.dim_events as e left join marts.fct_event_summary as s using (event_id)
         where e.event_id = ?
-        """, [event_id]).fetchone()
+        """,
+        [event_id],
+    ).fetchone()
     if row is None or row[3] is None:
         return "no stock study for this event"
     model, start, end, asked, lo, hi, n_in, n_stocks, left_out = row
     used = f"{lo}" if lo == hi else f"{lo}-{hi}"
-    note = (f"{model} model, estimation window [{start},{end}]: {used} of {asked} sessions used; "
-            f"{n_in} of {n_stocks} stocks in CAAR")
+    note = (
+        f"{model} model, estimation window [{start},{end}]: {used} of {asked} sessions used; "
+        f"{n_in} of {n_stocks} stocks in CAAR"
+    )
     if left_out:
         note += "\nleft out of CAAR: " + "; ".join(left_out)
     return note
@@ -195,14 +251,20 @@ def records_section(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
         where record_scope = 'event' and event_id = ? and ranked_by = 'market_cap_change_usd'
         order by watchlist_rank
         limit 5
-        """, [event_id]).fetchall()
+        """,
+        [event_id],
+    ).fetchall()
     if not rows:
         return "Records: no market value moves for this event"
-    body = render(["in the lake", "ticker's rank", "ticker", "mkt value chg $B", "context"],
-                  [[f"#{w}", f"#{r}", t, fmt_num(m, 1, 1e9, sign=True), ctx] for r, t, _, m, w, ctx in rows],
-                  align="lrlrl")
-    return ("Records: the day's market value moves ranked among every watchlist session in the lake "
-            "(marts.fct_records)\n" + body)
+    body = render(
+        ["in the lake", "ticker's rank", "ticker", "mkt value chg $B", "context"],
+        [[f"#{w}", f"#{r}", t, fmt_num(m, 1, 1e9, sign=True), ctx] for r, t, _, m, w, ctx in rows],
+        align="lrlrl",
+    )
+    return (
+        "Records: the day's market value moves ranked among every watchlist session in the lake "
+        "(marts.fct_records)\n" + body
+    )
 
 
 SECTIONS.append(records_section)
@@ -214,18 +276,26 @@ def claims_section(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
         """
         select verdict, quote, metric, published_value, measured_value, reason
         from marts.fct_claim_checks where event_id = ? order by claim_id
-        """, [event_id]).fetchall()
+        """,
+        [event_id],
+    ).fetchall()
     if not rows:
         return "Published claims: none recorded for this event (dbt/seeds/claims.csv)"
 
     def value(metric, v):
         return fmt_num(v, 2, sign=True) + " %" if metric.endswith("_pct") else fmt_num(v, 2, 1e9, sign=True) + " $B"
 
-    body = render(["verdict", "claim", "published", "measured"],
-                  [[v, q, value(m, p), value(m, x)] for v, q, m, p, x, _ in rows], align="llrr")
+    body = render(
+        ["verdict", "claim", "published", "measured"],
+        [[v, q, value(m, p), value(m, x)] for v, q, m, p, x, _ in rows],
+        align="llrr",
+    )
     reasons = "\n".join(f"  {q}: {r}" for v, q, _, _, _, r in rows if v != "matches")
-    return ("Published claims checked against the lake (matches = within 0.5 points or 5 %)\n" + body
-            + ("\nwhy they differ:\n" + reasons if reasons else ""))
+    return (
+        "Published claims checked against the lake (matches = within 0.5 points or 5 %)\n"
+        + body
+        + ("\nwhy they differ:\n" + reasons if reasons else "")
+    )
 
 
 SECTIONS.append(claims_section)
@@ -239,13 +309,26 @@ def group_section(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
         from marts.fct_event_group_caar
         where event_id = ? and window_start = 0 and window_end = 0 and n >= 2
         order by group_type desc, caar_pct
-        """, [event_id]).fetchall()
+        """,
+        [event_id],
+    ).fetchall()
     if not rows:
         return "Spillover by group: no group with two or more stocks"
-    body = render(["group", "N", "CAAR[0,0] %", "p BMP", "p KP", "stocks"],
-                  [[f"{'sector' if gt == 'sector' else 'peers'}: {g}", n, fmt_num(c, sign=True),
-                    fmt_num(p1, 4), fmt_num(p2, 4), t] for gt, g, n, c, p1, p2, t in rows],
-                  align="lrrrrl")
+    body = render(
+        ["group", "N", "CAAR[0,0] %", "p BMP", "p KP", "stocks"],
+        [
+            [
+                f"{'sector' if gt == 'sector' else 'peers'}: {g}",
+                n,
+                fmt_num(c, sign=True),
+                fmt_num(p1, 4),
+                fmt_num(p2, 4),
+                t,
+            ]
+            for gt, g, n, c, p1, p2, t in rows
+        ],
+        align="lrrrrl",
+    )
     return "Spillover by group (sectors of the watchlist, links of the peers seed), day 0\n" + body
 
 
@@ -258,12 +341,16 @@ def analogs_section(con: duckdb.DuckDBPyConnection, event_id: str) -> str:
         """
         select rank, analog_date, similarity, correlation, common_tickers, analog_event_ids, news_items
         from marts.fct_event_analogs where event_id = ? order by rank
-        """, [event_id]).fetchall()
+        """,
+        [event_id],
+    ).fetchall()
     if not rows:
         return "Analogs: no other session shares enough stocks with this event"
-    body = render(["#", "session", "similarity", "correlation", "stocks", "news items", "event"],
-                  [[r, str(d), fmt_num(s, 3), fmt_num(c, 3), n, k, ", ".join(ev) or "-"]
-                   for r, d, s, c, n, ev, k in rows], align="rlrrrrl")
+    body = render(
+        ["#", "session", "similarity", "correlation", "stocks", "news items", "event"],
+        [[r, str(d), fmt_num(s, 3), fmt_num(c, 3), n, k, ", ".join(ev) or "-"] for r, d, s, c, n, ev, k in rows],
+        align="rlrrrrl",
+    )
     return "Analogs: sessions whose abnormal returns looked most like day 0 (cosine of the stocks' scores)\n" + body
 
 

@@ -7,6 +7,7 @@ which a browser refuses from file://. It is copied to data/site/docs/index.html 
 beside it for other readers), next to the site index (aftershock.site), and the whole of data/site
 is served on 127.0.0.1 only.
 """
+
 from __future__ import annotations
 
 import functools

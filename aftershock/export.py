@@ -6,6 +6,7 @@ off (it can read the warehouse and nothing else, and write nothing), and must be
 statement; a second, empty connection streams the result into the file, which appears whole or
 not at all (written beside the target, then renamed).
 """
+
 from __future__ import annotations
 
 import re
@@ -46,7 +47,9 @@ def _protected(target: Path) -> str | None:
     for place, what in ((warehouse_path().parent, "the warehouse folder"), (lake_dir(), "the lake")):
         place = place.resolve()
         if resolved == place or place in resolved.parents:
-            return f"--to {target}: inside {what} ({place}); only `aftershock build` and `aftershock ingest` write there"
+            return (
+                f"--to {target}: inside {what} ({place}); only `aftershock build` and `aftershock ingest` write there"
+            )
     return None
 
 
@@ -54,12 +57,18 @@ def _select_sql(con: duckdb.DuckDBPyConnection, query_or_table: str) -> str:
     text = query_or_table.strip().rstrip(";").strip()
     if _TABLE_NAME.match(text):
         schema, _, name = text.rpartition(".")
-        schemas = [r[0] for r in con.execute(
-            "select table_schema from information_schema.tables where table_name = ? and (? = '' or table_schema = ?) "
-            "order by table_schema != 'marts', table_schema", [name, schema, schema]).fetchall()]
+        schemas = [
+            r[0]
+            for r in con.execute(
+                "select table_schema from information_schema.tables where table_name = ? and (? = '' or table_schema = ?) "
+                "order by table_schema != 'marts', table_schema",
+                [name, schema, schema],
+            ).fetchall()
+        ]
         if not schemas:
-            raise ExportError(f"no table or view {text} in the published warehouse "
-                              "(list them with: aftershock sql -c .tables)")
+            raise ExportError(
+                f"no table or view {text} in the published warehouse (list them with: aftershock sql -c .tables)"
+            )
         return f'select * from "{schemas[0]}"."{name}"'
     try:
         statements = con.extract_statements(text)

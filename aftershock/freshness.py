@@ -6,6 +6,7 @@ wealth snapshots by how many completed sessions of the exchange calendar (XNYS) 
 last date in the lake, shares and news by age. `_ingested_at` is used only for a source whose rows
 have no date of their own. Reads the lake only (no dbt, no build workspace, no warehouse).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -91,8 +92,10 @@ def judge(source: str, now: pd.Timestamp, cal=None) -> Verdict:
     if rule.unit == "sessions":
         day = latest.date() if isinstance(latest, dt.datetime) else latest
         lag, reference = sessions_behind(day, now, cal)
-        age = f"{rule.why} {day}, {lag} completed {CALENDAR} session{'s' if lag != 1 else ''} since " \
-              f"(last completed: {reference.date()})"
+        age = (
+            f"{rule.why} {day}, {lag} completed {CALENDAR} session{'s' if lag != 1 else ''} since "
+            f"(last completed: {reference.date()})"
+        )
     else:
         ts = pd.Timestamp(latest)
         ts = ts.tz_convert("UTC") if ts.tzinfo else ts.tz_localize("UTC")

@@ -3,6 +3,7 @@
 Each source has one entry in SOURCES: an `add_arguments(parser)` and a `run(args) -> list[LandResult]`; the
 command line and the Airflow tasks call the same runners.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,14 +71,18 @@ def _warn_unknown_tickers(result: LandResult, earlier: list[str] = ()) -> LandRe
         con.close()
     unknown = sorted({t for (t,) in landed if t is not None} - set(_read_watchlist_tickers()))
     if len(unknown) <= _NAMED_UNKNOWN:
-        msgs = [f"unknown ticker {_quoted_ticker(t)}: not in {_watchlist_name()}; landed, but no mart uses it "
-                f"until it is added there (`aftershock watchlist add {_quoted_ticker(t)}`)"
-                for t in unknown]
+        msgs = [
+            f"unknown ticker {_quoted_ticker(t)}: not in {_watchlist_name()}; landed, but no mart uses it "
+            f"until it is added there (`aftershock watchlist add {_quoted_ticker(t)}`)"
+            for t in unknown
+        ]
     else:
         # Thousands of lines (a whole-market file) would bury every other message of the run.
         shown = ", ".join(_quoted_ticker(t) for t in unknown[:_NAMED_UNKNOWN])
-        msgs = [f"{len(unknown)} unknown tickers ({shown} and {len(unknown) - _NAMED_UNKNOWN} more): not in "
-                f"{_watchlist_name()}; landed, but no mart uses them until they are added there"]
+        msgs = [
+            f"{len(unknown)} unknown tickers ({shown} and {len(unknown) - _NAMED_UNKNOWN} more): not in "
+            f"{_watchlist_name()}; landed, but no mart uses them until they are added there"
+        ]
     for msg in result.warnings + msgs:
         _warn(msg)
     result.warnings = list(earlier) + result.warnings + msgs
@@ -118,18 +123,26 @@ def _warn_closed_days(result: LandResult) -> LandResult:
             sessions = set(xcals.get_calendar(code, start=str(days[0]), end=str(days[-1])).sessions.date)
         except xcals.errors.NoSessionsError:  # the batch is one weekend's rows
             sessions = set()
-        except (xcals.errors.CalendarError, ValueError):  # an unknown code or a date out of its range: the build says which
+        except (
+            xcals.errors.CalendarError,
+            ValueError,
+        ):  # an unknown code or a date out of its range: the build says which
             return result
         closed = [d for d in days if d not in sessions]
         if not closed:
             return result
-        n, first = con.execute(f"select count(*), list(ticker || ' ' || d order by d, ticker)[1:3] from {rows} "
-                               "where d in (select unnest(?::date[]))", [closed]).fetchone()
+        n, first = con.execute(
+            f"select count(*), list(ticker || ' ' || d order by d, ticker)[1:3] from {rows} "
+            "where d in (select unnest(?::date[]))",
+            [closed],
+        ).fetchone()
     finally:
         con.close()
     shown = ", ".join(first) + (f" and {n - len(first)} more" if n > len(first) else "")
-    msg = (f"{n} row{'s' * (n > 1)} dated on days {code} has no session ({shown}): landed, but the build counts {code} "
-           "sessions only and gives them no return")
+    msg = (
+        f"{n} row{'s' * (n > 1)} dated on days {code} has no session ({shown}): landed, but the build counts {code} "
+        "sessions only and gives them no return"
+    )
     _warn(msg)
     result.warnings = list(result.warnings) + [msg]
     return result
@@ -147,12 +160,21 @@ def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter, origin: Pat
 
 # ---- prices -----------------------------------------------------------------
 
+
 def _prices_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ticker", action="append", help="with --source file: the ticker of a per-ticker Yahoo export; "
-                   "with --source live: restrict to these tickers (repeatable; default: the watchlist)")
-    p.add_argument("--no-history", dest="history", action="store_false",
-                   help="with --source live: fetch only the requested range, even for a ticker whose landed history "
-                   "does not reach back to the earliest event's estimation window (by default it is fetched from there, once)")
+    p.add_argument(
+        "--ticker",
+        action="append",
+        help="with --source file: the ticker of a per-ticker Yahoo export; "
+        "with --source live: restrict to these tickers (repeatable; default: the watchlist)",
+    )
+    p.add_argument(
+        "--no-history",
+        dest="history",
+        action="store_false",
+        help="with --source live: fetch only the requested range, even for a ticker whose landed history "
+        "does not reach back to the earliest event's estimation window (by default it is fetched from there, once)",
+    )
 
 
 def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
@@ -180,8 +202,9 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
         # A ticker without the sessions the estimation windows need is fetched from their start.
         need = history.history_start()
         short = history.needs_history("prices", tickers, "date", need) if need.isoformat() < start else []
-        windows = {s: ts for s, ts in {need.isoformat(): short,
-                                       start: [t for t in tickers if t not in short]}.items() if ts}
+        windows = {
+            s: ts for s, ts in {need.isoformat(): short, start: [t for t in tickers if t not in short]}.items() if ts
+        }
     results = []
     for first, group in windows.items():
         live = prices_live.fetch(group, first, end, session=session)
@@ -196,8 +219,9 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
                 _warn(f"prices live history {first}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
                 continue
             raise IngestError(f"prices live {first}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
-        landed = _warn_closed_days(_warn_unknown_tickers(_land("prices", batch, live.frame, prices.split),
-                                                         earlier=list(live.errors.values())))
+        landed = _warn_closed_days(
+            _warn_unknown_tickers(_land("prices", batch, live.frame, prices.split), earlier=list(live.errors.values()))
+        )
         if history_batch:
             got = set(live.frame["ticker"].dropna())
             history.record_backfilled("prices", [t for t in group if t in got], pd.Timestamp(first).date())
@@ -208,14 +232,16 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
 
 # ---- shares -----------------------------------------------------------------
 
+
 def run_shares(args: argparse.Namespace, session=None) -> list[LandResult]:
     if args.source == "file":
         if not args.path:
             raise IngestError("--source file needs --path")
         path = Path(args.path)
         frame = shares.read_file(path)
-        return [_land("shares", args.batch_id or prices.file_batch_id(path, "shares"), frame, shares.split,
-                      origin=path)]
+        return [
+            _land("shares", args.batch_id or prices.file_batch_id(path, "shares"), frame, shares.split, origin=path)
+        ]
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     tickers = [t for t in tickers if not t.startswith("^")]
     # Without --start, reach back as far as the estimation windows (yfinance's own default is 18
@@ -234,22 +260,35 @@ def run_shares(args: argparse.Namespace, session=None) -> list[LandResult]:
 
 # ---- wealth (Forbes real-time billionaires) ------------------------------------
 
+
 class SnapshotAlreadyLanded(LandResult):
     """A Forbes snapshot whose date is already in the lake: nothing was written."""
 
     def summary(self) -> str:
-        return (f"{self.source}: snapshot batch {self.batch_id} already landed at {self.path}; "
-                "not landed again (pass --batch-id to land it under another id)")
+        return (
+            f"{self.source}: snapshot batch {self.batch_id} already landed at {self.path}; "
+            "not landed again (pass --batch-id to land it under another id)"
+        )
 
 
 def _wealth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--url", default=wealth_live.FORBES_URL,
-                   help="with --source live: the Forbes real-time list endpoint (default %(default)s)")
-    p.add_argument("--limit", type=int, default=wealth_live.LIMIT,
-                   help="with --source live: the list's `limit=` parameter (default %(default)s)")
-    p.add_argument("--deadline", type=float, default=wealth_live.DEADLINE_S,
-                   help="with --source live: seconds the whole download may take, retries included "
-                        "(default %(default)s)")
+    p.add_argument(
+        "--url",
+        default=wealth_live.FORBES_URL,
+        help="with --source live: the Forbes real-time list endpoint (default %(default)s)",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=wealth_live.LIMIT,
+        help="with --source live: the list's `limit=` parameter (default %(default)s)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=wealth_live.DEADLINE_S,
+        help="with --source live: seconds the whole download may take, retries included (default %(default)s)",
+    )
 
 
 def _followed_people() -> list[str]:
@@ -271,8 +310,11 @@ def _land_snapshot(frame: pd.DataFrame, batch_id: str | None) -> LandResult:
     # Someone whose holdings we attribute but who left the list (or a short --limit) is worth a
     # word, never a failure: the rest of the snapshot is still the day's data.
     present = set(frame["person_uri"].dropna())
-    result.warnings += [f"{uri}: followed in the people seed but not in the snapshot of {day:%Y-%m-%d}"
-                        for uri in _followed_people() if uri not in present]
+    result.warnings += [
+        f"{uri}: followed in the people seed but not in the snapshot of {day:%Y-%m-%d}"
+        for uri in _followed_people()
+        if uri not in present
+    ]
     for msg in result.warnings:
         _warn(msg)
     return result
@@ -289,23 +331,43 @@ def run_wealth(args: argparse.Namespace, session=None, sleep=None) -> list[LandR
         frame = wealth.restrict_dates(frame, args.start, args.end)
         return [_land("wealth", args.batch_id or prices.file_batch_id(path, "wealth"), frame, wealth.split)]
     extra = {"sleep": sleep} if sleep else {}
-    fetched = wealth_live.fetch(getattr(args, "url", None) or wealth_live.FORBES_URL,
-                                limit=getattr(args, "limit", None) or wealth_live.LIMIT, session=session,
-                                deadline_s=getattr(args, "deadline", None) or wealth_live.DEADLINE_S, **extra)
+    fetched = wealth_live.fetch(
+        getattr(args, "url", None) or wealth_live.FORBES_URL,
+        limit=getattr(args, "limit", None) or wealth_live.LIMIT,
+        session=session,
+        deadline_s=getattr(args, "deadline", None) or wealth_live.DEADLINE_S,
+        **extra,
+    )
     return [_land_snapshot(fetched.frame, args.batch_id)]
 
 
 # ---- news -------------------------------------------------------------------
 
+
 def _news_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--feed-url", action="append", help="with --source live: poll this URL instead of the feeds seed "
-                   "(repeatable; a URL listed in the seed keeps its feed_id)")
-    p.add_argument("--feeds", help="with --source live: a CSV of feeds (feed_id,url,language,country,publisher) "
-                   "instead of the configured feeds.csv")
-    p.add_argument("--timeout", type=float, default=news_fetch.DEFAULT_READ_TIMEOUT_S,
-                   help="read timeout per feed in seconds (default %(default)s)")
-    p.add_argument("--max-bytes", type=int, default=news_fetch.DEFAULT_MAX_BYTES,
-                   help="size cap of one feed response (default %(default)s)")
+    p.add_argument(
+        "--feed-url",
+        action="append",
+        help="with --source live: poll this URL instead of the feeds seed "
+        "(repeatable; a URL listed in the seed keeps its feed_id)",
+    )
+    p.add_argument(
+        "--feeds",
+        help="with --source live: a CSV of feeds (feed_id,url,language,country,publisher) "
+        "instead of the configured feeds.csv",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=news_fetch.DEFAULT_READ_TIMEOUT_S,
+        help="read timeout per feed in seconds (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=int,
+        default=news_fetch.DEFAULT_MAX_BYTES,
+        help="size cap of one feed response (default %(default)s)",
+    )
 
 
 def _seed_feeds() -> list:
@@ -331,9 +393,11 @@ def run_news(args: argparse.Namespace, session=None) -> list[LandResult]:
         if getattr(args, "feed_url", None):
             feeds = [news.feed_for_url(u, seed) for u in args.feed_url]
         collected = news.collect_live(
-            feeds, session=session,
+            feeds,
+            session=session,
             read_timeout=getattr(args, "timeout", None) or news_fetch.DEFAULT_READ_TIMEOUT_S,
-            max_bytes=getattr(args, "max_bytes", None) or news_fetch.DEFAULT_MAX_BYTES)
+            max_bytes=getattr(args, "max_bytes", None) or news_fetch.DEFAULT_MAX_BYTES,
+        )
         batch = args.batch_id or "live-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     collected.items = news.within_dates(collected.items, args.start, args.end)
     for msg in collected.warnings:
@@ -351,9 +415,13 @@ def run_news(args: argparse.Namespace, session=None) -> list[LandResult]:
 SOURCES: dict[str, SourceCommand] = {
     "prices": SourceCommand("daily OHLCV bars (yfinance or a CSV/Parquet/Yahoo export file)", _prices_args, run_prices),
     "shares": SourceCommand("shares outstanding (yfinance shares history or a CSV file)", _prices_args, run_shares),
-    "wealth": SourceCommand("Forbes real-time billionaires snapshot (live JSON, a saved JSON response, "
-                            "or a CSV date,person_uri,person_name,net_worth_musd,rank)", _wealth_args, run_wealth),
-    "news": SourceCommand("RSS/Atom news items and per-feed health (the feeds seed, or a feed file or folder)",
-                          _news_args, run_news),
+    "wealth": SourceCommand(
+        "Forbes real-time billionaires snapshot (live JSON, a saved JSON response, "
+        "or a CSV date,person_uri,person_name,net_worth_musd,rank)",
+        _wealth_args,
+        run_wealth,
+    ),
+    "news": SourceCommand(
+        "RSS/Atom news items and per-feed health (the feeds seed, or a feed file or folder)", _news_args, run_news
+    ),
 }
-

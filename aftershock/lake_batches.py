@@ -15,6 +15,7 @@ The record is published with the warehouse, and the next build compares the lake
   list (the same as `--full-refresh`), and say why.
 So after any interleaving of ingests and builds, the next build equals a full build of the lake.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,9 +27,11 @@ import duckdb
 from ingest import lake_store
 
 TABLE = "raw.lake_batches"
-COLUMNS = ("source varchar, batch_id varchar, path varchar, bytes bigint, modified_ns bigint, etag varchar, "
-           "first_ingested_at timestamptz, last_ingested_at timestamptz, consumed boolean, "
-           "recorded_at timestamptz")
+COLUMNS = (
+    "source varchar, batch_id varchar, path varchar, bytes bigint, modified_ns bigint, etag varchar, "
+    "first_ingested_at timestamptz, last_ingested_at timestamptz, consumed boolean, "
+    "recorded_at timestamptz"
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,9 @@ def recorded(warehouse: Path) -> Record | None:
     """The batches the warehouse was built from; None when it has no (readable) record."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        rows = con.execute(f"select source, batch_id, path, bytes, modified_ns, etag, first_ingested_at, "
-                           f"last_ingested_at from {TABLE}").fetchall()
+        rows = con.execute(
+            f"select source, batch_id, path, bytes, modified_ns, etag, first_ingested_at, last_ingested_at from {TABLE}"
+        ).fetchall()
     except (duckdb.CatalogException, duckdb.BinderException):
         return None
     finally:
@@ -92,19 +96,24 @@ def with_ingest_times(batches: list[Batch]) -> list[Batch]:
     con = duckdb.connect()
     try:
         lake_store.configure(con)
-        rows = con.execute("select filename, min(_ingested_at), max(_ingested_at) from read_parquet(?, "
-                           "filename = true, union_by_name = true) group by filename",
-                           [[b.path for b in batches]]).fetchall()
+        rows = con.execute(
+            "select filename, min(_ingested_at), max(_ingested_at) from read_parquet(?, "
+            "filename = true, union_by_name = true) group by filename",
+            [[b.path for b in batches]],
+        ).fetchall()
     finally:
         con.close()
     spans = {r[0]: (r[1], r[2]) for r in rows}
-    return [Batch(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.etag, *spans.get(b.path, (None, None)))
-            for b in batches]
+    return [
+        Batch(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.etag, *spans.get(b.path, (None, None)))
+        for b in batches
+    ]
 
 
 @dataclass
 class Plan:
     """What one build reads: every batch listed, `new` being those an incremental build reads."""
+
     batches: dict[tuple[str, str], Batch]
     new: set[tuple[str, str]]
     full_reasons: list[str]
@@ -129,17 +138,26 @@ def plan(before: Record | None, now: dict[tuple[str, str], Batch], full_refresh:
             elif not cur.same_file(b):
                 reasons.append(f"lake batch {b.source}/{b.batch_id}.parquet was landed again")
     # A consumed batch keeps the ingest span the record holds; its path is where the lake is now.
-    kept = {} if before is None else {
-        k: Batch(**{**now[k].__dict__, "first_ingested_at": b.first_ingested_at,
-                    "last_ingested_at": b.last_ingested_at})
-        for k, b in before.batches.items() if k in now and now[k].same_file(b)}
+    kept = (
+        {}
+        if before is None
+        else {
+            k: Batch(
+                **{**now[k].__dict__, "first_ingested_at": b.first_ingested_at, "last_ingested_at": b.last_ingested_at}
+            )
+            for k, b in before.batches.items()
+            if k in now and now[k].same_file(b)
+        }
+    )
     new = with_ingest_times([b for k, b in sorted(now.items()) if k not in kept])
     if not reasons and before is not None:
         mark = before.newest_ingested_at
         for b in new:
             if mark is not None and b.first_ingested_at is not None and b.first_ingested_at <= mark:
-                reasons.append(f"lake batch {b.source}/{b.batch_id}.parquet landed before the newest batch "
-                               "already built (out of order)")
+                reasons.append(
+                    f"lake batch {b.source}/{b.batch_id}.parquet landed before the newest batch "
+                    "already built (out of order)"
+                )
     batches = {**kept, **{b.key: b for b in new}}
     if reasons:
         # A full build reads every batch: all of them are "new" to the empty file.
@@ -155,8 +173,21 @@ def record(building: Path, p: Plan) -> None:
         con.execute("create schema if not exists raw")
         con.execute(f"create or replace table {TABLE} ({COLUMNS})")
         now = datetime.now(timezone.utc)
-        rows = [(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.etag, b.first_ingested_at,
-                 b.last_ingested_at, key not in p.new, now) for key, b in sorted(p.batches.items())]
+        rows = [
+            (
+                b.source,
+                b.batch_id,
+                b.path,
+                b.bytes,
+                b.modified_ns,
+                b.etag,
+                b.first_ingested_at,
+                b.last_ingested_at,
+                key not in p.new,
+                now,
+            )
+            for key, b in sorted(p.batches.items())
+        ]
         if rows:  # an empty lake is an empty list: the build then says no prices have landed
             con.executemany(f"insert into {TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     finally:

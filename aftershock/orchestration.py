@@ -4,6 +4,7 @@ The DAG files in dags/ only wire these together. Nothing here imports Airflow, s
 runs and is tested without a scheduler; heavy imports (pandas, dbt) happen inside the functions
 because the DAG processor imports this module every time it re-parses a DAG file.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,9 @@ class SourceSchedule:
 
 # The US market closes at 16:00 New York time; Yahoo's daily bars are settled well before 18:30.
 SCHEDULES: dict[str, SourceSchedule] = {
-    "prices": SourceSchedule("30 18 * * 1-5", "NYSE sessions 18:30 America/New_York, after the US close",
-                             interval=True, sessions_only=True),
+    "prices": SourceSchedule(
+        "30 18 * * 1-5", "NYSE sessions 18:30 America/New_York, after the US close", interval=True, sessions_only=True
+    ),
     "shares": SourceSchedule("0 7 * * 1", "weekly, Monday 07:00 America/New_York"),
     "wealth": SourceSchedule("45 18 * * *", "daily 18:45 America/New_York, after the US close"),
     "news": SourceSchedule("*/30 * * * *", "every 30 minutes"),
@@ -68,8 +70,11 @@ def is_session(day) -> bool:
     import pandas as pd
 
     day = pd.Timestamp(str(day)[:10])
-    cal = xcals.get_calendar(EXCHANGE, start=(day - pd.Timedelta(days=7)).strftime("%Y-%m-%d"),
-                             end=(day + pd.Timedelta(days=7)).strftime("%Y-%m-%d"))
+    cal = xcals.get_calendar(
+        EXCHANGE,
+        start=(day - pd.Timedelta(days=7)).strftime("%Y-%m-%d"),
+        end=(day + pd.Timedelta(days=7)).strftime("%Y-%m-%d"),
+    )
     return bool(cal.is_session(day))
 
 
@@ -143,13 +148,15 @@ def ingest_for_run(source: str, params: dict | None = None, interval_start=None,
         # does sample mode (a fixed file: a first start on the day after a holiday must still land it).
         from pendulum import instance
 
-        day = instance(interval_end).in_timezone(TIMEZONE).date() if isinstance(interval_end, datetime) \
+        day = (
+            instance(interval_end).in_timezone(TIMEZONE).date()
+            if isinstance(interval_end, datetime)
             else _as_date(interval_end)
+        )
         if not is_session(day):
             raise NotASession(f"{day} is not an {EXCHANGE} session (exchange holiday or weekend): no new {source} bars")
     use_interval = SCHEDULES[source].interval and mode == "live"
-    start, end = ingest_window(params, interval_start if use_interval else None,
-                               interval_end if use_interval else None)
+    start, end = ingest_window(params, interval_start if use_interval else None, interval_end if use_interval else None)
     return run_ingest(source, mode=mode, start=start, end=end)
 
 
@@ -163,8 +170,9 @@ def sample_path(source: str) -> Path:
     raise SourceNotAvailable(f"{source}: no bundled sample (see aftershock.demo.SAMPLE_BATCHES); nothing to ingest")
 
 
-def ingest_argv(source: str, mode: str, start: str | None = None, end: str | None = None,
-                batch_id: str | None = None) -> list[str]:
+def ingest_argv(
+    source: str, mode: str, start: str | None = None, end: str | None = None, batch_id: str | None = None
+) -> list[str]:
     """The `aftershock ingest` arguments for one run, so Airflow and the command line share one parser."""
     argv = ["ingest", source]
     if mode == "sample":
@@ -180,8 +188,9 @@ def ingest_argv(source: str, mode: str, start: str | None = None, end: str | Non
     return argv
 
 
-def run_ingest(source: str, mode: str | None = None, start: str | None = None, end: str | None = None,
-               batch_id: str | None = None) -> dict:
+def run_ingest(
+    source: str, mode: str | None = None, start: str | None = None, end: str | None = None, batch_id: str | None = None
+) -> dict:
     """Land one batch of `source` through its registered runner; returns a JSON-able summary (XCom)."""
     from aftershock.cli import parser
     from aftershock.ingest_commands import SOURCES
@@ -209,6 +218,7 @@ def run_ingest(source: str, mode: str | None = None, start: str | None = None, e
 
 # ---- transform: building file -> dbt (per model) -> gate -> publish -> docs ---------------------
 
+
 def prepare_building() -> str:
     """Sweep building files a failed run left behind and start a fresh one (seeded from the published)."""
     from aftershock import publish as pub
@@ -227,8 +237,13 @@ def dbt_env(building: str) -> dict[str, str]:
     from aftershock.paths import data_dir
     from ingest import lake_store
 
-    return {"AFTERSHOCK_BUILD_DB": str(building), "AFTERSHOCK_DATA_DIR": str(data_dir()),
-            **lake_store.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    return {
+        "AFTERSHOCK_BUILD_DB": str(building),
+        "AFTERSHOCK_DATA_DIR": str(data_dir()),
+        **lake_store.dbt_env(),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
 
 
 DBT_TASKS_ENV = "AFTERSHOCK_DBT_TASKS"
@@ -345,9 +360,8 @@ def generate_docs() -> str:
     through the same code as `aftershock docs`; the manifest also feeds the next DAG parse."""
     from aftershock import docs
     from aftershock.paths import build_workspace
-    from ingest.landing import atomic_write
-
     from aftershock.publish import build_lock
+    from ingest.landing import atomic_write
 
     with build_lock("airflow transform: docs"):
         out = docs._generate(echo=False)
@@ -366,8 +380,10 @@ def published_event_ids() -> list[str]:
 
     con = duckdb.connect(str(warehouse_path()), read_only=True)
     try:
-        return [r[0] for r in con.execute("select event_id from marts.dim_events order by event_date desc, event_id")
-                .fetchall()]
+        return [
+            r[0]
+            for r in con.execute("select event_id from marts.dim_events order by event_date desc, event_id").fetchall()
+        ]
     finally:
         con.close()
 
@@ -388,7 +404,9 @@ def refresh_site() -> dict:
     for path in written:
         print(f"report {path}")
     if failed:
-        raise RuntimeError(f"{len(failed)} of {len(failed) + len(written)} event reports failed:\n  " + "\n  ".join(failed))
+        raise RuntimeError(
+            f"{len(failed)} of {len(failed) + len(written)} event reports failed:\n  " + "\n  ".join(failed)
+        )
     return {"reports": written}
 
 
@@ -399,9 +417,11 @@ def site_links() -> list[tuple[str, str]]:
     """(name, URL) of the site's pages for the Airflow UI's menu (plugins/aftershock_site.py). The
     site is data/site served over HTTP (compose `site`, `aftershock docs --serve`) at AFTERSHOCK_SITE_URL."""
     base = os.environ.get(SITE_URL_ENV, "http://127.0.0.1:8081").rstrip("/")
-    return [("Event reports", f"{base}/reports/"),
-            ("dbt docs", f"{base}/docs/index.html"),
-            ("Data Docs (quality gate)", f"{base}/quality/index.html")]
+    return [
+        ("Event reports", f"{base}/reports/"),
+        ("dbt docs", f"{base}/docs/index.html"),
+        ("Data Docs (quality gate)", f"{base}/quality/index.html"),
+    ]
 
 
 def default_args() -> dict:

@@ -1,4 +1,5 @@
 """Project and data locations shared by the command line, the build and the DAGs."""
+
 from __future__ import annotations
 
 import os

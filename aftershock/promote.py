@@ -9,6 +9,7 @@ A promoted event gets a curated id (default promoted-YYYY-MM-DD): the detected e
 keeps its own id in marts.dim_events and names the curated one in linked_event_id, so the two never
 collide on event_id.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,13 @@ def default_promoted_id(event_date) -> str:
     return f"promoted-{event_date}"
 
 
-def promote(event_id: str, events_file: Path | None = None, new_id: str | None = None,
-            title: str | None = None, db: Path | None = None) -> dict[str, str]:
+def promote(
+    event_id: str,
+    events_file: Path | None = None,
+    new_id: str | None = None,
+    title: str | None = None,
+    db: Path | None = None,
+) -> dict[str, str]:
     events_file = Path(events_file) if events_file else default_events_file()
     db = db or warehouse_path()
     if not db.exists():
@@ -42,7 +48,9 @@ def promote(event_id: str, events_file: Path | None = None, new_id: str | None =
     try:
         row = con.execute(
             "select event_id, origin, event_date, title, keywords, tickers, linked_event_id "
-            "from marts.dim_events where event_id = ?", [event_id]).fetchone()
+            "from marts.dim_events where event_id = ?",
+            [event_id],
+        ).fetchone()
     finally:
         con.close()
     if row is None:
@@ -64,8 +72,14 @@ def promote(event_id: str, events_file: Path | None = None, new_id: str | None =
             config.read_events_rows(table)  # refuse to add to a file the build would reject
             if any(r["event_id"] == new_id for r in table.rows):
                 raise PromoteError(f"events file {events_file} already has an event {new_id!r}")
-            return table.add({"event_id": new_id, "event_date": str(event_date), "title": title or auto_title,
-                              "keywords": "|".join(dict.fromkeys(k for k in keywords if k)),
-                              "tickers": "|".join(tickers or [])})
+            return table.add(
+                {
+                    "event_id": new_id,
+                    "event_date": str(event_date),
+                    "title": title or auto_title,
+                    "keywords": "|".join(dict.fromkeys(k for k in keywords if k)),
+                    "tickers": "|".join(tickers or []),
+                }
+            )
     except config.ConfigError as exc:
         raise PromoteError(str(exc)) from exc

@@ -4,6 +4,7 @@ dbt writes a private building file; only a file that passed the gate is renamed 
 published one. rename(2) is atomic, and a reader holding the old file open read-only keeps
 reading the old inode, so readers never block the build and never see half a warehouse.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -52,8 +53,10 @@ def build_lock(what: str = "build", wait: float | None = None):
                 fh.seek(0)
                 holder = fh.read().strip() or "another process"
                 if time.monotonic() >= deadline:
-                    raise BuildLocked(f"{what}: {path} is held by {holder}; gave up after {wait:.0f} s "
-                                      f"(set {LOCK_WAIT_ENV} to wait longer)") from None
+                    raise BuildLocked(
+                        f"{what}: {path} is held by {holder}; gave up after {wait:.0f} s "
+                        f"(set {LOCK_WAIT_ENV} to wait longer)"
+                    ) from None
                 if not told:
                     print(f"{what}: waiting for {holder} to release {path}", flush=True)
                     told = True
@@ -131,8 +134,10 @@ def published_is_readable(published: Path | None = None, say: bool = True) -> bo
     except duckdb.Error as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if say:
-            print(f"the published warehouse {published} is not a readable DuckDB file ({first_line}): "
-                  "building from the whole lake, not incrementally; the next publish replaces it")
+            print(
+                f"the published warehouse {published} is not a readable DuckDB file ({first_line}): "
+                "building from the whole lake, not incrementally; the next publish replaces it"
+            )
         return False
     return True
 
@@ -172,14 +177,19 @@ def new_building_file(full_refresh: bool = False, owner: str | None = None) -> P
     lake_batches.record(path, plan)
     con = duckdb.connect(str(path))
     try:
-        con.execute(f"create or replace table {BUILD_INFO} (build_id varchar, seeded_from varchar, "
-                    "full_build boolean, new_batches integer, started_at timestamptz)")
-        con.execute(f"insert into {BUILD_INFO} values (?, ?, ?, ?, now())",
-                    [folder.name, seeded_from, plan.full, len(plan.new)])
+        con.execute(
+            f"create or replace table {BUILD_INFO} (build_id varchar, seeded_from varchar, "
+            "full_build boolean, new_batches integer, started_at timestamptz)"
+        )
+        con.execute(
+            f"insert into {BUILD_INFO} values (?, ?, ?, ?, now())", [folder.name, seeded_from, plan.full, len(plan.new)]
+        )
     finally:
         con.close()
-    print(f"lake: {len(plan.batches)} batch files, {len(plan.new)} to read"
-          + (" (whole lake)" if plan.full else " (incremental)"))
+    print(
+        f"lake: {len(plan.batches)} batch files, {len(plan.new)} to read"
+        + (" (whole lake)" if plan.full else " (incremental)")
+    )
     return path
 
 
@@ -212,9 +222,11 @@ def publish(building: Path) -> Path:
         finally:
             con.close()
         if _build_id(target) != seeded_from:
-            raise PublishedMeanwhile(f"another build ({_build_id(target)}) published {target} after this build "
-                                     f"started from {seeded_from or 'an empty file'}; its warehouse is kept and "
-                                     "this one discarded (the next build reads what this one would have)")
+            raise PublishedMeanwhile(
+                f"another build ({_build_id(target)}) published {target} after this build "
+                f"started from {seeded_from or 'an empty file'}; its warehouse is kept and "
+                "this one discarded (the next build reads what this one would have)"
+            )
     target.parent.mkdir(parents=True, exist_ok=True)
     fsync_path(building)
     os.replace(building, target)

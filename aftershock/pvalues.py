@@ -4,6 +4,7 @@ The dbt Python models fct_event_caar and fct_event_group_caar import these (Duck
 Student t distribution function). The survival function keeps tiny p-values (1e-20) that 1 - cdf
 would round to 0.
 """
+
 from __future__ import annotations
 
 import math

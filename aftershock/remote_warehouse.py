@@ -11,6 +11,7 @@ Readers need only the object store: `connect()` (or `aftershock sql` with the va
 resolves the pointer and ATTACHes the version read-only over httpfs, under the catalog name
 `aftershock` that the warehouse's views were built with.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,14 +67,19 @@ def current_url() -> str:
     """The URL of the version `current` points at."""
     store = _store()
     if not store.exists(POINTER):
-        raise FileNotFoundError(f"no published warehouse at {store.url(POINTER)}; run `aftershock build` with "
-                                f"{URL_ENV} set first")
+        raise FileNotFoundError(
+            f"no published warehouse at {store.url(POINTER)}; run `aftershock build` with {URL_ENV} set first"
+        )
     return store.url(store.read_bytes(POINTER).decode().strip())
 
 
 def reader_sql() -> list[str]:
     """What a DuckDB session runs to read the published warehouse from the object store."""
-    return [*lake_store.s3_setup_sql("aftershock_warehouse"), f"ATTACH '{current_url()}' AS {CATALOG} (READ_ONLY)", f"USE {CATALOG}"]
+    return [
+        *lake_store.s3_setup_sql("aftershock_warehouse"),
+        f"ATTACH '{current_url()}' AS {CATALOG} (READ_ONLY)",
+        f"USE {CATALOG}",
+    ]
 
 
 def connect():

@@ -3,6 +3,7 @@
 Everything comes from the published warehouse. Sections whose mart is not part of the warehouse
 (billionaires, news) say so instead of failing, so the report works on any subset of sources.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,12 @@ def reports_dir() -> Path:
 
 
 def _has(con, schema: str, table: str) -> bool:
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                       [schema, table]).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _rows(con, sql: str, params: list) -> list[dict]:
@@ -89,8 +94,13 @@ def build_report(event_id: str, out_dir: Path | None = None, db: Path | None = N
 def _build(con, event_id: str, out_dir: Path) -> ReportResult:
     ev = _rows(con, "select * from marts.dim_events where event_id = ?", [event_id])
     if not ev:
-        known = [r[0] for r in con.execute("select event_id from marts.dim_events order by event_date desc limit 10").fetchall()]
-        raise ReportError(f"event {event_id!r} is not in marts.dim_events (recent events: {', '.join(known) or 'none'})")
+        known = [
+            r[0]
+            for r in con.execute("select event_id from marts.dim_events order by event_date desc limit 10").fetchall()
+        ]
+        raise ReportError(
+            f"event {event_id!r} is not in marts.dim_events (recent events: {', '.join(known) or 'none'})"
+        )
     event = ev[0]
     summary = _rows(con, "select * from marts.fct_event_summary where event_id = ?", [event_id])
     summary = summary[0] if summary else {}
@@ -106,86 +116,168 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
     for t, d, v in con.execute(
         "select ticker, relative_day, index_100 from marts.fct_event_stock_daily "
         "where event_id = ? and ticker in (select unnest(?)) and index_100 is not null order by ticker, relative_day",
-        [event_id, chosen]).fetchall():
+        [event_id, chosen],
+    ).fetchall():
         series.setdefault(t, []).append((d, v))
     series = {t: series[t] for t in chosen if t in series}
-    sections.append(Section("Prices around day 0",
-                            charts.indexed_prices(series, benchmarks, out_dir, event_id) if series else None,
-                            None if series else "No price study for this event."))
+    sections.append(
+        Section(
+            "Prices around day 0",
+            charts.indexed_prices(series, benchmarks, out_dir, event_id) if series else None,
+            None if series else "No price study for this event.",
+        )
+    )
 
     car = con.execute(
         "select ticker, car_pct from marts.fct_event_car where event_id = ? and window_start = ? and window_end = ? "
-        "and car_pct is not null order by car_pct", [event_id, *CAR_WINDOW]).fetchall()
-    sections.append(Section("Cumulative abnormal returns",
-                            charts.car_by_ticker(car, CAR_WINDOW, out_dir, event_id) if car else None,
-                            None if car else "No abnormal returns for this event."))
+        "and car_pct is not null order by car_pct",
+        [event_id, *CAR_WINDOW],
+    ).fetchall()
+    sections.append(
+        Section(
+            "Cumulative abnormal returns",
+            charts.car_by_ticker(car, CAR_WINDOW, out_dir, event_id) if car else None,
+            None if car else "No abnormal returns for this event.",
+        )
+    )
 
-    mv = [(r["ticker"], r["market_cap_change_usd"]) for r in sorted(
-        (r for r in impact if r["market_cap_change_usd"] is not None), key=lambda r: r["market_cap_change_usd"])]
-    sections.append(Section("Market value", charts.market_value(mv, out_dir, event_id) if mv else None,
-                            None if mv else "No market value data (shares outstanding) for this event."))
+    mv = [
+        (r["ticker"], r["market_cap_change_usd"])
+        for r in sorted(
+            (r for r in impact if r["market_cap_change_usd"] is not None), key=lambda r: r["market_cap_change_usd"]
+        )
+    ]
+    sections.append(
+        Section(
+            "Market value",
+            charts.market_value(mv, out_dir, event_id) if mv else None,
+            None if mv else "No market value data (shares outstanding) for this event.",
+        )
+    )
 
     wealth, wealth_note = [], "No wealth data: the warehouse has no billionaires mart."
     if _has(con, "marts", "fct_event_wealth_impact"):
         wealth = con.execute(
             "select person_name, change_usd from marts.fct_event_wealth_impact "
-            "where event_id = ? and change_usd is not null order by abs(change_usd) desc limit 12", [event_id]).fetchall()
+            "where event_id = ? and change_usd is not null order by abs(change_usd) desc limit 12",
+            [event_id],
+        ).fetchall()
         wealth.sort(key=lambda r: r[1])
         wealth_note = None if wealth else "No wealth data for this event."
-    sections.append(Section("Billionaires", charts.billionaires(wealth, out_dir, event_id) if wealth else None,
-                            wealth_note))
+    sections.append(
+        Section("Billionaires", charts.billionaires(wealth, out_dir, event_id) if wealth else None, wealth_note)
+    )
 
     news, news_note = [], "No news data: the warehouse has no news mart."
     if _has(con, "marts", "fct_event_news_daily"):
         news = con.execute(
             "select relative_day, articles_matched, baseline from marts.fct_event_news_daily "
-            "where event_id = ? order by relative_day", [event_id]).fetchall()
+            "where event_id = ? order by relative_day",
+            [event_id],
+        ).fetchall()
         news_note = None if news else "No news data for this event."
     sections.append(Section("News volume", charts.news_volume(news, out_dir, event_id) if news else None, news_note))
 
-    groups = con.execute(
-        "select case group_type when 'sector' then 'sector: ' else 'peers: ' end || group_name || ' (N=' || n || ')', "
-        "caar_pct from marts.fct_event_group_caar where event_id = ? and window_start = ? and window_end = ? "
-        "and n >= 2 order by caar_pct", [event_id, *GROUP_WINDOW]).fetchall() if _has(con, "marts", "fct_event_group_caar") else []
-    sections.append(Section("Spillover by group", charts.group_caar(groups, GROUP_WINDOW, out_dir, event_id) if groups else None,
-                            None if groups else "No sector or peer group with two or more stocks in the cross-section."))
+    groups = (
+        con.execute(
+            "select case group_type when 'sector' then 'sector: ' else 'peers: ' end || group_name || ' (N=' || n || ')', "
+            "caar_pct from marts.fct_event_group_caar where event_id = ? and window_start = ? and window_end = ? "
+            "and n >= 2 order by caar_pct",
+            [event_id, *GROUP_WINDOW],
+        ).fetchall()
+        if _has(con, "marts", "fct_event_group_caar")
+        else []
+    )
+    sections.append(
+        Section(
+            "Spillover by group",
+            charts.group_caar(groups, GROUP_WINDOW, out_dir, event_id) if groups else None,
+            None if groups else "No sector or peer group with two or more stocks in the cross-section.",
+        )
+    )
 
     headlines, headlines_note = [], "No news data: the warehouse has no news items."
     if event["origin"] == "detected" and _has(con, "marts", "fct_detected_event_headlines"):
-        headlines = _rows(con, "select published_at, source, title, link from marts.fct_detected_event_headlines "
-                               "where event_id = ? order by published_at limit 15", [event_id])
+        headlines = _rows(
+            con,
+            "select published_at, source, title, link from marts.fct_detected_event_headlines "
+            "where event_id = ? order by published_at limit 15",
+            [event_id],
+        )
         headlines_note = None if headlines else "No headlines named the moved companies."
     elif _has(con, "marts", "fct_event_news_items"):
-        headlines = _rows(con, "select published_at, source, title, link, relevance_score, tone_compound, tone_note "
-                               "from marts.fct_event_news_items where event_id = ? order by relevance_rank limit 15",
-                          [event_id])
+        headlines = _rows(
+            con,
+            "select published_at, source, title, link, relevance_score, tone_compound, tone_note "
+            "from marts.fct_event_news_items where event_id = ? order by relevance_rank limit 15",
+            [event_id],
+        )
         headlines_note = None if headlines else "No headlines matched this event."
     for h in headlines:
         h["link"] = _safe_link(h.get("link"))
 
-    caar = _rows(con, "select * from marts.fct_event_caar where event_id = ? order by window_start, window_end", [event_id])
+    caar = _rows(
+        con, "select * from marts.fct_event_caar where event_id = ? order by window_start, window_end", [event_id]
+    )
     moves = _rows(con, "select * from marts.fct_detected_moves where event_id = ? order by abs(score) desc", [event_id])
-    analogs = _rows(con, "select * from marts.fct_event_analogs where event_id = ? order by rank", [event_id]) \
-        if _has(con, "marts", "fct_event_analogs") else []
-    claims = _rows(con, "select * from marts.fct_claim_checks where event_id = ? order by claim_id", [event_id]) \
-        if _has(con, "marts", "fct_claim_checks") else []
-    records = _rows(con, "select * from marts.fct_records where record_scope = 'event' and event_id = ? "
-                         "and ranked_by = 'market_cap_change_usd' order by watchlist_rank limit 8", [event_id]) \
-        if _has(con, "marts", "fct_records") else []
-    group_rows = _rows(con, "select * from marts.fct_event_group_caar where event_id = ? and window_start = ? "
-                            "and window_end = ? order by group_type desc, caar_pct", [event_id, *GROUP_WINDOW]) \
-        if _has(con, "marts", "fct_event_group_caar") else []
-    wealth_split = _rows(con, "select person_name, change_usd, implied_change_usd, normal_change_usd, abnormal_change_usd, "
-                              "main_ticker, main_ticker_t_ar from marts.fct_event_wealth_impact where event_id = ? "
-                              "and abnormal_change_usd is not null order by change_usd limit 12", [event_id]) \
-        if _has(con, "marts", "fct_event_wealth_impact") else []
+    analogs = (
+        _rows(con, "select * from marts.fct_event_analogs where event_id = ? order by rank", [event_id])
+        if _has(con, "marts", "fct_event_analogs")
+        else []
+    )
+    claims = (
+        _rows(con, "select * from marts.fct_claim_checks where event_id = ? order by claim_id", [event_id])
+        if _has(con, "marts", "fct_claim_checks")
+        else []
+    )
+    records = (
+        _rows(
+            con,
+            "select * from marts.fct_records where record_scope = 'event' and event_id = ? "
+            "and ranked_by = 'market_cap_change_usd' order by watchlist_rank limit 8",
+            [event_id],
+        )
+        if _has(con, "marts", "fct_records")
+        else []
+    )
+    group_rows = (
+        _rows(
+            con,
+            "select * from marts.fct_event_group_caar where event_id = ? and window_start = ? "
+            "and window_end = ? order by group_type desc, caar_pct",
+            [event_id, *GROUP_WINDOW],
+        )
+        if _has(con, "marts", "fct_event_group_caar")
+        else []
+    )
+    wealth_split = (
+        _rows(
+            con,
+            "select person_name, change_usd, implied_change_usd, normal_change_usd, abnormal_change_usd, "
+            "main_ticker, main_ticker_t_ar from marts.fct_event_wealth_impact where event_id = ? "
+            "and abnormal_change_usd is not null order by change_usd limit 12",
+            [event_id],
+        )
+        if _has(con, "marts", "fct_event_wealth_impact")
+        else []
+    )
 
     env = Environment(loader=PackageLoader("aftershock", "templates"), autoescape=select_autoescape(["html"]))
     env.filters.update(num=_fmt, pval=_fmt_p)
     html = env.get_template("report.html").render(
-        event=event, summary=summary, impact=impact, caar=caar, moves=moves, sections=sections,
-        claims=claims, records=records, analogs=analogs, group_rows=group_rows, wealth_split=wealth_split,
-        headlines=headlines, headlines_note=headlines_note,
+        event=event,
+        summary=summary,
+        impact=impact,
+        caar=caar,
+        moves=moves,
+        sections=sections,
+        claims=claims,
+        records=records,
+        analogs=analogs,
+        group_rows=group_rows,
+        wealth_split=wealth_split,
+        headlines=headlines,
+        headlines_note=headlines_note,
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
     path = out_dir / f"{event_id}.html"

@@ -3,6 +3,7 @@
 The SVG keeps text as glyph paths (svg.fonttype = path) and loses its comments, so no string from
 the data reaches the page as markup: names from the warehouse become outlines, not text.
 """
+
 from __future__ import annotations
 
 import io
@@ -50,8 +51,9 @@ def indexed_prices(series: dict[str, list[tuple[int, float]]], benchmarks: set[s
     for ticker, points in series.items():
         xs, ys = zip(*points)
         bench = ticker in benchmarks
-        ax.plot(xs, ys, label=ticker, lw=2.4 if bench else 1.3, color="black" if bench else None,
-                ls="--" if bench else "-")
+        ax.plot(
+            xs, ys, label=ticker, lw=2.4 if bench else 1.3, color="black" if bench else None, ls="--" if bench else "-"
+        )
     ax.axvline(0, color=_GREY, lw=0.8)
     ax.axhline(100, color=_GREY, lw=0.6, ls=":")
     ax.set_xlabel("trading days from day 0")
@@ -72,18 +74,39 @@ def _hbar(labels: list[str], values: list[float], xlabel: str, key: str, title: 
 
 
 def car_by_ticker(rows: list[tuple[str, float]], window: tuple[int, int], out_dir: Path, stem: str) -> Chart:
-    return _hbar([r[0] for r in rows], [r[1] for r in rows], "CAR, percent points", "car",
-                 f"Cumulative abnormal return [{window[0]:+d}, {window[1]:+d}] by ticker", out_dir, stem)
+    return _hbar(
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        "CAR, percent points",
+        "car",
+        f"Cumulative abnormal return [{window[0]:+d}, {window[1]:+d}] by ticker",
+        out_dir,
+        stem,
+    )
 
 
 def market_value(rows: list[tuple[str, float]], out_dir: Path, stem: str) -> Chart:
-    return _hbar([r[0] for r in rows], [r[1] / 1e9 for r in rows], "change in market value, $ billion",
-                 "market-value", "Market value change, day -1 to day 0", out_dir, stem)
+    return _hbar(
+        [r[0] for r in rows],
+        [r[1] / 1e9 for r in rows],
+        "change in market value, $ billion",
+        "market-value",
+        "Market value change, day -1 to day 0",
+        out_dir,
+        stem,
+    )
 
 
 def billionaires(rows: list[tuple[str, float]], out_dir: Path, stem: str) -> Chart:
-    return _hbar([r[0] for r in rows], [r[1] / 1e9 for r in rows], "change in net worth, $ billion",
-                 "billionaires", "Billionaires' net worth change", out_dir, stem)
+    return _hbar(
+        [r[0] for r in rows],
+        [r[1] / 1e9 for r in rows],
+        "change in net worth, $ billion",
+        "billionaires",
+        "Billionaires' net worth change",
+        out_dir,
+        stem,
+    )
 
 
 def news_volume(rows: list[tuple[int, float, float | None]], out_dir: Path, stem: str) -> Chart:
@@ -91,8 +114,14 @@ def news_volume(rows: list[tuple[int, float, float | None]], out_dir: Path, stem
     xs = [r[0] for r in rows]
     ax.bar(xs, [r[1] for r in rows], color="#2e86c1", label="articles")
     if any(r[2] is not None for r in rows):
-        ax.plot(xs, [r[2] if r[2] is not None else float("nan") for r in rows], color="black", lw=1,
-                ls="--", label="baseline")
+        ax.plot(
+            xs,
+            [r[2] if r[2] is not None else float("nan") for r in rows],
+            color="black",
+            lw=1,
+            ls="--",
+            label="baseline",
+        )
     ax.axvline(0, color=_GREY, lw=0.8)
     ax.set_xlabel("days from day 0")
     ax.set_ylabel("articles matched")
@@ -101,5 +130,12 @@ def news_volume(rows: list[tuple[int, float, float | None]], out_dir: Path, stem
 
 
 def group_caar(rows: list[tuple[str, float]], window: tuple[int, int], out_dir: Path, stem: str) -> Chart:
-    return _hbar([r[0] for r in rows], [r[1] for r in rows], "CAAR, percent points", "groups",
-                 f"Spillover: CAAR [{window[0]:+d}, {window[1]:+d}] by sector and peer link", out_dir, stem)
+    return _hbar(
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        "CAAR, percent points",
+        "groups",
+        f"Spillover: CAAR [{window[0]:+d}, {window[1]:+d}] by sector and peer link",
+        out_dir,
+        stem,
+    )

@@ -6,6 +6,7 @@ the published warehouse, so it opens from file:// and from any static server (`a
 --serve`, the compose `site` service) with no request leaving the machine. The dbt docs
 (data/site/docs/) and the GX Data Docs (data/site/quality/) sit beside it and are linked from it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,19 +75,32 @@ def build_index(reports: bool = True, db: Path | None = None) -> SiteResult:
     common = {"generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "warehouse": db.name}
     con = duckdb.connect(str(db), read_only=True)
     try:
-        events = _rows(con, """
+        events = _rows(
+            con,
+            """
             select e.event_id, e.title, e.origin, e.event_date, e.day0_date, e.linked_event_id,
                    s.* exclude (event_id, title, origin, event_date, day0_date, model)
             from marts.dim_events as e left join marts.fct_event_summary as s using (event_id)
-            order by e.event_date desc, e.origin, e.event_id""", [])
-        impacts = _rows(con, """
+            order by e.event_date desc, e.origin, e.event_id""",
+            [],
+        )
+        impacts = _rows(
+            con,
+            """
             select i.ticker, i.event_id, e.day0_date, i.return_pct, i.abnormal_return_pct, i.t_ar,
                    i.market_cap_change_usd
             from marts.fct_event_stock_impact as i join marts.dim_events as e using (event_id)
-            order by i.ticker, e.day0_date desc""", [])
-        watch = {r["ticker"]: r for r in _rows(con, "select * from staging.stg_watchlist", [])} \
-            if con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
-                           "and table_name = 'stg_watchlist'").fetchone()[0] else {}
+            order by i.ticker, e.day0_date desc""",
+            [],
+        )
+        watch = (
+            {r["ticker"]: r for r in _rows(con, "select * from staging.stg_watchlist", [])}
+            if con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'staging' "
+                "and table_name = 'stg_watchlist'"
+            ).fetchone()[0]
+            else {}
+        )
     finally:
         con.close()
 
@@ -96,17 +110,28 @@ def build_index(reports: bool = True, db: Path | None = None) -> SiteResult:
     ticker_page = env.get_template("site_ticker.html")
     for ticker, rows in sorted(by_ticker.items()):
         w = watch.get(ticker, {})
-        html = ticker_page.render(ticker=ticker, rows=rows, company=w.get("company"), sector=w.get("sector"),
-                                  benchmark=w.get("benchmark"), **common)
+        html = ticker_page.render(
+            ticker=ticker,
+            rows=rows,
+            company=w.get("company"),
+            sector=w.get("sector"),
+            benchmark=w.get("benchmark"),
+            **common,
+        )
         result.tickers.append(_write(tickers_dir() / ticker_file(ticker), html))
 
     for e in events:
-        e["report"] = f"reports/{quote(e['event_id'])}.html" if (reports_dir() / f"{e['event_id']}.html").is_file() \
-            else None
+        e["report"] = (
+            f"reports/{quote(e['event_id'])}.html" if (reports_dir() / f"{e['event_id']}.html").is_file() else None
+        )
     html = env.get_template("site_index.html").render(
-        events=events, curated=sum(e["origin"] == "curated" for e in events), tickers=sorted(by_ticker),
+        events=events,
+        curated=sum(e["origin"] == "curated" for e in events),
+        tickers=sorted(by_ticker),
         missing_reports=[e["event_id"] for e in events if not e["report"]],
-        has_docs=(site / "docs" / "index.html").is_file(), has_quality=(site / "quality" / "index.html").is_file(),
-        **common)
+        has_docs=(site / "docs" / "index.html").is_file(),
+        has_quality=(site / "quality" / "index.html").is_file(),
+        **common,
+    )
     _write(result.index, html)
     return result

@@ -1,4 +1,5 @@
 """Plain-text tables for the terminal (the demo and `aftershock report` summaries)."""
+
 from __future__ import annotations
 
 import math

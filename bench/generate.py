@@ -8,6 +8,7 @@ Wealth and news come at the ratios a real day has (see RATIOS) in the shapes the
 the Forbes real-time list as CSV (the columns of a Real-Time Billionaires daily list) and RSS 2.0
 feeds. Each source comes as a history file (a backfill) plus one file per following day.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,6 +60,7 @@ def _rng(seed: int, *keys: int) -> np.random.Generator:
 @dataclass
 class Universe:
     """Per-ticker market-model parameters, fixed by the seed."""
+
     names: list[str]
     alpha: np.ndarray
     beta: np.ndarray
@@ -68,8 +70,13 @@ class Universe:
     @classmethod
     def make(cls, n_tickers: int, seed: int) -> "Universe":
         g = _rng(seed, 0)
-        return cls(tickers(n_tickers), g.normal(0.0002, 0.0003, n_tickers), g.uniform(0.4, 1.8, n_tickers),
-                   g.uniform(0.008, 0.03, n_tickers), g.uniform(10, 500, n_tickers))
+        return cls(
+            tickers(n_tickers),
+            g.normal(0.0002, 0.0003, n_tickers),
+            g.uniform(0.4, 1.8, n_tickers),
+            g.uniform(0.008, 0.03, n_tickers),
+            g.uniform(10, 500, n_tickers),
+        )
 
 
 def price_paths(u: Universe, n_days: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -85,8 +92,9 @@ def price_paths(u: Universe, n_days: int, seed: int) -> tuple[np.ndarray, np.nda
     return 4000.0 * np.cumprod(1 + rm), levels
 
 
-def price_frame(u: Universe, days: pd.DatetimeIndex, bench: np.ndarray, adj: np.ndarray,
-                rows: slice, seed: int) -> pd.DataFrame:
+def price_frame(
+    u: Universe, days: pd.DatetimeIndex, bench: np.ndarray, adj: np.ndarray, rows: slice, seed: int
+) -> pd.DataFrame:
     """Long rows for the sessions `rows` of the paths, benchmark first each day."""
     d = days[rows]
     adj = adj[rows]
@@ -100,14 +108,31 @@ def price_frame(u: Universe, days: pd.DatetimeIndex, bench: np.ndarray, adj: np.
     open_ = low + (high - low) * g.uniform(0, 1, (n_d, n_t))
     volume = np.floor(g.lognormal(14, 1, (n_d, n_t)))
     dates = np.repeat(d.values, n_t)
-    stocks = pd.DataFrame({
-        "date": dates, "ticker": np.tile(np.array(u.names, dtype=object), n_d),
-        "open": open_.ravel(), "high": high.ravel(), "low": low.ravel(), "close": close.ravel(),
-        "adj_close": adj.ravel(), "volume": volume.ravel(),
-    })
+    stocks = pd.DataFrame(
+        {
+            "date": dates,
+            "ticker": np.tile(np.array(u.names, dtype=object), n_d),
+            "open": open_.ravel(),
+            "high": high.ravel(),
+            "low": low.ravel(),
+            "close": close.ravel(),
+            "adj_close": adj.ravel(),
+            "volume": volume.ravel(),
+        }
+    )
     b = bench[rows]
-    index = pd.DataFrame({"date": d.values, "ticker": BENCHMARK, "open": b, "high": b * 1.004,
-                          "low": b * 0.996, "close": b, "adj_close": np.nan, "volume": np.nan})
+    index = pd.DataFrame(
+        {
+            "date": d.values,
+            "ticker": BENCHMARK,
+            "open": b,
+            "high": b * 1.004,
+            "low": b * 0.996,
+            "close": b,
+            "adj_close": np.nan,
+            "volume": np.nan,
+        }
+    )
     return pd.concat([index, stocks], ignore_index=True)
 
 
@@ -118,8 +143,10 @@ def write_csv(frame: pd.DataFrame, path: Path, con: duckdb.DuckDBPyConnection | 
     con = con or duckdb.connect()
     try:
         con.register("frame_", frame)
-        con.execute(f"copy (select * replace (strftime(date, '%Y-%m-%d') as date) from frame_) "
-                    f"to '{path}' (header, delimiter ',')")
+        con.execute(
+            f"copy (select * replace (strftime(date, '%Y-%m-%d') as date) from frame_) "
+            f"to '{path}' (header, delimiter ',')"
+        )
         con.unregister("frame_")
     finally:
         if own:
@@ -127,8 +154,9 @@ def write_csv(frame: pd.DataFrame, path: Path, con: duckdb.DuckDBPyConnection | 
     return len(frame)
 
 
-def write_prices(out: Path, n_tickers: int, history_days: int, daily_days: int = 1, seed: int = 7,
-                 chunk_days: int = 250) -> dict:
+def write_prices(
+    out: Path, n_tickers: int, history_days: int, daily_days: int = 1, seed: int = 7, chunk_days: int = 250
+) -> dict:
     """history.csv (history_days sessions) + daily/<date>.csv for each of the next daily_days.
 
     The daily files continue the same paths, so an incremental build on them is the next day
@@ -154,8 +182,14 @@ def write_prices(out: Path, n_tickers: int, history_days: int, daily_days: int =
         write_csv(price_frame(u, days, bench, adj, slice(k, k + 1), seed), p, con)
         daily.append(str(p))
     con.close()
-    return {"history": str(history), "history_rows": rows, "daily": daily, "tickers": n_tickers + 1,
-            "first_date": str(days[0].date()), "last_history_date": str(days[history_days - 1].date())}
+    return {
+        "history": str(history),
+        "history_rows": rows,
+        "daily": daily,
+        "tickers": n_tickers + 1,
+        "first_date": str(days[0].date()),
+        "last_history_date": str(days[history_days - 1].date()),
+    }
 
 
 def _concat_csv(parts: list[Path], target: Path) -> None:
@@ -189,12 +223,22 @@ def write_wealth(out: Path, n_tickers: int, history_days: int, daily_days: int =
         change = worth * _rng(seed, 4, k).normal(0, 0.012, people)
         worth = worth + change
         order = np.argsort(-worth)
-        frame = pd.DataFrame({
-            "date": d, "rank": np.arange(1, people + 1), "person_uri": uris[order], "person_name": names[order],
-            "net_worth_musd": np.round(worth[order], 3), "change_musd": np.round(change[order], 3),
-            "change_pct": np.round(change[order] / (worth[order] - change[order]) * 100, 3),
-            "citizenship": "us", "gender": "m", "age": 60, "industries": "technology", "sources": "Company",
-        })
+        frame = pd.DataFrame(
+            {
+                "date": d,
+                "rank": np.arange(1, people + 1),
+                "person_uri": uris[order],
+                "person_name": names[order],
+                "net_worth_musd": np.round(worth[order], 3),
+                "change_musd": np.round(change[order], 3),
+                "change_pct": np.round(change[order] / (worth[order] - change[order]) * 100, 3),
+                "citizenship": "us",
+                "gender": "m",
+                "age": 60,
+                "industries": "technology",
+                "sources": "Company",
+            }
+        )
         if k < history_days:
             frames.append(frame)
         else:
@@ -207,8 +251,9 @@ def write_wealth(out: Path, n_tickers: int, history_days: int, daily_days: int =
     return {"people": people, "history": str(history), "history_rows": people * history_days, "daily": daily}
 
 
-def write_news(out: Path, n_tickers: int, history_days: int, daily_days: int = 1, seed: int = 7,
-               feed_memory_days: int = 20) -> dict:
+def write_news(
+    out: Path, n_tickers: int, history_days: int, daily_days: int = 1, seed: int = 7, feed_memory_days: int = 20
+) -> dict:
     """RSS 2.0 feeds naming followed tickers: history.xml + daily/<date>.xml.
 
     A feed only carries its recent items, so the history file holds the last feed_memory_days
@@ -227,17 +272,27 @@ def write_news(out: Path, n_tickers: int, history_days: int, daily_days: int = 1
         for j, t in enumerate(g.integers(0, n_tickers, per_day)):
             stamp = (d + pd.Timedelta(minutes=int(j * 1440 / per_day))).strftime("%a, %d %b %Y %H:%M:%S +0000")
             guid = f"http://127.0.0.1/news/{d.date()}/{j}"
-            lines.append(f"<item><title>{escape(names[t])} shares move on market news</title>"
-                         f"<link>{guid}</link><guid>{guid}</guid><pubDate>{stamp}</pubDate>"
-                         f"<description>{escape(names[t])} traded on {d.date()}.</description></item>")
+            lines.append(
+                f"<item><title>{escape(names[t])} shares move on market news</title>"
+                f"<link>{guid}</link><guid>{guid}</guid><pubDate>{stamp}</pubDate>"
+                f"<description>{escape(names[t])} traded on {d.date()}.</description></item>"
+            )
         return lines
 
     def feed(path: Path, ks: range) -> None:
         body = [i for k in ks for i in items(k)]
-        path.write_text("\n".join(['<?xml version="1.0" encoding="UTF-8"?>', '<rss version="2.0"><channel>',
-                                    "<title>Synthetic markets feed</title><link>http://127.0.0.1/</link>",
-                                    "<description>Generated by bench/generate.py</description>",
-                                    *body, "</channel></rss>"]))
+        path.write_text(
+            "\n".join(
+                [
+                    '<?xml version="1.0" encoding="UTF-8"?>',
+                    '<rss version="2.0"><channel>',
+                    "<title>Synthetic markets feed</title><link>http://127.0.0.1/</link>",
+                    "<description>Generated by bench/generate.py</description>",
+                    *body,
+                    "</channel></rss>",
+                ]
+            )
+        )
 
     history = folder / "history.xml"
     feed(history, range(max(0, history_days - feed_memory_days), history_days))
@@ -246,24 +301,44 @@ def write_news(out: Path, n_tickers: int, history_days: int, daily_days: int = 1
         p = folder / "daily" / f"feed_{days[k].date()}.xml"
         feed(p, range(k, k + 1))
         daily.append(str(p))
-    return {"items_per_day": per_day, "history": str(history),
-            "history_items": per_day * min(history_days, feed_memory_days), "daily": daily}
+    return {
+        "items_per_day": per_day,
+        "history": str(history),
+        "history_items": per_day * min(history_days, feed_memory_days),
+        "daily": daily,
+    }
 
 
-def write_events(path: Path, n_events: int, n_history_days: int, seed: int = 7, tickers_per_event: int | None = None,
-                 universe: int | None = None, min_history: int = 260) -> list[dict]:
+def write_events(
+    path: Path,
+    n_events: int,
+    n_history_days: int,
+    seed: int = 7,
+    tickers_per_event: int | None = None,
+    universe: int | None = None,
+    min_history: int = 260,
+) -> list[dict]:
     """An events seed with n events spread over the history after its first min_history sessions."""
     days = trading_days(n_history_days)
-    usable = days[min_history:-15] if n_history_days > min_history + 30 else days[len(days) // 2:-3]
+    usable = days[min_history:-15] if n_history_days > min_history + 30 else days[len(days) // 2 : -3]
     picks = np.linspace(0, len(usable) - 1, n_events).round().astype(int)
     g = _rng(seed, 6)
     rows = []
     for i, k in enumerate(picks):
         chosen = ""
         if tickers_per_event and universe:
-            chosen = "|".join(tickers(universe)[j] for j in sorted(g.choice(universe, tickers_per_event, replace=False)))
-        rows.append({"event_id": f"bench-{i:03d}", "event_date": str(usable[k].date()),
-                     "title": f"Synthetic event {i}", "keywords": "market", "tickers": chosen})
+            chosen = "|".join(
+                tickers(universe)[j] for j in sorted(g.choice(universe, tickers_per_event, replace=False))
+            )
+        rows.append(
+            {
+                "event_id": f"bench-{i:03d}",
+                "event_date": str(usable[k].date()),
+                "title": f"Synthetic event {i}",
+                "keywords": "market",
+                "tickers": chosen,
+            }
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(path, index=False)
     return rows
@@ -277,9 +352,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--daily", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args(argv)
-    info = {"prices": write_prices(a.out, a.tickers, a.days, a.daily, a.seed),
-            "wealth": write_wealth(a.out, a.tickers, a.days, a.daily, a.seed),
-            "news": write_news(a.out, a.tickers, a.days, a.daily, a.seed)}
+    info = {
+        "prices": write_prices(a.out, a.tickers, a.days, a.daily, a.seed),
+        "wealth": write_wealth(a.out, a.tickers, a.days, a.daily, a.seed),
+        "news": write_news(a.out, a.tickers, a.days, a.daily, a.seed),
+    }
     print(json.dumps(info, indent=2))
 
 

@@ -7,13 +7,13 @@ of several runs (`runs` in the JSON says how many). Timings go through the insta
     python -m bench.harness            # the sizes the README quotes (takes a while)
     python -m bench.harness --quick    # tiny sizes: a smoke test of the whole harness
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -49,16 +49,43 @@ class Sizes:
     airflow_runs: int = 1
 
 
-FULL = Sizes(landing_tickers=1999, landing_days=5000, landing_runs=3,
-             transform_tickers=500, short_days=252, long_days=5040, transform_runs=3, transform_events=10,
-             study_tickers=500, study_events=100, study_days=1260, study_runs=3, airflow_runs=2)
-QUICK = Sizes(landing_tickers=20, landing_days=300, landing_runs=1,
-              transform_tickers=10, short_days=40, long_days=200, transform_runs=1, transform_events=2,
-              study_tickers=8, study_events=3, study_days=300, study_runs=1)
+FULL = Sizes(
+    landing_tickers=1999,
+    landing_days=5000,
+    landing_runs=3,
+    transform_tickers=500,
+    short_days=252,
+    long_days=5040,
+    transform_runs=3,
+    transform_events=10,
+    study_tickers=500,
+    study_events=100,
+    study_days=1260,
+    study_runs=3,
+    airflow_runs=2,
+)
+QUICK = Sizes(
+    landing_tickers=20,
+    landing_days=300,
+    landing_runs=1,
+    transform_tickers=10,
+    short_days=40,
+    long_days=200,
+    transform_runs=1,
+    transform_events=2,
+    study_tickers=8,
+    study_events=3,
+    study_days=300,
+    study_runs=1,
+)
 
-TARGETS = {"landing_vs_native": (">=", 0.5), "incremental_cost_ratio_20y_vs_1y": ("<=", 1.3),
-           "event_study_speedup_vs_pandas": (">=", 10.0), "peak_rss_mb": ("<=", 2048.0),
-           "airflow_transform_vs_cli": ("<=", 1.5)}
+TARGETS = {
+    "landing_vs_native": (">=", 0.5),
+    "incremental_cost_ratio_20y_vs_1y": ("<=", 1.3),
+    "event_study_speedup_vs_pandas": (">=", 10.0),
+    "peak_rss_mb": ("<=", 2048.0),
+    "airflow_transform_vs_cli": ("<=", 1.5),
+}
 PARTS = ["landing", "transform", "event_study", "peak_memory", "airflow"]
 
 
@@ -79,9 +106,16 @@ def machine() -> dict:
     except OSError:
         pass
     import dbt.version
-    return {"cpu_count": os.cpu_count(), "cpu_model": model, "memory_gb": mem_gb,
-            "python": platform.python_version(), "duckdb": duckdb.__version__,
-            "dbt_core": dbt.version.__version__, "platform": platform.platform()}
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": mem_gb,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dbt_core": dbt.version.__version__,
+        "platform": platform.platform(),
+    }
 
 
 def bench_project(work: Path, s: Sizes) -> Path:
@@ -91,8 +125,9 @@ def bench_project(work: Path, s: Sizes) -> Path:
     if project.exists():
         shutil.rmtree(project)
     shutil.copytree(ROOT / "dbt", project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    generate.append_watchlist(project / "seeds" / "watchlist.csv",
-                              max(s.landing_tickers, s.transform_tickers, s.study_tickers))
+    generate.append_watchlist(
+        project / "seeds" / "watchlist.csv", max(s.landing_tickers, s.transform_tickers, s.study_tickers)
+    )
     return project
 
 
@@ -117,6 +152,7 @@ def median(xs: list[float]) -> float:
 
 
 # ---- landing ------------------------------------------------------------------------------------
+
 
 def native_copy(csv: Path, out: Path) -> float:
     """DuckDB reading the CSV into Parquet itself: the floor for any landing."""
@@ -149,8 +185,12 @@ def dlt_load(csv: Path, work: Path) -> float | None:
             yield batch
 
     t0 = time.perf_counter()
-    pipe = dlt.pipeline(pipeline_name="bench_prices", pipelines_dir=str(work / "pipelines"),
-                        destination=dlt.destinations.duckdb(str(work / "dlt.duckdb")), dataset_name="raw")
+    pipe = dlt.pipeline(
+        pipeline_name="bench_prices",
+        pipelines_dir=str(work / "pipelines"),
+        destination=dlt.destinations.duckdb(str(work / "dlt.duckdb")),
+        dataset_name="raw",
+    )
     pipe.run(rows())
     return time.perf_counter() - t0
 
@@ -169,9 +209,15 @@ def bench_landing(s: Sizes, work: Path) -> dict:
         if t is not None:
             peer.append(t)
     shutil.rmtree(work / "dlt", ignore_errors=True)
-    out = {"rows": rows, "csv_mb": round(csv.stat().st_size / 1e6, 1), "runs": s.landing_runs,
-           "aftershock_rows_per_s": rows / median(ours), "duckdb_native_rows_per_s": rows / median(native),
-           "aftershock_s": median(ours), "duckdb_native_s": median(native)}
+    out = {
+        "rows": rows,
+        "csv_mb": round(csv.stat().st_size / 1e6, 1),
+        "runs": s.landing_runs,
+        "aftershock_rows_per_s": rows / median(ours),
+        "duckdb_native_rows_per_s": rows / median(native),
+        "aftershock_s": median(ours),
+        "duckdb_native_s": median(native),
+    }
     out["landing_vs_native"] = out["aftershock_rows_per_s"] / out["duckdb_native_rows_per_s"]
     if peer:
         out["dlt_rows_per_s"] = rows / median(peer)
@@ -182,8 +228,10 @@ def bench_landing(s: Sizes, work: Path) -> dict:
 
 # ---- transform ----------------------------------------------------------------------------------
 
+
 def registered_sources() -> set[str]:
     from aftershock.ingest_commands import SOURCES
+
     return set(SOURCES)
 
 
@@ -220,11 +268,20 @@ def bench_transform(s: Sizes, work: Path) -> dict:
     full_20y, daily_20y, d20, _ = history_build(s, s.long_days, work, events)
     for d in (d1, d20):
         shutil.rmtree(d)
-    out = {"tickers": s.transform_tickers + 1, "short_days": s.short_days, "long_days": s.long_days,
-           "runs": s.transform_runs, "events": s.transform_events, "sources": sources,
-           "daily_build_1y_s": median(daily_1y), "daily_build_20y_s": median(daily_20y),
-           "full_build_1y_s": full_1y, "full_build_20y_s": full_20y,
-           "daily_build_1y_all_s": daily_1y, "daily_build_20y_all_s": daily_20y}
+    out = {
+        "tickers": s.transform_tickers + 1,
+        "short_days": s.short_days,
+        "long_days": s.long_days,
+        "runs": s.transform_runs,
+        "events": s.transform_events,
+        "sources": sources,
+        "daily_build_1y_s": median(daily_1y),
+        "daily_build_20y_s": median(daily_20y),
+        "full_build_1y_s": full_1y,
+        "full_build_20y_s": full_20y,
+        "daily_build_1y_all_s": daily_1y,
+        "daily_build_20y_all_s": daily_20y,
+    }
     out["incremental_cost_ratio_20y_vs_1y"] = out["daily_build_20y_s"] / out["daily_build_1y_s"]
     return out
 
@@ -237,8 +294,11 @@ EVENT_NODES = ("int_event_", "int_market_model", "fct_event_", "dim_events")
 def event_model_times(data_dir: Path) -> dict[str, float]:
     """Execution time dbt recorded for each event-study model in the last build."""
     res = json.loads((data_dir / "build" / "dbt_target" / "run_results.json").read_text())
-    return {r["unique_id"].split(".")[-1]: r["execution_time"] for r in res["results"]
-            if r["unique_id"].startswith("model.") and r["unique_id"].split(".")[-1].startswith(EVENT_NODES)}
+    return {
+        r["unique_id"].split(".")[-1]: r["execution_time"]
+        for r in res["results"]
+        if r["unique_id"].startswith("model.") and r["unique_id"].split(".")[-1].startswith(EVENT_NODES)
+    }
 
 
 def bench_event_study(s: Sizes, work: Path) -> dict:
@@ -256,6 +316,7 @@ def bench_event_study(s: Sizes, work: Path) -> dict:
     ours = reference.from_marts(con)
     con.close()
     import pandas as pd
+
     ev = pd.read_csv(events, dtype=str, keep_default_na=False)
     pandas_s, ref = [], None
     for _ in range(s.study_runs):
@@ -265,18 +326,28 @@ def bench_event_study(s: Sizes, work: Path) -> dict:
     check = reference.compare(ours, ref)
     shutil.rmtree(d)
     shutil.rmtree(work / "gen-study")
-    out = {"tickers": s.study_tickers + 1, "events": s.study_events, "days": s.study_days, "runs": s.study_runs,
-           "pairs": len(ours), "event_models_sql_s": median(sql_s), "whole_build_s": median(build_s),
-           "pandas_statsmodels_s": median(pandas_s), "check": check,
-           # the slowest event models, median over the runs: where the time goes
-           "slowest_models_s": dict(sorted(((m, median([r.get(m, 0.0) for r in per_model])) for m in per_model[0]),
-                                           key=lambda kv: -kv[1])[:5])}
+    out = {
+        "tickers": s.study_tickers + 1,
+        "events": s.study_events,
+        "days": s.study_days,
+        "runs": s.study_runs,
+        "pairs": len(ours),
+        "event_models_sql_s": median(sql_s),
+        "whole_build_s": median(build_s),
+        "pandas_statsmodels_s": median(pandas_s),
+        "check": check,
+        # the slowest event models, median over the runs: where the time goes
+        "slowest_models_s": dict(
+            sorted(((m, median([r.get(m, 0.0) for r in per_model])) for m in per_model[0]), key=lambda kv: -kv[1])[:5]
+        ),
+    }
     out["event_study_speedup_vs_pandas"] = out["pandas_statsmodels_s"] / out["event_models_sql_s"]
     out["whole_build_speedup_vs_pandas"] = out["pandas_statsmodels_s"] / out["whole_build_s"]
     return out
 
 
 # ---- peak memory --------------------------------------------------------------------------------
+
 
 def bench_peak_memory(csv: Path, work: Path) -> dict:
     """Peak RSS of any process of the pipeline (ingest, dbt, gate, publish) on the landing file.
@@ -299,8 +370,9 @@ def bench_peak_memory(csv: Path, work: Path) -> dict:
     env = {**os.environ, "AFTERSHOCK_DATA_DIR": str(d)}
     if PROJECT is not None:
         env["AFTERSHOCK_DBT_PROJECT"] = str(PROJECT)
-    proc = subprocess.run([sys.executable, "-c", code, str(BIN), str(csv), str(events)], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(BIN), str(csv), str(events)], env=env, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"peak-memory pipeline failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     kb, ingest_s, build_s = proc.stdout.split()
@@ -330,10 +402,20 @@ print('RESULT', json.dumps({{'state': str(dr.state), 'test_s': t1 - t0, 'called'
 
 def _airflow_env(home: Path, data: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update({"AIRFLOW_HOME": str(home), "AFTERSHOCK_DATA_DIR": str(data), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-                "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"), "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-                "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False", "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-                "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False", "AFTERSHOCK_TASK_RETRIES": "0", "DO_NOT_TRACK": "1"})
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AFTERSHOCK_DATA_DIR": str(data),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+            "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+            "AFTERSHOCK_TASK_RETRIES": "0",
+            "DO_NOT_TRACK": "1",
+        }
+    )
     return env
 
 
@@ -361,8 +443,15 @@ def bench_airflow(s: Sizes, work: Path) -> dict:
     done by `aftershock docs` and `aftershock report`."""
     lake = work / "airflow-lake"
     sample_lake(lake)
-    runs = {"cli_build_s": [], "cli_docs_reports_s": [], "airflow_to_publish_s": [], "airflow_whole_run_s": [],
-            "airflow_dags_test_s": [], "producer_s": [], "node_tasks_s": []}
+    runs = {
+        "cli_build_s": [],
+        "cli_docs_reports_s": [],
+        "airflow_to_publish_s": [],
+        "airflow_whole_run_s": [],
+        "airflow_dags_test_s": [],
+        "producer_s": [],
+        "node_tasks_s": [],
+    }
     home = work / "airflow-home"
     env = _airflow_env(home, lake)
     _run([str(BIN / "airflow"), "db", "migrate"], env, "airflow db migrate")
@@ -382,10 +471,13 @@ def bench_airflow(s: Sizes, work: Path) -> dict:
         shutil.copytree(lake, data)
         env = _airflow_env(home, data)
         # the manifest is written at the first DAG parse of a fresh data directory; not the run's cost
-        _run([str(BIN / "python"), "-c", "from aftershock.orchestration import write_manifest; write_manifest()"],
-             env, "dbt parse")
+        _run(
+            [str(BIN / "python"), "-c", "from aftershock.orchestration import write_manifest; write_manifest()"],
+            env,
+            "dbt parse",
+        )
         out = _run([str(BIN / "python"), "-c", AIRFLOW_RUN.format(dags=str(ROOT / "dags"))], env, "dag.test()")
-        run = json.loads(next(ln for ln in out.splitlines() if ln.startswith("RESULT "))[len("RESULT "):])
+        run = json.loads(next(ln for ln in out.splitlines() if ln.startswith("RESULT "))[len("RESULT ") :])
         if run["state"] != "success":
             raise RuntimeError(f"transform run {run['state']}: {[t for t in run['tasks'] if t['state'] != 'success']}")
         tasks = {t["task_id"]: t for t in run["tasks"]}
@@ -402,7 +494,9 @@ def bench_airflow(s: Sizes, work: Path) -> dict:
     out = {k: median(v) for k, v in runs.items()}
     out.update({"runs": s.airflow_runs, "node_tasks": node_count, "all": runs})
     out["airflow_transform_vs_cli"] = out["airflow_to_publish_s"] / out["cli_build_s"]
-    out["airflow_whole_run_vs_cli_same_work"] = out["airflow_whole_run_s"] / (out["cli_build_s"] + out["cli_docs_reports_s"])
+    out["airflow_whole_run_vs_cli_same_work"] = out["airflow_whole_run_s"] / (
+        out["cli_build_s"] + out["cli_docs_reports_s"]
+    )
     return out
 
 
@@ -416,12 +510,14 @@ def _events(data_dir: Path) -> list[str]:
 
 def headline(result: dict) -> dict:
     get = lambda part, key: result.get(part, {}).get(key)  # noqa: E731 (a part may not have run)
-    return {"landing_vs_native": get("landing", "landing_vs_native"),
-            "landing_vs_dlt": get("landing", "landing_vs_dlt"),
-            "incremental_cost_ratio_20y_vs_1y": get("transform", "incremental_cost_ratio_20y_vs_1y"),
-            "event_study_speedup_vs_pandas": get("event_study", "event_study_speedup_vs_pandas"),
-            "peak_rss_mb": get("peak_memory", "peak_rss_mb"),
-            "airflow_transform_vs_cli": get("airflow", "airflow_transform_vs_cli")}
+    return {
+        "landing_vs_native": get("landing", "landing_vs_native"),
+        "landing_vs_dlt": get("landing", "landing_vs_dlt"),
+        "incremental_cost_ratio_20y_vs_1y": get("transform", "incremental_cost_ratio_20y_vs_1y"),
+        "event_study_speedup_vs_pandas": get("event_study", "event_study_speedup_vs_pandas"),
+        "peak_rss_mb": get("peak_memory", "peak_rss_mb"),
+        "airflow_transform_vs_cli": get("airflow", "airflow_transform_vs_cli"),
+    }
 
 
 def verdicts(h: dict) -> dict:
@@ -449,8 +545,11 @@ def markdown(r: dict) -> str:
         f"machine: {m['cpu_count']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, Python {m['python']}, "
         f"DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}. Each time is the median of the runs shown; "
         "other jobs shared the machine, so read the ratios rather than the seconds."
-        + (" Some parts ran side by side to fit a deadline; within a part, the figures compared were measured under the same load."
-           if r.get("parts_run_concurrently") else ""),
+        + (
+            " Some parts ran side by side to fit a deadline; within a part, the figures compared were measured under the same load."
+            if r.get("parts_run_concurrently")
+            else ""
+        ),
         "",
         "| figure | value | target | met | what was measured |",
         "| --- | --- | --- | --- | --- |",
@@ -485,7 +584,8 @@ def markdown(r: dict) -> str:
             f"vs `aftershock build` {fmt(A['cli_build_s'])} s, the bundled sample, empty warehouse; the whole run with "
             f"dbt docs and reports {fmt(A['airflow_whole_run_s'])} s vs the same CLI work "
             f"{fmt(A['cli_build_s'] + A['cli_docs_reports_s'])} s "
-            f"({fmt(A['airflow_whole_run_vs_cli_same_work'])}x); median of {A['runs']} |")
+            f"({fmt(A['airflow_whole_run_vs_cli_same_work'])}x); median of {A['runs']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -522,11 +622,20 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test; figures mean nothing)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.json and latest.md")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
-    ap.add_argument("--only", choices=PARTS, action="append",
-                    help="run only these parts (the others are read from the existing latest.json)")
+    ap.add_argument(
+        "--only",
+        choices=PARTS,
+        action="append",
+        help="run only these parts (the others are read from the existing latest.json)",
+    )
     ap.add_argument("--study-runs", type=int, default=None, help="override the event study's number of runs")
-    ap.add_argument("--merge", type=Path, nargs="+", default=None,
-                    help="combine the parts of these result folders (each from an --only run) into --out")
+    ap.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="combine the parts of these result folders (each from an --only run) into --out",
+    )
     a = ap.parse_args(argv)
     if a.merge:
         return merge(a.merge, a.out)
@@ -562,8 +671,9 @@ def main(argv: list[str] | None = None) -> dict:
                 result["airflow"] = bench_airflow(s, work)
             else:
                 if csv is None:
-                    csv = Path(generate.write_prices(work / "gen", s.landing_tickers, s.landing_days,
-                                                     daily_days=0)["history"])
+                    csv = Path(
+                        generate.write_prices(work / "gen", s.landing_tickers, s.landing_days, daily_days=0)["history"]
+                    )
                 result["peak_memory"] = bench_peak_memory(csv, work)
             print(f"bench: {part} done in {time.perf_counter() - t0:.0f} s", flush=True)
             # Saved after every part: a later part failing does not lose the earlier figures.

@@ -10,6 +10,7 @@ relative days [-250, -11] (sessions where both exist), sigma with M - 2 degrees 
 (alpha + beta Rm); market_adjusted and constant_mean as documented. CAR and CAAR statistics as
 fct_event_car and fct_event_caar.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,7 +31,7 @@ CAR_WINDOWS = [(-1, 1), (0, 1), (-10, 10), (0, 10)]  # the benchmark's compariso
 
 @dataclass
 class Returns:
-    rets: pd.DataFrame    # simple returns: rows the sessions (every date in the prices), columns the tickers
+    rets: pd.DataFrame  # simple returns: rows the sessions (every date in the prices), columns the tickers
     priced: pd.DataFrame  # True where the ticker has a price that session
 
 
@@ -52,9 +53,9 @@ class TickerFit:
     sigma: float
     dof: int
     m: int
-    ar: pd.Series            # indexed by relative day, estimation start .. window end
-    est_resid: pd.Series     # estimation-window residuals by relative day
-    r: pd.Series             # the ticker's returns by relative day, same span
+    ar: pd.Series  # indexed by relative day, estimation start .. window end
+    est_resid: pd.Series  # estimation-window residuals by relative day
+    r: pd.Series  # the ticker's returns by relative day, same span
 
 
 @dataclass
@@ -64,8 +65,15 @@ class Study:
     day0: pd.Timestamp | None = None
 
 
-def run_study(data: Returns, event_date: str, model: str = "market", est=EST, benchmark: str | None = None,
-              tickers: list[str] | None = None, watchlist: pd.DataFrame | None = None) -> Study | None:
+def run_study(
+    data: Returns,
+    event_date: str,
+    model: str = "market",
+    est=EST,
+    benchmark: str | None = None,
+    tickers: list[str] | None = None,
+    watchlist: pd.DataFrame | None = None,
+) -> Study | None:
     """One event: each ticker's normal-return fit on the estimation window and its ARs from there to the
     window end. Tickers: those given, else every ticker with a price on day 0 (a ticker without one is
     left out either way). Benchmark and asset type: the argument, else the watchlist's (a frame indexed
@@ -80,7 +88,7 @@ def run_study(data: Returns, event_date: str, model: str = "market", est=EST, be
     study = Study(day0=day0)
     on_day0 = data.priced.loc[day0]
     listed = watchlist if watchlist is not None else pd.DataFrame(columns=["benchmark", "asset_type"])
-    for t in (tickers if tickers is not None else list(data.rets.columns)):
+    for t in tickers if tickers is not None else list(data.rets.columns):
         if t not in on_day0.index or not on_day0[t]:
             continue
         bench = benchmark or (listed.loc[t, "benchmark"] if t in listed.index else BENCHMARK)
@@ -139,10 +147,13 @@ def caar_table(study: Study) -> dict[tuple[int, int], dict[str, float]]:
         ar = study.fits[t].ar.dropna()
         est0 = study.fits[t].est_resid.index.min()
         ar = ar[ar.index >= est0]
-        ar = ar[(ar.index <= study.fits[t].est_resid.index.max()) | ((ar.index >= EVENT_WINDOW[0]) & (ar.index <= EVENT_WINDOW[1]))]
+        ar = ar[
+            (ar.index <= study.fits[t].est_resid.index.max())
+            | ((ar.index >= EVENT_WINDOW[0]) & (ar.index <= EVENT_WINDOW[1]))
+        ]
         us[t] = pd.Series(stats.rankdata(ar.to_numpy()) / (len(ar) + 1) - 0.5, index=ar.index)
     u_bar = pd.DataFrame(us).mean(axis=1)
-    s_u = math.sqrt(float((u_bar ** 2).mean()))
+    s_u = math.sqrt(float((u_bar**2).mean()))
     out = {}
     for a, b in WINDOWS:
         sample = [t for t in stocks if (t, a, b) in cars and study.fits[t].dof > 2]
@@ -160,21 +171,31 @@ def caar_table(study: Study) -> dict[tuple[int, int], dict[str, float]]:
         w = int((car > 0).sum())
         sign_z = (w - n * p_hat) / math.sqrt(n * p_hat * (1 - p_hat))
         out[(a, b)] = {
-            "n": n, "n_positive": w, "n_negative": int((car < 0).sum()),
-            "caar": float(car.mean()), "aar": float(car.mean()) / L,
-            "t_cs": float(t_cs.statistic), "t_cs_p": float(t_cs.pvalue),
-            "patell_z": patell, "patell_z_p": float(2 * stats.norm.sf(abs(patell))),
-            "bmp_t": float(bmp.statistic), "bmp_t_p": float(bmp.pvalue),
+            "n": n,
+            "n_positive": w,
+            "n_negative": int((car < 0).sum()),
+            "caar": float(car.mean()),
+            "aar": float(car.mean()) / L,
+            "t_cs": float(t_cs.statistic),
+            "t_cs_p": float(t_cs.pvalue),
+            "patell_z": patell,
+            "patell_z_p": float(2 * stats.norm.sf(abs(patell))),
+            "bmp_t": float(bmp.statistic),
+            "bmp_t_p": float(bmp.pvalue),
             "mean_correlation": r_bar,
-            "kp_t": kp, "kp_t_p": float(2 * stats.t.sf(abs(kp), n - 1)),
-            "rank_z": rank_z, "rank_z_p": float(2 * stats.norm.sf(abs(rank_z))),
+            "kp_t": kp,
+            "kp_t_p": float(2 * stats.t.sf(abs(kp), n - 1)),
+            "rank_z": rank_z,
+            "rank_z_p": float(2 * stats.norm.sf(abs(rank_z))),
             "p_positive": p_hat,
-            "sign_z": sign_z, "sign_z_p": float(2 * stats.norm.sf(abs(sign_z))),
+            "sign_z": sign_z,
+            "sign_z_p": float(2 * stats.norm.sf(abs(sign_z))),
         }
     return out
 
 
 # ---- the benchmark's comparison: every event of a seed, market model, against the marts ------------
+
 
 def car_name(a: int, b: int) -> str:
     return f"car_{a}_{b}".replace("-", "m")
@@ -198,9 +219,16 @@ def event_study(prices: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
         if study is None:
             continue
         for ticker, f in study.fits.items():
-            row = {"event_id": ev.event_id, "ticker": ticker, "estimation_days": f.m,
-                   "alpha": f.alpha, "beta": f.beta, "sigma": f.sigma,
-                   "return_0": f.r.get(0), "ar_0": f.ar.get(0)}
+            row = {
+                "event_id": ev.event_id,
+                "ticker": ticker,
+                "estimation_days": f.m,
+                "alpha": f.alpha,
+                "beta": f.beta,
+                "sigma": f.sigma,
+                "return_0": f.r.get(0),
+                "ar_0": f.ar.get(0),
+            }
             for a, b in CAR_WINDOWS:
                 row[car_name(a, b)] = f.ar.loc[a:b].sum(min_count=1)
             out.append(row)
@@ -211,7 +239,8 @@ def from_marts(con) -> pd.DataFrame:
     """The same figures read from the warehouse marts."""
     cars = ", ".join(
         f"sum(abnormal_return_pct) filter (where relative_day between {a} and {b}) / 100 as {car_name(a, b)}"
-        for a, b in CAR_WINDOWS)
+        for a, b in CAR_WINDOWS
+    )
     return con.execute(f"""
         with car as (
             select event_id, ticker, {cars}
@@ -233,5 +262,10 @@ def compare(ours: pd.DataFrame, ref: pd.DataFrame, tol: float = 1e-9) -> dict:
         d = (a - b).abs().where(~both_nan, 0.0)
         diffs[col] = float(d.fillna(np.inf).max()) if len(d) else 0.0
     worst = max(diffs.values()) if diffs else 0.0
-    return {"pairs_db": len(ours), "pairs_pandas": len(ref), "pairs_matched": len(m),
-            "max_abs_diff": diffs, "equal": bool(len(m) == len(ours) == len(ref) and worst <= tol)}
+    return {
+        "pairs_db": len(ours),
+        "pairs_pandas": len(ref),
+        "pairs_matched": len(m),
+        "max_abs_diff": diffs,
+        "equal": bool(len(m) == len(ours) == len(ref) and worst <= tol),
+    }

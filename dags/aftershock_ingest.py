@@ -5,6 +5,7 @@ Wiring only: the task calls aftershock.orchestration.run_ingest, which calls the
 `aftershock ingest <source>`. A landed batch emits the source's lake Asset, which schedules the
 transform DAG. Live or bundled sample is chosen by AFTERSHOCK_SOURCE_MODE, not here.
 """
+
 from __future__ import annotations
 
 import pendulum
@@ -19,8 +20,11 @@ START = pendulum.datetime(2025, 1, 1, tz=orch.TIMEZONE)
 
 def ingest_dag(source: str):
     sched = orch.SCHEDULES[source]
-    timetable = (CronDataIntervalTimetable(sched.cron, timezone=orch.TIMEZONE) if sched.interval
-                 else CronTriggerTimetable(sched.cron, timezone=orch.TIMEZONE))
+    timetable = (
+        CronDataIntervalTimetable(sched.cron, timezone=orch.TIMEZONE)
+        if sched.interval
+        else CronTriggerTimetable(sched.cron, timezone=orch.TIMEZONE)
+    )
 
     @dag(
         dag_id=f"aftershock_ingest_{source}",
@@ -32,8 +36,12 @@ def ingest_dag(source: str):
         default_args=orch.default_args(),
         tags=["aftershock", "ingest", source],
         params={
-            "start": Param(None, type=["null", "string"], format="date",
-                           description="first date (YYYY-MM-DD); with end, backfills that range in one batch"),
+            "start": Param(
+                None,
+                type=["null", "string"],
+                format="date",
+                description="first date (YYYY-MM-DD); with end, backfills that range in one batch",
+            ),
             "end": Param(None, type=["null", "string"], format="date", description="last date, inclusive"),
         },
         doc_md=__doc__,

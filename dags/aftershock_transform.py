@@ -7,6 +7,7 @@ Every task that writes the warehouse takes the single slot of the `aftershock_wa
 max_active_runs=1 keeps two runs from interleaving; the building file's path travels by XCom.
 Wiring only: the steps are functions in aftershock.orchestration.
 """
+
 from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
@@ -53,6 +54,7 @@ def aftershock_transform():
         return orch.prepare_building()
 
     if orch.dbt_task_mode() == "single":
+
         @task(pool=orch.WAREHOUSE_POOL, queue=orch.warehouse_queue())
         def dbt_build(building: str) -> str:
             return orch.dbt_build_all(building)
@@ -70,25 +72,30 @@ def aftershock_transform():
         dbt = DbtTaskGroup(
             group_id="dbt",
             project_config=project,
-            profile_config=ProfileConfig(profile_name="aftershock", target_name="build",
-                                         profiles_yml_filepath=DBT_PROJECT / "profiles.yml"),
+            profile_config=ProfileConfig(
+                profile_name="aftershock", target_name="build", profiles_yml_filepath=DBT_PROJECT / "profiles.yml"
+            ),
             # WATCHER: one `dbt build` (the producer task, in the warehouse pool) builds every node with
             # dbt's own ordering and tests; each node keeps its task, which reports that node's result
             # and, when retried or cleared, rebuilds just that node. dbt in a subprocess: an in-process
             # dbt-duckdb keeps the building file open, and DuckDB refuses the gate's connection beside it.
-            execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER,
-                                             invocation_mode=InvocationMode.SUBPROCESS,
-                                             dbt_executable_path=venv_bin("dbt"),
-                                             # the producer never runs a second build (cosmos's retry
-                                             # of it only skips): a failed node is retried by its task
-                                             setup_operator_args={"pool": orch.WAREHOUSE_POOL, "retries": 0}),
+            execution_config=ExecutionConfig(
+                execution_mode=ExecutionMode.WATCHER,
+                invocation_mode=InvocationMode.SUBPROCESS,
+                dbt_executable_path=venv_bin("dbt"),
+                # the producer never runs a second build (cosmos's retry
+                # of it only skips): a failed node is retried by its task
+                setup_operator_args={"pool": orch.WAREHOUSE_POOL, "retries": 0},
+            ),
             # AFTER_EACH: the producer's `dbt build` runs every test right after its model (as the CLI
             # build does); a test task per model reports them (BUILD has no watcher operator).
-            render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST,
-                                       test_behavior=TestBehavior.AFTER_EACH,
-                                       # a relationships test reads two models: its task waits for both
-                                       should_detach_multiple_parents_tests=True,
-                                       emit_datasets=False),
+            render_config=RenderConfig(
+                load_method=LoadMode.DBT_MANIFEST,
+                test_behavior=TestBehavior.AFTER_EACH,
+                # a relationships test reads two models: its task waits for both
+                should_detach_multiple_parents_tests=True,
+                emit_datasets=False,
+            ),
             operator_args={
                 "pool": orch.WAREHOUSE_POOL,
                 "queue": orch.warehouse_queue(),

@@ -5,6 +5,7 @@ CDNs; offline the pages came out as unstyled lists and the index table stayed em
 bootstrap-table from data in the page). After each `build_data_docs` the pages are rewritten to use
 the files in expectations/static/ (see its LICENSES.md), copied to <site>/static/offline/.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,14 @@ import shutil
 from pathlib import Path
 
 STATIC = Path(__file__).with_name("static")
-ASSETS = ("bootstrap.min.css", "bootstrap.bundle.min.js", "jquery.min.js", "gx-offline.js",
-          "icons-offline.css", "LICENSES.md")
+ASSETS = (
+    "bootstrap.min.css",
+    "bootstrap.bundle.min.js",
+    "jquery.min.js",
+    "gx-offline.js",
+    "icons-offline.css",
+    "LICENSES.md",
+)
 
 # (a piece of the CDN URL, the local file; None drops the tag). First match wins, order matters.
 _REPLACE: list[tuple[str, str | None]] = [

@@ -9,6 +9,7 @@ SQL datasource over duckdb-engine reports every expectation as failed on this st
 larger than a part (AFTERSHOCK_GATE_PART_ROWS, default 1,000,000 rows) is read and validated a
 part at a time, and the parts' results are added up into one message per expectation.
 """
+
 from __future__ import annotations
 
 import functools
@@ -24,12 +25,16 @@ from typing import Callable, Iterator
 import duckdb
 import pandas as pd
 
+# After gx_env, which turns GX's analytics off before GX loads.
+from great_expectations.expectations.expectation import (  # noqa: E402
+    ColumnMapExpectation,
+    ColumnPairMapExpectation,
+    MulticolumnMapExpectation,
+)
+
 from expectations import lake_suites, mart_suites, registry  # noqa: F401 (the suites register themselves)
 from expectations.gx_env import ProgressBarsConfig, gx
 from expectations.registry import LAKE_SUITES, MART_SUITES, LakeSuite
-# After gx_env, which turns GX's analytics off before GX loads.
-from great_expectations.expectations.expectation import (  # noqa: E402
-    ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
 from ingest import lake_store, settings
 from ingest.schemas import SCHEMAS
 
@@ -44,6 +49,7 @@ def docs_dir() -> Path:
 # ---- lake batches that already passed ----------------------------------------------------
 # A landed batch never changes (a re-landing is a new file: new mtime, new ETag), so a batch that passed
 # this version of its suite is not read again: the gate's cost follows the new data, not the lake.
+
 
 def _cache_path() -> Path:
     return settings.state_dir() / "gate" / "passed_batches.json"
@@ -90,7 +96,7 @@ def _prune_history(history: Path) -> None:
         run_time = result.parent
         runs.setdefault(run_time.parent.parent, []).append(run_time)
     for times in runs.values():
-        for old in sorted(set(times), key=lambda p: p.name, reverse=True)[HISTORY_RUNS - 1:]:
+        for old in sorted(set(times), key=lambda p: p.name, reverse=True)[HISTORY_RUNS - 1 :]:
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -114,9 +120,13 @@ class _Validator:
         # Results go to a store that outlives the run, so the Data Docs index lists the last HISTORY_RUNS runs
         # of every suite, not only this one (the ephemeral context's own store dies with the gate).
         history = settings.state_dir() / "gx_validations"
-        self.context.add_store("aftershock_history", {
-            "class_name": "ValidationResultsStore",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(history)}})
+        self.context.add_store(
+            "aftershock_history",
+            {
+                "class_name": "ValidationResultsStore",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(history)},
+            },
+        )
         self.context.validation_results_store_name = "aftershock_history"
         _prune_history(history)
         self.n = 0
@@ -153,6 +163,7 @@ class _Validator:
 
 # ---- describing failures ------------------------------------------------------------------
 
+
 def _cell(v) -> str:
     if isinstance(v, pd.Timestamp):
         return v.strftime("%Y-%m-%d") if v == v.normalize() else str(v)
@@ -171,8 +182,9 @@ _FIRST = ("column", "column_A", "column_B", "column_list", "min_value", "max_val
 
 def _describe(kwargs: dict) -> str:
     """The expectation's arguments, columns first, defaults left out."""
-    shown = {k: v for k, v in kwargs.items()
-             if k not in ("batch_id", "result_format") and v is not None and v is not False}
+    shown = {
+        k: v for k, v in kwargs.items() if k not in ("batch_id", "result_format") and v is not None and v is not False
+    }
     order = [k for k in _FIRST if k in shown] + [k for k in shown if k not in _FIRST]
     return ", ".join(f"{k}={_cell(shown[k]) if not isinstance(shown[k], list) else shown[k]}" for k in order)
 
@@ -219,11 +231,12 @@ class Outcome:
         idx = res.get("unexpected_index_list")
         if idx and len(self.rows) < SAMPLE_ROWS:
             cols = list(dict.fromkeys(c for c in ["_file", *key, *_columns_of(kwargs)] if c in frame.columns))
-            picked = frame.loc[[i for i in idx[:SAMPLE_ROWS - len(self.rows)] if i in frame.index], cols]
-            self.rows += ["{" + ", ".join(f"{c}: {_cell(v)}" for c, v in row.items()) + "}"
-                          for _, row in picked.iterrows()]
+            picked = frame.loc[[i for i in idx[: SAMPLE_ROWS - len(self.rows)] if i in frame.index], cols]
+            self.rows += [
+                "{" + ", ".join(f"{c}: {_cell(v)}" for c, v in row.items()) + "}" for _, row in picked.iterrows()
+            ]
         elif res.get("partial_unexpected_list") and len(self.partial) < SAMPLE_ROWS:
-            self.partial += res["partial_unexpected_list"][:SAMPLE_ROWS - len(self.partial)]
+            self.partial += res["partial_unexpected_list"][: SAMPLE_ROWS - len(self.partial)]
 
     @property
     def success(self) -> bool:
@@ -324,16 +337,22 @@ class TableCheck:
             return
         head = self._frame(limit=1000)
         expectations = self.expectations(head)
-        others = [e.expectation_type for e in expectations
-                  if not isinstance(e, _SPLITTABLE) and e.expectation_type not in _TOTALLED]
+        others = [
+            e.expectation_type
+            for e in expectations
+            if not isinstance(e, _SPLITTABLE) and e.expectation_type not in _TOTALLED
+        ]
         if others:
-            raise Uncheckable(f"{rows} rows is more than a part ({part_rows()}) and {', '.join(others)} "
-                             "cannot be judged part by part")
+            raise Uncheckable(
+                f"{rows} rows is more than a part ({part_rows()}) and {', '.join(others)} cannot be judged part by part"
+            )
         unique = _unique_columns(expectations)
         shared = [c for c in head.columns if all(c in u for u in unique)] if unique else list(head.columns)
         if not shared:
-            raise Uncheckable(f"{rows} rows is more than a part ({part_rows()}) and its uniqueness "
-                             f"expectations {unique} share no column to split on")
+            raise Uncheckable(
+                f"{rows} rows is more than a part ({part_rows()}) and its uniqueness "
+                f"expectations {unique} share no column to split on"
+            )
         n = -(-rows // part_rows())
         split = f"hash({', '.join(_quote(c) for c in shared)})"
         for i in range(n):
@@ -358,20 +377,35 @@ def lake_checks(con, failures: list[str], passed: dict | None = None) -> Iterato
             try:
                 con.execute("select count(*) from read_parquet(?)", [url]).fetchone()
             except duckdb.Error as exc:
-                failures.append(f"{table}: cannot be read as Parquet ({str(exc).splitlines()[0]}); "
-                                "a file must land through `aftershock ingest`")
+                failures.append(
+                    f"{table}: cannot be read as Parquet ({str(exc).splitlines()[0]}); "
+                    "a file must land through `aftershock ingest`"
+                )
                 continue
-            yield TableCheck(f"{table} (schema)", con,
-                             "select column_name, column_type from (describe select * from read_parquet(?))",
-                             [url], lambda frame, s=source: lake_suites.schema_suite(s, frame),
-                             ["column_name", "column_type"], batch)
-            yield TableCheck(table, con, "select ? as _file, * from read_parquet(?)", [f.name, url],
-                             lambda frame, b=f.stem: suite.build(frame, b), suite.key, batch)
+            yield TableCheck(
+                f"{table} (schema)",
+                con,
+                "select column_name, column_type from (describe select * from read_parquet(?))",
+                [url],
+                lambda frame, s=source: lake_suites.schema_suite(s, frame),
+                ["column_name", "column_type"],
+                batch,
+            )
+            yield TableCheck(
+                table,
+                con,
+                "select ? as _file, * from read_parquet(?)",
+                [f.name, url],
+                lambda frame, b=f.stem, suite=suite: suite.build(frame, b),
+                suite.key,
+                batch,
+            )
 
 
 def _relations(con) -> set[str]:
-    return {f"{s}.{t}" for s, t in con.execute(
-        "select table_schema, table_name from information_schema.tables").fetchall()}
+    return {
+        f"{s}.{t}" for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    }
 
 
 def mart_checks(con, failures: list[str], skipped: list[str]) -> Iterator[TableCheck]:
@@ -383,13 +417,19 @@ def mart_checks(con, failures: list[str], skipped: list[str]) -> Iterator[TableC
             continue
         if suite.columns:
             schema, table = suite.requires[0].split(".", 1)
-            have = {c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                [schema, table]).fetchall()}
+            have = {
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                    [schema, table],
+                ).fetchall()
+            }
             lacking = [c for c in suite.columns if c not in have]
             if lacking:
-                failures.append(f"expect_table_columns_to_include({lacking}) failed on {suite.name}: "
-                                f"columns users query it by are missing (listed by its suite in expectations/mart_suites.py)")
+                failures.append(
+                    f"expect_table_columns_to_include({lacking}) failed on {suite.name}: "
+                    f"columns users query it by are missing (listed by its suite in expectations/mart_suites.py)"
+                )
                 continue
         yield TableCheck(suite.name, con, suite.sql, [], suite.build, suite.key)
 
@@ -444,15 +484,20 @@ def run_gate(building: Path, echo: bool = True, full: bool = False) -> list[str]
     validator.build_docs()
     # Remember the batches that passed (kept only while their file is there and unchanged).
     store = lake_store.store()
-    landed = {f"{source}/{f.name}": (source, f) for source in {b.split("/", 1)[0] for b in {*batch_ok, *before}}
-              for f in store.list(f"raw/{source}")}
+    landed = {
+        f"{source}/{f.name}": (source, f)
+        for source in {b.split("/", 1)[0] for b in {*batch_ok, *before}}
+        for f in store.list(f"raw/{source}")
+    }
     now = {b: _stamp(landed[b][1], landed[b][0]) for b, ok in batch_ok.items() if ok and b in landed}
     kept = {b: st for b, st in before.items() if b in landed and _stamp(landed[b][1], landed[b][0]) == st}
     _save_passed({**kept, **now})
     if echo:
-        print(f"  gate | {passed}/{tables} tables passed their suites"
-              f" ({len(kept)} lake batches unchanged since they passed, not re-read);"
-              f" Data Docs: {site / 'index.html'}")
+        print(
+            f"  gate | {passed}/{tables} tables passed their suites"
+            f" ({len(kept)} lake batches unchanged since they passed, not re-read);"
+            f" Data Docs: {site / 'index.html'}"
+        )
         for s in skipped:
             print(f"  gate | skipped {s}")
     return failures

@@ -1,4 +1,5 @@
 """Import GX with its phone-home features off: the gate runs offline and must not wait on a network."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ file, at least one row); the source-specific part adds ranges, keys and dates. T
 is what catches a file that reached the lake without going through ingest: a hand-copied file
 has no lineage, or lineage naming another batch, or columns of the wrong type.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -44,9 +45,14 @@ def schema_suite(source: str, schema_frame: pd.DataFrame) -> list:
     present = set(schema_frame["column_name"])
     for col, dtype in schema.items():
         if col in present:
-            exps.append(gxe.ExpectColumnValuesToBeInSet(
-                column="column_type", value_set=type_family(dtype),
-                row_condition=f'column_name=="{col}"', condition_parser="pandas"))
+            exps.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="column_type",
+                    value_set=type_family(dtype),
+                    row_condition=f'column_name=="{col}"',
+                    condition_parser="pandas",
+                )
+            )
     return exps
 
 
@@ -79,8 +85,9 @@ def prices(df: pd.DataFrame, batch_id: str) -> list:
     exps += [positive(c) for c in ("open", "high", "low", "close", "adj_close")]
     exps += [
         between("volume", 0, 1e13),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="high", column_B="low", or_equal=True,
-                                                     ignore_row_if="either_value_is_missing"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="high", column_B="low", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
         not_in_future("date", df),
         unique_key("ticker", "date"),
     ]

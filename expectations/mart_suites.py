@@ -4,6 +4,7 @@ Consistency checks that GX has no pandas expectation for (a change equal to afte
 before) are computed in the suite's SQL as boolean chk_ columns and expected to be false, so
 the failure still names the rows.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -13,7 +14,8 @@ from expectations.registry import between, flag_false, has, mart_suite, not_null
 
 
 @mart_suite(
-    "marts.dim_events", key=["event_id"],
+    "marts.dim_events",
+    key=["event_id"],
     columns=["event_id", "title", "event_date", "day0_date", "keywords", "origin"],
 )
 def dim_events(df: pd.DataFrame) -> list:
@@ -43,19 +45,36 @@ where cast(e.event_date as date) <= (select d from last_session)
 
 
 @mart_suite(
-    "every event has a day 0", sql=EVENTS_DAY0_SQL, key=["event_id", "event_date"],
-    requires=["raw.events", "marts.dim_events", "marts.fct_event_stock_daily",
-              "intermediate.int_trading_sessions"],
+    "every event has a day 0",
+    sql=EVENTS_DAY0_SQL,
+    key=["event_id", "event_date"],
+    requires=["raw.events", "marts.dim_events", "marts.fct_event_stock_daily", "intermediate.int_trading_sessions"],
 )
 def events_have_day0(df: pd.DataFrame) -> list:
     return [*not_null("day0_date"), between("day0_rows", 1)]
 
 
 @mart_suite(
-    "marts.fct_event_stock_impact", key=["event_id", "ticker"],
-    columns=["event_id", "ticker", "company", "prev_close", "day0_close", "return_pct", "benchmark",
-             "benchmark_return_pct", "abnormal_return_pct", "alpha", "beta", "sigma", "estimation_days",
-             "t_ar", "market_cap_prev_usd", "market_cap_change_usd"],
+    "marts.fct_event_stock_impact",
+    key=["event_id", "ticker"],
+    columns=[
+        "event_id",
+        "ticker",
+        "company",
+        "prev_close",
+        "day0_close",
+        "return_pct",
+        "benchmark",
+        "benchmark_return_pct",
+        "abnormal_return_pct",
+        "alpha",
+        "beta",
+        "sigma",
+        "estimation_days",
+        "t_ar",
+        "market_cap_prev_usd",
+        "market_cap_change_usd",
+    ],
     sql="""
     select *,
         coalesce(abs(market_cap_change_usd - (day0_close - prev_close) * shares_outstanding)
@@ -82,9 +101,18 @@ def stock_impact(df: pd.DataFrame) -> list:
 
 
 @mart_suite(
-    "marts.fct_event_stock_daily", key=["event_id", "ticker", "relative_day"],
-    columns=["event_id", "ticker", "relative_day", "trade_date", "return_pct", "abnormal_return_pct",
-             "car_pct", "index_100"],
+    "marts.fct_event_stock_daily",
+    key=["event_id", "ticker", "relative_day"],
+    columns=[
+        "event_id",
+        "ticker",
+        "relative_day",
+        "trade_date",
+        "return_pct",
+        "abnormal_return_pct",
+        "car_pct",
+        "index_100",
+    ],
 )
 def stock_daily(df: pd.DataFrame) -> list:
     exps = [
@@ -102,10 +130,22 @@ def stock_daily(df: pd.DataFrame) -> list:
 
 # ---- wealth and news marts ------------------------------------------------------------
 
+
 @mart_suite(
-    "marts.fct_event_wealth_impact", key=["event_id", "person_uri"],
-    columns=["event_id", "person_uri", "person_name", "net_worth_before_usd", "net_worth_after_usd",
-             "change_usd", "change_pct", "rank_before", "rank_after", "implied_change_usd"],
+    "marts.fct_event_wealth_impact",
+    key=["event_id", "person_uri"],
+    columns=[
+        "event_id",
+        "person_uri",
+        "person_name",
+        "net_worth_before_usd",
+        "net_worth_after_usd",
+        "change_usd",
+        "change_pct",
+        "rank_before",
+        "rank_after",
+        "implied_change_usd",
+    ],
     sql="""
     select *,
         -- Forbes rounds to 1e3 USD per figure; half a percent covers a reported change against a
@@ -137,7 +177,8 @@ def wealth_impact(df: pd.DataFrame) -> list:
 
 
 @mart_suite(
-    "marts.fct_event_news_daily", key=["event_id", "relative_day"],
+    "marts.fct_event_news_daily",
+    key=["event_id", "relative_day"],
     columns=["event_id", "relative_day", "news_date", "articles_matched", "baseline", "spike_ratio"],
     sql="""
     select *,
@@ -157,7 +198,8 @@ def news_daily(df: pd.DataFrame) -> list:
 
 
 @mart_suite(
-    "marts.fct_event_news_items", key=["event_id", "link"],
+    "marts.fct_event_news_items",
+    key=["event_id", "link"],
     columns=["event_id", "published_at", "source", "title", "link"],
     sql="""
     select *, coalesce(published_at::timestamp > now()::timestamp + interval 1 day, false) as chk_published_in_future
@@ -174,27 +216,46 @@ def news_items(df: pd.DataFrame) -> list:
 
 
 @mart_suite(
-    "marts.fct_event_summary", key=["event_id"],
+    "marts.fct_event_summary",
+    key=["event_id"],
     columns=["event_id", "tickers_studied", "market_value_change_usd", "market_value_coverage", "worst_ticker"],
 )
 def event_summary(df: pd.DataFrame) -> list:
     # a summary row says what it covers: no empty rows, the total's coverage always given
-    return [unique_key("event_id"), *not_null("event_id", "market_value_coverage", "worst_ticker"),
-            between("tickers_studied", 1)]
+    return [
+        unique_key("event_id"),
+        *not_null("event_id", "market_value_coverage", "worst_ticker"),
+        between("tickers_studied", 1),
+    ]
 
 
 @mart_suite(
-    "marts.fct_claim_checks", key=["event_id", "claim_id"],
-    columns=["event_id", "claim_id", "subject", "metric", "published_value", "source", "measured_value",
-             "difference", "verdict", "reason"],
+    "marts.fct_claim_checks",
+    key=["event_id", "claim_id"],
+    columns=[
+        "event_id",
+        "claim_id",
+        "subject",
+        "metric",
+        "published_value",
+        "source",
+        "measured_value",
+        "difference",
+        "verdict",
+        "reason",
+    ],
 )
 def claim_checks(df: pd.DataFrame) -> list:
-    return [unique_key("event_id", "claim_id"), *not_null("verdict", "reason"),
-            gxe.ExpectColumnValuesToBeInSet(column="verdict", value_set=["matches", "differs", "not supported"])]
+    return [
+        unique_key("event_id", "claim_id"),
+        *not_null("verdict", "reason"),
+        gxe.ExpectColumnValuesToBeInSet(column="verdict", value_set=["matches", "differs", "not supported"]),
+    ]
 
 
 @mart_suite(
-    "marts.fct_records", key=["record_scope", "event_id", "ranked_by", "direction", "ticker", "trade_date"],
+    "marts.fct_records",
+    key=["record_scope", "event_id", "ranked_by", "direction", "ticker", "trade_date"],
     columns=["record_scope", "ranked_by", "direction", "rank", "ticker", "trade_date", "largest_since_date"],
 )
 def records(df: pd.DataFrame) -> list:

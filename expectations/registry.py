@@ -5,6 +5,7 @@ for it, returns the GX expectations to run. Suites whose table does not exist in
 (a source never landed, a mart another branch adds) are skipped, so a suite can be written
 before its table ships and starts guarding it the first build after it does.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,7 +35,9 @@ class MartSuite:
     sql: str  # what to read; may add derived check columns (prefixed chk_)
     build: Callable[[pd.DataFrame], list]
     key: list[str] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)  # the columns users query by: missing ones fail before the sql runs
+    columns: list[str] = field(
+        default_factory=list
+    )  # the columns users query by: missing ones fail before the sql runs
 
 
 LAKE_SUITES: dict[str, LakeSuite] = {}
@@ -45,20 +48,30 @@ def lake_suite(source: str, key: list[str] | None = None):
     def deco(fn):
         LAKE_SUITES[source] = LakeSuite(source, fn, key or [])
         return fn
+
     return deco
 
 
-def mart_suite(name: str, sql: str | None = None, requires: list[str] | None = None,
-               key: list[str] | None = None, columns: list[str] | None = None):
+def mart_suite(
+    name: str,
+    sql: str | None = None,
+    requires: list[str] | None = None,
+    key: list[str] | None = None,
+    columns: list[str] | None = None,
+):
     """`name` is the relation (schema.table) unless `requires` lists the relations a cross-table query reads."""
+
     def deco(fn):
-        MART_SUITES[name] = MartSuite(name, requires or [name], sql or f"select * from {name}", fn,
-                                      key or [], columns or [])
+        MART_SUITES[name] = MartSuite(
+            name, requires or [name], sql or f"select * from {name}", fn, key or [], columns or []
+        )
         return fn
+
     return deco
 
 
 # ---- small builders shared by the suites ------------------------------------------------
+
 
 def has(df: pd.DataFrame, *cols: str) -> bool:
     return all(c in df.columns for c in cols)

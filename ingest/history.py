@@ -8,6 +8,7 @@ history does not reach back to `history_start()` is fetched from there, once: th
 remembers the start a ticker was backfilled from, so a ticker Yahoo has no older bars for (a
 recent listing) is not fetched in full on every run.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,8 +67,10 @@ def landed_first_dates(source: str, date_column: str) -> dict[str, date]:
     folder = settings.raw_dir(source)
     if not any(folder.glob("*.parquet")):
         return {}
-    rows = duckdb.sql(f"select ticker, min({date_column})::date from read_parquet('{folder}/*.parquet', "
-                      "union_by_name=true) where ticker is not null group by ticker").fetchall()
+    rows = duckdb.sql(
+        f"select ticker, min({date_column})::date from read_parquet('{folder}/*.parquet', "
+        "union_by_name=true) where ticker is not null group by ticker"
+    ).fetchall()
     return {t: d for t, d in rows}
 
 
@@ -86,8 +89,9 @@ def needs_history(source: str, tickers: list[str], date_column: str, start: date
     start = start or history_start()
     first = landed_first_dates(source, date_column)
     done = _load_state().get(source, {})
-    return [t for t in tickers
-            if (t not in first or first[t] > start) and not (t in done and done[t] <= start.isoformat())]
+    return [
+        t for t in tickers if (t not in first or first[t] > start) and not (t in done and done[t] <= start.isoformat())
+    ]
 
 
 def record_backfilled(source: str, tickers: list[str], start: date) -> None:

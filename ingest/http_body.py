@@ -5,6 +5,7 @@ The callers turn these exceptions into their own errors, naming the feed or URL;
 exception raised while reading (a dropped connection, a read timeout) passes through for the
 caller to judge (news reports it, wealth retries it).
 """
+
 from __future__ import annotations
 
 import time

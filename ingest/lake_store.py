@@ -11,6 +11,7 @@ AWS_REGION variables. A batch is one PUT of a finished local file (multipart for
 S3 also shows only once complete), so an object appears whole or not at all and landing the same
 key again replaces it: the guarantees of the local rename hold.
 """
+
 from __future__ import annotations
 
 import functools
@@ -46,6 +47,7 @@ class StoredFile:
 
 
 # ---- local file helpers (also used for the warehouse and state files) -------------------------
+
 
 def _pid_alive(pid: int) -> bool:
     try:
@@ -99,6 +101,7 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 
 
 # ---- the two stores --------------------------------------------------------------------------
+
 
 class LakeStore(Protocol):
     def list(self, folder: str, suffix: str = ".parquet") -> list[StoredFile]: ...
@@ -189,8 +192,11 @@ class S3Store:
 
         # Keys come from boto3's own chain (the AWS_* variables, a profile, an instance role); an empty
         # AWS_ENDPOINT_URL (as compose passes when it is unset) means AWS itself.
-        return boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-                            or None, region_name=s3_endpoint().region)
+        return boto3.client(
+            "s3",
+            endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None,
+            region_name=s3_endpoint().region,
+        )
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -200,19 +206,26 @@ class S3Store:
         out = []
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=base):
             for obj in page.get("Contents", []):
-                rel = obj["Key"][len(base):]
+                rel = obj["Key"][len(base) :]
                 if "/" in rel or not rel.endswith(suffix) or rel.startswith("."):
                     continue
-                out.append(StoredFile(f"{folder}/{rel}", obj["Size"],
-                                      int(obj["LastModified"].timestamp() * 1e9), obj["ETag"].strip('"')))
+                out.append(
+                    StoredFile(
+                        f"{folder}/{rel}",
+                        obj["Size"],
+                        int(obj["LastModified"].timestamp() * 1e9),
+                        obj["ETag"].strip('"'),
+                    )
+                )
         return sorted(out, key=lambda f: f.key)
 
     def subfolders(self, folder: str) -> list[str]:
         base = self._key(folder).rstrip("/") + "/"
         out = []
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=base,
-                                                                           Delimiter="/"):
-            out += [p["Prefix"][len(base):].rstrip("/") for p in page.get("CommonPrefixes", [])]
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=base, Delimiter="/"
+        ):
+            out += [p["Prefix"][len(base) :].rstrip("/") for p in page.get("CommonPrefixes", [])]
         return sorted(n for n in out if n and not n.startswith("."))
 
     def put_file(self, key: str, local: Path) -> str:
@@ -280,6 +293,7 @@ def is_remote() -> bool:
 
 # ---- DuckDB access ----------------------------------------------------------------------------
 
+
 def extension_path(name: str) -> Path:
     """The .duckdb_extension file inside the pinned PyPI wheel duckdb-extension-<name> (no download)."""
     import importlib
@@ -289,7 +303,9 @@ def extension_path(name: str) -> Path:
     try:
         pkg = importlib.import_module(f"duckdb_extension_{name}")
     except ImportError as exc:
-        raise IngestError(f"the DuckDB {name} extension is not installed (pip package duckdb-extension-{name})") from exc
+        raise IngestError(
+            f"the DuckDB {name} extension is not installed (pip package duckdb-extension-{name})"
+        ) from exc
     found = sorted(Path(pkg.__file__).parent.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
     if not found:
         raise IngestError(f"duckdb-extension-{name} has no {name}.duckdb_extension for DuckDB {duckdb.__version__}")
@@ -299,6 +315,7 @@ def extension_path(name: str) -> Path:
 @dataclass(frozen=True)
 class S3Endpoint:
     """The S3 endpoint as DuckDB's secret wants it (host:port, ssl or not, path-style for local servers)."""
+
     endpoint: str
     use_ssl: bool
     url_style: str
@@ -321,13 +338,16 @@ def _sql_str(s: str) -> str:
 
 def s3_secret_sql(name: str = "aftershock_s3") -> str:
     ep = s3_endpoint()
-    common = (f"TYPE s3, REGION {_sql_str(ep.region)}, ENDPOINT {_sql_str(ep.endpoint)}, "
-              f"URL_STYLE {_sql_str(ep.url_style)}, USE_SSL {str(ep.use_ssl).lower()}")
+    common = (
+        f"TYPE s3, REGION {_sql_str(ep.region)}, ENDPOINT {_sql_str(ep.endpoint)}, "
+        f"URL_STYLE {_sql_str(ep.url_style)}, USE_SSL {str(ep.use_ssl).lower()}"
+    )
     key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
     if key and secret:
         token = os.environ.get("AWS_SESSION_TOKEN")
         creds = f", KEY_ID {_sql_str(key)}, SECRET {_sql_str(secret)}" + (
-            f", SESSION_TOKEN {_sql_str(token)}" if token else "")
+            f", SESSION_TOKEN {_sql_str(token)}" if token else ""
+        )
         return f"CREATE OR REPLACE TEMPORARY SECRET {name} ({common}{creds})"
     # No keys in the environment: the AWS SDK's chain (instance role, profile), from the aws extension.
     return f"CREATE OR REPLACE TEMPORARY SECRET {name} ({common}, PROVIDER credential_chain)"
@@ -356,12 +376,14 @@ def dbt_env() -> dict[str, str]:
     env = {"AFTERSHOCK_LAKE_ROOT": s.root_url()}
     if isinstance(s, S3Store):
         ep = s3_endpoint()
-        env.update({
-            "AFTERSHOCK_DBT_TARGET": "build_s3",
-            "AFTERSHOCK_HTTPFS_EXTENSION": str(extension_path("httpfs")),
-            "AFTERSHOCK_S3_ENDPOINT": ep.endpoint,
-            "AFTERSHOCK_S3_USE_SSL": str(ep.use_ssl).lower(),
-            "AFTERSHOCK_S3_URL_STYLE": ep.url_style,
-            "AWS_REGION": ep.region,
-        })
+        env.update(
+            {
+                "AFTERSHOCK_DBT_TARGET": "build_s3",
+                "AFTERSHOCK_HTTPFS_EXTENSION": str(extension_path("httpfs")),
+                "AFTERSHOCK_S3_ENDPOINT": ep.endpoint,
+                "AFTERSHOCK_S3_USE_SSL": str(ep.use_ssl).lower(),
+                "AFTERSHOCK_S3_URL_STYLE": ep.url_style,
+                "AWS_REGION": ep.region,
+            }
+        )
     return env

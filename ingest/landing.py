@@ -6,6 +6,7 @@ file or the new one, never half of one. Landing the same batch id again replaces
 re-runs never duplicate rows; a replacement that holds different data says so. The batch's
 quarantine file always lists the rejects of its latest landing (none: no file).
 """
+
 from __future__ import annotations
 
 import os
@@ -24,6 +25,7 @@ import pyarrow.parquet as pq
 
 from ingest import lake_store
 from ingest.errors import IngestError
+
 # Re-exported: the warehouse and state files use the same local helpers.
 from ingest.lake_store import TMP_MARK, _pid_alive, atomic_write, fsync_path, sweep_stale_temp  # noqa: F401
 from ingest.schemas import LINEAGE, SCHEMAS
@@ -173,16 +175,20 @@ def _replacement_note(source: str, batch_id: str, new: Path) -> str | None:
         n_old = con.execute("select count(*) from read_parquet(?)", [str(old)]).fetchone()[0]
         n_new = con.execute("select count(*) from read_parquet(?)", [str(new)]).fetchone()[0]
         try:
-            differ = n_old != n_new or con.execute(
-                f"select count(*) from ({rel} except all {rel})", [str(old), str(new)]).fetchone()[0] > 0
+            differ = (
+                n_old != n_new
+                or con.execute(f"select count(*) from ({rel} except all {rel})", [str(old), str(new)]).fetchone()[0] > 0
+            )
         except duckdb.Error:  # other columns: different data
             differ = True
     finally:
         con.close()
     if not differ:
         return None
-    return (f"batch {batch_id} replaced an earlier {source} landing that held different data "
-            f"({n_old:,} rows before, {n_new:,} now)")
+    return (
+        f"batch {batch_id} replaced an earlier {source} landing that held different data "
+        f"({n_old:,} rows before, {n_new:,} now)"
+    )
 
 
 def land_file(source: str, batch_id: str, write, rows: int, rejected: pd.DataFrame | None) -> LandResult:
@@ -197,8 +203,7 @@ def land_file(source: str, batch_id: str, write, rows: int, rejected: pd.DataFra
     qpath = write_quarantine(source, batch_id, rejected) if n_rej else None
     if write is None or rows == 0:
         raise IngestError(
-            f"{source} batch {batch_id}: no valid rows to land"
-            + (f" ({n_rej} rejected, see {qpath})" if n_rej else "")
+            f"{source} batch {batch_id}: no valid rows to land" + (f" ({n_rej} rejected, see {qpath})" if n_rej else "")
         )
     notes: list[str] = []
 
@@ -236,4 +241,3 @@ def land_batch(
     table["_ingested_at"] = pd.Series([ingested_at] * len(table)).astype(LINEAGE["_ingested_at"])
     arrow = _arrow_table(table)
     return land_file(source, batch_id, lambda p: pq.write_table(arrow, p), len(table), rejected)
-

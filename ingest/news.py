@@ -5,6 +5,7 @@ refused document becomes a `failed` poll row and a warning naming it; the other 
 Items are landed as read (one row per feed and item); duplicates across feeds and runs are
 collapsed in dbt (stg_news_items), which sees every batch.
 """
+
 from __future__ import annotations
 
 import re
@@ -77,8 +78,15 @@ def load_feeds(path: Path) -> list[Feed]:
         if not fid or fid in seen:
             raise IngestError(f"feeds file {path}, row {i + 2}: feed_id empty or repeated ({fid!r})")
         seen.add(fid)
-        feeds.append(Feed(fid, row["url"].strip(), row.get("language", "").strip() or None,
-                          row.get("country", "").strip() or None, row.get("publisher", "").strip() or None))
+        feeds.append(
+            Feed(
+                fid,
+                row["url"].strip(),
+                row.get("language", "").strip() or None,
+                row.get("country", "").strip() or None,
+                row.get("publisher", "").strip() or None,
+            )
+        )
     return feeds
 
 
@@ -92,8 +100,15 @@ def feed_for_url(url: str, known: list[Feed]) -> Feed:
 
 
 def _poll(feed: Feed, polled_at: datetime, status: str, http_status: int | None, items: int, error: str | None) -> dict:
-    return {"feed_id": feed.feed_id, "url": feed.url, "polled_at": polled_at, "status": status,
-            "http_status": http_status, "items": items, "error": error}
+    return {
+        "feed_id": feed.feed_id,
+        "url": feed.url,
+        "polled_at": polled_at,
+        "status": status,
+        "http_status": http_status,
+        "items": items,
+        "error": error,
+    }
 
 
 def collect_live(feeds: list[Feed], session=None, **fetch_kw) -> Collected:
@@ -123,8 +138,12 @@ def collect_live(feeds: list[Feed], session=None, **fetch_kw) -> Collected:
         out.warnings.extend(parsed.warnings)
         status = "partial" if parsed.warnings else "ok"
         out.polls.append(_poll(feed, now, status, got.status, len(parsed.items), "; ".join(parsed.warnings) or None))
-        out.validators[feed.feed_id] = {"url": feed.url, "etag": got.etag, "last_modified": got.last_modified,
-                                        "last_success_at": now.isoformat()}
+        out.validators[feed.feed_id] = {
+            "url": feed.url,
+            "etag": got.etag,
+            "last_modified": got.last_modified,
+            "last_success_at": now.isoformat(),
+        }
     return out
 
 
@@ -166,8 +185,16 @@ def collect_files(path: Path, known: list[Feed]) -> Collected:
             continue
         out.items.extend(parsed.items)
         out.warnings.extend(parsed.warnings)
-        out.polls.append(_poll(feed, now, "partial" if parsed.warnings else "ok", None, len(parsed.items),
-                               "; ".join(parsed.warnings) or None))
+        out.polls.append(
+            _poll(
+                feed,
+                now,
+                "partial" if parsed.warnings else "ok",
+                None,
+                len(parsed.items),
+                "; ".join(parsed.warnings) or None,
+            )
+        )
     return out
 
 
@@ -175,17 +202,23 @@ def within_dates(items: list[dict], start: str | None, end: str | None) -> list[
     """Items published (UTC date) in [start, end]; either bound may be open."""
     lo = pd.Timestamp(start).date() if start else None
     hi = pd.Timestamp(end).date() if end else None
-    return [i for i in items
-            if (lo is None or i["published_at"].date() >= lo) and (hi is None or i["published_at"].date() <= hi)]
+    return [
+        i
+        for i in items
+        if (lo is None or i["published_at"].date() >= lo) and (hi is None or i["published_at"].date() <= hi)
+    ]
 
 
 def split(frame: pd.DataFrame) -> Split:
     def not_far_future(d: pd.DataFrame) -> pd.Series:
         return d["published_at"] <= d["fetched_at"] + FUTURE_TOLERANCE
 
-    checks = [not_null("item_key"), not_null("feed_id"),
-              ("title and link are both missing", lambda d: d["title"].notna() | d["link"].notna()),
-              ("published_at is more than a day after the fetch", not_far_future)]
+    checks = [
+        not_null("item_key"),
+        not_null("feed_id"),
+        ("title and link are both missing", lambda d: d["title"].notna() | d["link"].notna()),
+        ("published_at is more than a day after the fetch", not_far_future),
+    ]
     return split_rows(frame, checks, key=["item_key", "feed_id"])
 
 

@@ -4,6 +4,7 @@ The validators (ETag, Last-Modified) live in one small JSON state file. The call
 only after the items of the poll have landed, so a crash between fetch and landing makes the
 next poll download the feed again instead of answering 304 over items never landed.
 """
+
 from __future__ import annotations
 
 import json
@@ -91,8 +92,9 @@ def fetch(
     # read_timeout bounds each socket read; the deadline bounds a server that drips bytes.
     deadline = time.monotonic() + connect_timeout + read_timeout * 2
     try:
-        resp = sess.get(url, headers=headers, timeout=(connect_timeout, read_timeout), stream=True,
-                        allow_redirects=True)
+        resp = sess.get(
+            url, headers=headers, timeout=(connect_timeout, read_timeout), stream=True, allow_redirects=True
+        )
     except requests.exceptions.ConnectTimeout:
         raise FetchError(f"feed {feed_id}: connect timeout after {connect_timeout:g}s ({url})") from None
     except requests.exceptions.ReadTimeout:
@@ -104,24 +106,37 @@ def fetch(
     try:
         check_url(resp.url, feed_id)
         if resp.status_code == 304:
-            return Fetched(304, None, None, resp.headers.get("ETag") or validators.get("etag"),
-                           resp.headers.get("Last-Modified") or validators.get("last_modified"))
+            return Fetched(
+                304,
+                None,
+                None,
+                resp.headers.get("ETag") or validators.get("etag"),
+                resp.headers.get("Last-Modified") or validators.get("last_modified"),
+            )
         if resp.status_code != 200:
-            raise FetchError(f"feed {feed_id}: HTTP {resp.status_code} {resp.reason or ''}".rstrip() + f" ({url})",
-                             http_status=resp.status_code)
+            raise FetchError(
+                f"feed {feed_id}: HTTP {resp.status_code} {resp.reason or ''}".rstrip() + f" ({url})",
+                http_status=resp.status_code,
+            )
         try:
             body = read_capped(resp, max_bytes, deadline)
         except BodyTooLarge as exc:
             if exc.declared_bytes is not None:
-                raise FetchError(f"feed {feed_id}: response of {exc.declared_bytes:,} bytes exceeds the {max_bytes:,}-byte cap",
-                                 http_status=200) from None
+                raise FetchError(
+                    f"feed {feed_id}: response of {exc.declared_bytes:,} bytes exceeds the {max_bytes:,}-byte cap",
+                    http_status=200,
+                ) from None
             raise FetchError(f"feed {feed_id}: response exceeds the {max_bytes:,}-byte cap", http_status=200) from None
         except BodyTooSlow:
-            raise FetchError(f"feed {feed_id}: body still arriving after the download deadline", http_status=200) from None
+            raise FetchError(
+                f"feed {feed_id}: body still arriving after the download deadline", http_status=200
+            ) from None
         except requests.exceptions.RequestException as exc:
-            raise FetchError(f"feed {feed_id}: reading the body failed: {type(exc).__name__}: {exc}",
-                             http_status=200) from None
-        return Fetched(200, body, resp.headers.get("Content-Type"), resp.headers.get("ETag"),
-                       resp.headers.get("Last-Modified"))
+            raise FetchError(
+                f"feed {feed_id}: reading the body failed: {type(exc).__name__}: {exc}", http_status=200
+            ) from None
+        return Fetched(
+            200, body, resp.headers.get("Content-Type"), resp.headers.get("ETag"), resp.headers.get("Last-Modified")
+        )
     finally:
         resp.close()

@@ -5,6 +5,7 @@ sees them, documents that declare XML entities are refused (entity expansion, "b
 laughs") and HTML pages answered in place of a feed are recognised. HTML in titles and
 summaries becomes plain text through nh3, a sanitiser, never through regular expressions.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -63,8 +64,11 @@ def normalise_link(url: str | None) -> str | None:
     host = parts.hostname.lower() if parts.hostname else ""
     if parts.port and parts.port not in (80, 443):
         host = f"{host}:{parts.port}"
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                   if not (k.lower().startswith("utm_") or k.lower() in _TRACKING))
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not (k.lower().startswith("utm_") or k.lower() in _TRACKING)
+    )
     path = parts.path or "/"
     if len(path) > 1:
         path = path.rstrip("/")
@@ -104,7 +108,9 @@ def looks_like_html(data: bytes, content_type: str | None = None) -> bool:
     if head.startswith(b"<!doctype html") or head.startswith(b"<html"):
         return True
     ctype = (content_type or "").lower()
-    return "text/html" in ctype and not (head.startswith(b"<rss") or head.startswith(b"<feed") or head.startswith(b"<rdf"))
+    return "text/html" in ctype and not (
+        head.startswith(b"<rss") or head.startswith(b"<feed") or head.startswith(b"<rdf")
+    )
 
 
 def refuse_entities(data: bytes, feed_id: str) -> None:
@@ -117,7 +123,9 @@ def refuse_entities(data: bytes, feed_id: str) -> None:
     try:
         fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise SourceUnreadable(f"feed {feed_id}: refused, the document declares XML entities ({type(exc).__name__})") from None
+        raise SourceUnreadable(
+            f"feed {feed_id}: refused, the document declares XML entities ({type(exc).__name__})"
+        ) from None
     except (ParseError, ValueError, SyntaxError):
         if b"<!entity" in data.lower():
             raise SourceUnreadable(f"feed {feed_id}: refused, the document declares XML entities") from None
@@ -138,8 +146,10 @@ def parse(data: bytes, feed: Feed, fetched_at: datetime, content_type: str | Non
     if not data or not data.strip():
         raise SourceUnreadable(f"feed {fid}: empty response")
     if looks_like_html(data, content_type):
-        raise SourceUnreadable(f"feed {fid}: answered an HTML page, not RSS/Atom"
-                               + (f" (content-type {content_type})" if content_type else ""))
+        raise SourceUnreadable(
+            f"feed {fid}: answered an HTML page, not RSS/Atom"
+            + (f" (content-type {content_type})" if content_type else "")
+        )
     refuse_entities(data, fid)
     # A text/* type without charset means us-ascii to feedparser (RFC 3023), which would override a
     # correct XML declaration; only a declared charset is worth passing on.
@@ -169,19 +179,21 @@ def parse(data: bytes, feed: Feed, fetched_at: datetime, content_type: str | Non
         published = _utc(e.get("published_parsed") or e.get("updated_parsed") or e.get("created_parsed"))
         undated = published is None
         guid = e.get("id") or e.get("guid")
-        items.append({
-            "item_key": item_key(guid, link, title, published, scope),
-            "feed_id": fid,
-            "publisher": publisher,
-            "language": language or (e.get("language") or None),
-            "guid": (guid or None),
-            "link": link,
-            "title": title,
-            "summary": summary,
-            "published_at": published or fetched_at,
-            "date_is_fetch_time": undated,
-            "fetched_at": fetched_at,
-        })
+        items.append(
+            {
+                "item_key": item_key(guid, link, title, published, scope),
+                "feed_id": fid,
+                "publisher": publisher,
+                "language": language or (e.get("language") or None),
+                "guid": (guid or None),
+                "link": link,
+                "title": title,
+                "summary": summary,
+                "published_at": published or fetched_at,
+                "date_is_fetch_time": undated,
+                "fetched_at": fetched_at,
+            }
+        )
     links = {ln.get("href") for ln in channel.get("links", []) if ln.get("href")}
     links |= {channel.get("link")} if channel.get("link") else set()
     return Parsed(items=items, warnings=warnings, title=feed_title, links=links)

@@ -2,6 +2,7 @@
 
 The live client (yfinance) lives in `ingest.prices_live` and produces the same batch.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,10 @@ CHECKS: list[v.Check] = [
     v.positive_finite("adj_close", allow_null=True),
     ("high < low", lambda d: d["high"].isna() | d["low"].isna() | (d["high"] >= d["low"])),
     v.non_negative("volume"),
-    *((f"{c} {PRICE_RANGE}", lambda d, c=c: d[c].isna() | d[c].between(MIN_PRICE, MAX_PRICE))
-      for c in ["open", "high", "low", "close", "adj_close"]),
+    *(
+        (f"{c} {PRICE_RANGE}", lambda d, c=c: d[c].isna() | d[c].between(MIN_PRICE, MAX_PRICE))
+        for c in ["open", "high", "low", "close", "adj_close"]
+    ),
 ]
 KEY = ["ticker", "date"]
 
@@ -135,8 +138,17 @@ def read_yahoo_export(path: Path, ticker: str) -> pd.DataFrame:
         raise SourceUnreadable(f"{path}: missing Yahoo export columns {missing}")
     if "Adj Close" not in df.columns:
         df["Adj Close"] = None
-    df = df.rename(columns={"Date": "date", "Open": "open", "High": "high", "Low": "low",
-                            "Close": "close", "Adj Close": "adj_close", "Volume": "volume"})
+    df = df.rename(
+        columns={
+            "Date": "date",
+            "Open": "open",
+            "High": "high",
+            "Low": "low",
+            "Close": "close",
+            "Adj Close": "adj_close",
+            "Volume": "volume",
+        }
+    )
     df["ticker"] = ticker
     return _coerce_file(df, path)
 

@@ -17,6 +17,7 @@ Anything else it is not sure of (a header that is not the long format, a file Du
 parse with pandas' CSV dialect) returns None, and the caller uses the pandas reader, which also
 owns every error message about unreadable files.
 """
+
 from __future__ import annotations
 
 import os
@@ -71,9 +72,15 @@ def _check_sql() -> list[tuple[str, str, str]]:
         ("not (high is null or (isfinite(high) and high > 0))", f"coalesce({positive('high')}, true)"),
         ("not (low is null or (isfinite(low) and low > 0))", f"coalesce({positive('low')}, true)"),
         ("close is null or not (isfinite(close) and close > 0)", positive("close")),
-        ("not (adj_close is null or (isfinite(adj_close) and adj_close > 0))", f"coalesce({positive('adj_close')}, true)"),
+        (
+            "not (adj_close is null or (isfinite(adj_close) and adj_close > 0))",
+            f"coalesce({positive('adj_close')}, true)",
+        ),
         ("high is not null and low is not null and high < low", "coalesce(high >= low, true)"),
-        ("not (volume is null or (isfinite(volume) and volume >= 0))", f"coalesce(volume >= 0 and volume < {inf}, true)"),
+        (
+            "not (volume is null or (isfinite(volume) and volume >= 0))",
+            f"coalesce(volume >= 0 and volume < {inf}, true)",
+        ),
         *((f"not {in_range(c)}", in_range(c)) for c in ["open", "high", "low", "close", "adj_close"]),
     ]
     if len(labels) != len(rules):  # a rule added to prices.CHECKS must be added here too
@@ -82,8 +89,10 @@ def _check_sql() -> list[tuple[str, str, str]]:
 
 
 def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
-    sniff = (f"read_csv({_sql_str(str(path))}, delim=',', quote='\"', escape='\"', header=true, "
-             "all_varchar=true, auto_detect=true)")
+    sniff = (
+        f"read_csv({_sql_str(str(path))}, delim=',', quote='\"', escape='\"', header=true, "
+        "all_varchar=true, auto_detect=true)"
+    )
     cols = [r[0] for r in con.execute(f"describe select * from {sniff}").fetchall()]
     lowered = [c.strip().lower() for c in cols]
     if len(set(lowered)) != len(lowered):
@@ -109,9 +118,12 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
     columns = "{" + ", ".join(f"{_sql_str(c)}: {_sql_str(t)}" for c, t in types.items()) + "}"
     # Typed, only plain YYYY-MM-DD dates are taken (DuckDB would also cut a timestamp with an offset
     # to its date, hiding a column that mixes timezones); any other date sends the file to the text read.
-    csv = (f"read_csv({_sql_str(str(path))}, delim=',', quote='\"', escape='\"', header=true, "
-           f"auto_detect=false, strict_mode=true, null_padding=false, columns={columns}"
-           + (", dateformat='%Y-%m-%d'" if typed else "") + ")")
+    csv = (
+        f"read_csv({_sql_str(str(path))}, delim=',', quote='\"', escape='\"', header=true, "
+        f"auto_detect=false, strict_mode=true, null_padding=false, columns={columns}"
+        + (", dateformat='%Y-%m-%d'" if typed else "")
+        + ")"
+    )
 
     def raw(name: str) -> str:
         return _ident(by_name[name]) if name in by_name else "null::varchar"
@@ -122,42 +134,52 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
         if typed:
             return _ident(by_name[name])
         text = f"trim({raw(name)})"  # v.to_number: thousands separators where v.THOUSANDS matches
-        return (f"try_cast(nullif(case when regexp_full_match({text}, {_sql_str(v.THOUSANDS)}) "
-                f"then replace({text}, ',', '') else {text} end, '') as double)")
+        return (
+            f"try_cast(nullif(case when regexp_full_match({text}, {_sql_str(v.THOUSANDS)}) "
+            f"then replace({text}, ',', '') else {text} end, '') as double)"
+        )
 
     nums = ", ".join(f"nullif({col(c)}, 'nan'::double) as {c}" for c in NUMERIC)
     ticker = f"upper(trim(nullif({_ident(by_name['ticker'])}, '')))"
     if typed:
         flags = ", ".join(f"false as _unreadable_{c}" for c in NUMERIC)
-        return (f"(select {_ident(by_name['date'])}::timestamp as date, {ticker} as ticker, {nums}, {flags} "
-                f"from {csv})")
+        return f"(select {_ident(by_name['date'])}::timestamp as date, {ticker} as ticker, {nums}, {flags} from {csv})"
     missing = ", ".join(_sql_str(m) for m in v.MISSING)
-    flags = ", ".join(f"coalesce(lower(trim({raw(c)})) not in ({missing}) and {col(c)} is null, false) "
-                      f"as _unreadable_{c}" for c in NUMERIC)
+    flags = ", ".join(
+        f"coalesce(lower(trim({raw(c)})) not in ({missing}) and {col(c)} is null, false) as _unreadable_{c}"
+        for c in NUMERIC
+    )
     raws = ", ".join(f"{raw(c)} as _raw_{c}" for c in prices.LONG_COLUMNS)
     # As text, DuckDB parses plain YYYY-MM-DD dates; any other date is parsed by pandas (odd_map),
     # so no date is read differently from the pandas reader.
     text = f"nullif({_ident(by_name['date'])}, '')"
     iso = f"case when length({text}) = 10 then try_cast({text} as date) end"
-    odd = [r[0] for r in con.execute(
-        f"select distinct {text} from {csv} where {text} is not null and {iso} is null").fetchall()]
+    odd = [
+        r[0]
+        for r in con.execute(f"select distinct {text} from {csv} where {text} is not null and {iso} is null").fetchall()
+    ]
     # A date column mixing timezone-aware and plain dates has no one reading: the caller hands the
     # file to the pandas reader, which names the row.
     aware = sum(v.has_timezone(d) for d in odd)
     if aware and (aware < len(odd) or con.execute(f"select count(*) from {csv} where {iso} is not null").fetchone()[0]):
         raise SourceUnreadable(f"{path}: date mixes dates with and without a timezone")
-    parsed = prices.coerce(pd.DataFrame({"date": odd, "ticker": [""] * len(odd),
-                                         **{c: [None] * len(odd) for c in NUMERIC}}))["date"]
-    con.register("odd_map", pd.DataFrame({"s": pd.Series(odd, dtype="object"),
-                                          "d": parsed.astype("datetime64[us]")}))
-    return (f"(select coalesce({iso}::timestamp, m.d) as date, {ticker} as ticker, {nums}, {flags}, {raws} "
-            f"from {csv} left join odd_map m on m.s = {text})")
+    parsed = prices.coerce(
+        pd.DataFrame({"date": odd, "ticker": [""] * len(odd), **{c: [None] * len(odd) for c in NUMERIC}})
+    )["date"]
+    con.register("odd_map", pd.DataFrame({"s": pd.Series(odd, dtype="object"), "d": parsed.astype("datetime64[us]")}))
+    return (
+        f"(select coalesce({iso}::timestamp, m.d) as date, {ticker} as ticker, {nums}, {flags}, {raws} "
+        f"from {csv} left join odd_map m on m.s = {text})"
+    )
 
 
 def _reason_sql() -> str:
     today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
-    return "case " + " ".join(f"when {fails.format(today=today)} then {_sql_str(label)}"
-                              for label, fails, _ in _check_sql()) + " end"
+    return (
+        "case "
+        + " ".join(f"when {fails.format(today=today)} then {_sql_str(label)}" for label, fails, _ in _check_sql())
+        + " end"
+    )
 
 
 def _ok_sql() -> str:
@@ -175,8 +197,9 @@ def _in_range_sql(start: str | None, end: str | None) -> str:
     return f"(date is null or ({' and '.join(keep)}))" if keep else "true"
 
 
-def _split_file(con: duckdb.DuckDBPyConnection, source: str, start: str | None, end: str | None,
-                lineage: str, out: Path) -> None:
+def _split_file(
+    con: duckdb.DuckDBPyConnection, source: str, start: str | None, end: str | None, lineage: str, out: Path
+) -> None:
     """One pass: every row in range into out/_ok=true|false/*.parquet by the row checks' verdict."""
     con.execute(f"""
         copy (
@@ -190,8 +213,9 @@ def _parquet_list(paths: list[Path]) -> str:
     return "[" + ", ".join(_sql_str(str(p)) for p in paths) + "]"
 
 
-def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str | None = None,
-                  ingested_at: datetime | None = None) -> LandResult | None:
+def land_long_csv(
+    path: Path, batch_id: str, start: str | None = None, end: str | None = None, ingested_at: datetime | None = None
+) -> LandResult | None:
     """Land a long-format price CSV like `prices.read_file` + `prices.split` + `landing.land_batch`.
 
     Returns None when this path cannot read the file the way pandas would.
@@ -208,13 +232,17 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
     scratch_root = store.scratch_dir("raw")
     landing.sweep_stale_scratch(scratch_root)
     scratch = Path(tempfile.mkdtemp(prefix=landing.scratch_prefix("prices"), dir=scratch_root))
-    con = duckdb.connect(config={
-        "memory_limit": os.environ.get("AFTERSHOCK_INGEST_MEMORY", "1GB"),
-        "temp_directory": str(scratch / "spill"),
-    })
+    con = duckdb.connect(
+        config={
+            "memory_limit": os.environ.get("AFTERSHOCK_INGEST_MEMORY", "1GB"),
+            "temp_directory": str(scratch / "spill"),
+        }
+    )
     con.execute("set TimeZone='UTC'")
-    lineage = (f"'prices' as _source, {_sql_str(batch_id)} as _batch_id, "
-               f"{_sql_str(ingested_at.astimezone(timezone.utc).isoformat())}::timestamptz as _ingested_at")
+    lineage = (
+        f"'prices' as _source, {_sql_str(batch_id)} as _batch_id, "
+        f"{_sql_str(ingested_at.astimezone(timezone.utc).isoformat())}::timestamptz as _ingested_at"
+    )
     try:
         try:
             cols = _header(con, path)
@@ -237,10 +265,14 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
             # (count(*) - count(distinct hash), from one sort of a 64-bit column, which costs 40 %
             # less than the distinct aggregate); only a shortfall, a duplicate or a hash collision,
             # pays for grouping the keys themselves.
-            shortfall = con.execute(f"select count(*) from (select h, lag(h) over (order by h) as prev from "
-                                    f"(select hash(ticker, date) as h from {good_sql})) where h = prev").fetchone()[0]
-            con.execute(f"create temp table dup_keys as select ticker as dup_ticker, date as dup_date "
-                        f"from {good_sql} where {'true' if shortfall else 'false'} group by all having count(*) > 1")
+            shortfall = con.execute(
+                f"select count(*) from (select h, lag(h) over (order by h) as prev from "
+                f"(select hash(ticker, date) as h from {good_sql})) where h = prev"
+            ).fetchone()[0]
+            con.execute(
+                f"create temp table dup_keys as select ticker as dup_ticker, date as dup_date "
+                f"from {good_sql} where {'true' if shortfall else 'false'} group by all having count(*) > 1"
+            )
             has_dups = con.execute("select count(*) from dup_keys").fetchone()[0] > 0
         rejected = pd.DataFrame()
         if bad or has_dups:
@@ -264,8 +296,11 @@ def land_long_csv(path: Path, batch_id: str, start: str | None = None, end: str 
             """)
         elif good:
             os.replace(good[0], final)
-        n_good = con.execute(f"select count(*) from read_parquet({_sql_str(str(final))})").fetchone()[0] \
-            if final.exists() else 0
+        n_good = (
+            con.execute(f"select count(*) from read_parquet({_sql_str(str(final))})").fetchone()[0]
+            if final.exists()
+            else 0
+        )
         write = (lambda tmp: os.replace(final, tmp)) if n_good else None
         return landing.land_file("prices", batch_id, write, int(n_good), rejected)
     finally:

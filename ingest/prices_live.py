@@ -4,6 +4,7 @@ yfinance never raises for a ticker that failed: it logs and leaves the ticker's 
 empty. So each ticker is judged by its own rows, errors are read from yfinance's log,
 rate-limited tickers are retried with exponential backoff, and the rest of the batch lands.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,7 @@ import pandas as pd
 
 from ingest.prices import LONG_COLUMNS, coerce
 
-_FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close",
-           "Adj Close": "adj_close", "Volume": "volume"}
+_FIELDS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close", "Volume": "volume"}
 
 
 class _Capture(logging.Handler):
@@ -63,8 +63,11 @@ def _rate_limited(msgs: list[str], ticker: str) -> bool:
 
 # yfinance groups the tickers that failed alike: "['ORCL', 'CEG', ... 21 tickers]: possibly delisted; ...".
 _TICKER_LIST = re.compile(r"^\s*\[[^\]]*\]\s*:\s*")
-_NETWORK = re.compile(r"Could not resolve host|Failed to perform|Connection (refused|reset)|timed out|DNSError|"
-                      r"ConnectionError|Network is unreachable", re.IGNORECASE)
+_NETWORK = re.compile(
+    r"Could not resolve host|Failed to perform|Connection (refused|reset)|timed out|DNSError|"
+    r"ConnectionError|Network is unreachable",
+    re.IGNORECASE,
+)
 _QUOTED = 200  # a reason quoted in a warning is cut here
 
 
@@ -110,9 +113,18 @@ def fetch(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # pandas deprecations inside yfinance, not ours to fix
-                wide = yf.download(pending, start=start, end=end_excl, auto_adjust=False, actions=False,
-                                   group_by="column", progress=False, threads=False, session=session,
-                                   multi_level_index=True)
+                wide = yf.download(
+                    pending,
+                    start=start,
+                    end=end_excl,
+                    auto_adjust=False,
+                    actions=False,
+                    group_by="column",
+                    progress=False,
+                    threads=False,
+                    session=session,
+                    multi_level_index=True,
+                )
         finally:
             ylog.removeHandler(cap)
         long = reshape(wide)

@@ -3,6 +3,7 @@
 A schema is an ordered mapping of column name to the pandas dtype the landed Parquet
 file carries. Lineage columns are added by the landing writer to every source.
 """
+
 from __future__ import annotations
 
 LINEAGE = {"_source": "string", "_batch_id": "string", "_ingested_at": "datetime64[us, UTC]"}

@@ -1,4 +1,5 @@
 """Where things live. Everything sits under one data directory, AFTERSHOCK_DATA_DIR (default ./data)."""
+
 from __future__ import annotations
 
 import os

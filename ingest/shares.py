@@ -1,4 +1,5 @@
 """Shares outstanding (for market value): file reader, live client and validation."""
+
 from __future__ import annotations
 
 from pathlib import Path

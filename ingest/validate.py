@@ -4,6 +4,7 @@ A reader keeps each input value as it was read beside the parsed one (`keep_raw`
 `_raw_<name>`): the checks can then tell an empty cell from one that does not parse, and a
 rejected row goes to quarantine with its fields exactly as read (`2025-13-45`, `"1,234.5"`).
 """
+
 from __future__ import annotations
 
 import re
@@ -86,7 +87,8 @@ def to_dates(s: pd.Series, col: str) -> pd.Series:
         raise SourceUnreadable(
             f"{col} mixes timezones: data row {pos + 1} (line {pos + 2}) has {shorten(s[first])} "
             f"({kind(offsets[first])}), unlike {int((keys == usual).sum())} other rows "
-            f"({kind(offsets[keys == usual].iloc[0])}); write them all one way") from None
+            f"({kind(offsets[keys == usual].iloc[0])}); write them all one way"
+        ) from None
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
     return out.dt.normalize()
@@ -131,6 +133,7 @@ def non_negative(col: str, allow_null: bool = True) -> Check:
 
 def readable_number(col: str) -> Check:
     """A value that was given but does not parse as a number (`abc`, `1e5x`) is not a missing one."""
+
     def ok(d: pd.DataFrame) -> pd.Series:
         if RAW + col not in d.columns:
             return pd.Series(True, index=d.index)
@@ -163,7 +166,7 @@ def split_rows(df: pd.DataFrame, checks: list[Check], key: list[str] | None = No
     parsed = [c for c in df.columns if not c.startswith(RAW)]
     rejected = df[bad_mask].copy()
     for c in raw_cols:
-        rejected[c[len(RAW):]] = rejected[c]
+        rejected[c[len(RAW) :]] = rejected[c]
     rejected = rejected[parsed]
     rejected["_reject_reason"] = reason[bad_mask]
     return Split(good=df.loc[~bad_mask, parsed].copy(), rejected=rejected)

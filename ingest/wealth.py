@@ -4,6 +4,7 @@ One batch row is one person on one snapshot date: net worth in USD millions (the
 publishes; dbt converts to dollars) and rank. The live client (`ingest.wealth_live`) and the
 readers here (a CSV history, a saved Forbes JSON response) produce the same batch.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,13 @@ CSV_COLUMNS = ["date", "person_uri", "person_name", "net_worth_musd", "rank"]
 KEY = ["date", "person_uri"]
 
 # Forbes record field -> batch column. These must be present in a response: anything else is optional.
-FORBES_FIELDS = {"uri": "person_uri", "personName": "person_name", "finalWorth": "net_worth_musd",
-                 "rank": "rank", "timestamp": "snapshot_at"}
+FORBES_FIELDS = {
+    "uri": "person_uri",
+    "personName": "person_name",
+    "finalWorth": "net_worth_musd",
+    "rank": "rank",
+    "timestamp": "snapshot_at",
+}
 # Forbes' day is the US trading day: a timestamp is dated in New York time, so an update stamped
 # 01:00 UTC on Tuesday still belongs to Monday's session.
 SNAPSHOT_TZ = ZoneInfo("America/New_York")
@@ -117,9 +123,8 @@ def split(df: pd.DataFrame) -> v.Split:
     return v.split_rows(df, CHECKS, KEY)
 
 
-
-
 # ---- Forbes JSON ------------------------------------------------------------
+
 
 def records_of(payload, where: str) -> list[dict]:
     """The person records of a Forbes response (`personList.personsLists[]`) or of a bare list."""
@@ -129,8 +134,10 @@ def records_of(payload, where: str) -> list[dict]:
         try:
             records = payload["personList"]["personsLists"]
         except (KeyError, TypeError):
-            raise SchemaDrift(f"{where}: no personList.personsLists in the response "
-                              f"(top-level keys: {sorted(payload)[:10] if isinstance(payload, dict) else type(payload).__name__})")
+            raise SchemaDrift(
+                f"{where}: no personList.personsLists in the response "
+                f"(top-level keys: {sorted(payload)[:10] if isinstance(payload, dict) else type(payload).__name__})"
+            ) from None
     if not isinstance(records, list) or not records:
         raise SchemaDrift(f"{where}: personList.personsLists is empty or not a list")
     if not all(isinstance(r, dict) for r in records):
@@ -146,8 +153,10 @@ def normalise_records(records: list[dict], where: str) -> pd.DataFrame:
     """
     for field in FORBES_FIELDS:
         if not any(field in r for r in records):
-            raise SchemaDrift(f"{where}: Forbes records have no '{field}' field "
-                              f"(schema drift; {len(records)} records, fields seen: {sorted(records[0])[:15]})")
+            raise SchemaDrift(
+                f"{where}: Forbes records have no '{field}' field "
+                f"(schema drift; {len(records)} records, fields seen: {sorted(records[0])[:15]})"
+            )
     df = pd.DataFrame([_record_row(r) for r in records])
     stamps = df["snapshot_at"].astype("float64")
     if stamps.notna().sum() == 0:
@@ -157,8 +166,10 @@ def normalise_records(records: list[dict], where: str) -> pd.DataFrame:
     df["_bad_timestamp"] = bad
     sane = stamps.mask(bad)
     if sane.notna().sum() == 0:
-        raise SourceUnreadable(f"{where}: no record has a usable 'timestamp' (epoch milliseconds, not in the "
-                               f"future); the newest given is {v.shorten(df.loc[stamps.idxmax(), '_raw_snapshot_at'])}")
+        raise SourceUnreadable(
+            f"{where}: no record has a usable 'timestamp' (epoch milliseconds, not in the "
+            f"future); the newest given is {v.shorten(df.loc[stamps.idxmax(), '_raw_snapshot_at'])}"
+        )
     df["snapshot_at"] = pd.to_datetime(sane, unit="ms", utc=True)
     # One list, one date: the newest sane stamp dates the snapshot (records updated earlier are
     # still that list's values), so a person is never split across two dates by a slow update.
@@ -205,13 +216,16 @@ def parse_json(data: bytes | str, where: str) -> pd.DataFrame:
 
 # ---- files ------------------------------------------------------------------
 
+
 def read_csv(path: Path) -> pd.DataFrame:
     df = _read_table(path)
     df.columns = [str(c).strip().lower() for c in df.columns]
     missing = [c for c in CSV_COLUMNS if c not in df.columns]
     if missing:
-        raise SourceUnreadable(f"{path}: missing columns {missing}; expected {','.join(CSV_COLUMNS)} "
-                               "(more columns are allowed), or a saved Forbes JSON response")
+        raise SourceUnreadable(
+            f"{path}: missing columns {missing}; expected {','.join(CSV_COLUMNS)} "
+            "(more columns are allowed), or a saved Forbes JSON response"
+        )
     try:
         return coerce(df[CSV_COLUMNS])
     except SourceUnreadable as exc:

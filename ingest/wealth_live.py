@@ -7,6 +7,7 @@ bodies, 5xx, 429) are retried with exponential backoff, and a Retry-After header
 overall deadline bounds the whole download, retries and waits included (a server dripping a byte
 under the read timeout would otherwise hold the collector for hours).
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -18,8 +19,8 @@ import pandas as pd
 import requests
 
 from ingest import wealth
-from ingest.http_body import BodyTooLarge, BodyTooSlow, read_capped
 from ingest.errors import SourceUnreadable
+from ingest.http_body import BodyTooLarge, BodyTooSlow, read_capped
 
 FORBES_URL = "https://www.forbes.com/forbesapi/person/rtb/0/position/true.json"
 # Only what the batch needs: the full records carry bios and images, ~20x the bytes.
@@ -72,25 +73,40 @@ def _read_capped(resp: requests.Response, url: str, max_bytes: int, deadline: fl
         raise FetchFailed(f"{url}: body still arriving at the {deadline_s:g}s download deadline") from None
     except BodyTooLarge as exc:
         if exc.declared_bytes is not None:
-            raise FetchFailed(f"{url}: response declares {exc.declared_bytes:,} bytes, over the {max_bytes:,}-byte cap") from None
+            raise FetchFailed(
+                f"{url}: response declares {exc.declared_bytes:,} bytes, over the {max_bytes:,}-byte cap"
+            ) from None
         raise FetchFailed(f"{url}: response exceeds the {max_bytes:,}-byte cap (stopped reading)") from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
         raise _Retryable(f"{url}: body truncated ({type(exc).__name__})") from exc
 
 
-def _attempt(session: requests.Session, url: str, params: dict, timeout: tuple[float, float],
-             max_bytes: int, deadline: float, deadline_s: float) -> bytes:
+def _attempt(
+    session: requests.Session,
+    url: str,
+    params: dict,
+    timeout: tuple[float, float],
+    max_bytes: int,
+    deadline: float,
+    deadline_s: float,
+) -> bytes:
     try:
-        resp = session.get(url, params=params, timeout=timeout, stream=True,
-                           headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+        resp = session.get(
+            url,
+            params=params,
+            timeout=timeout,
+            stream=True,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
     except requests.exceptions.Timeout as exc:
         raise _Retryable(f"{url}: timed out ({exc.__class__.__name__})") from exc
     except requests.exceptions.ConnectionError as exc:
         raise _Retryable(f"{url}: connection failed ({exc})") from exc
     with resp:
         if resp.status_code == 429 or resp.status_code >= 500:
-            raise _Retryable(f"{url}: HTTP {resp.status_code} {resp.reason}",
-                             parse_retry_after(resp.headers.get("Retry-After")))
+            raise _Retryable(
+                f"{url}: HTTP {resp.status_code} {resp.reason}", parse_retry_after(resp.headers.get("Retry-After"))
+            )
         if resp.status_code != 200:
             raise FetchFailed(f"{url}: HTTP {resp.status_code} {resp.reason}")
         try:
@@ -126,16 +142,25 @@ def fetch(
         for attempt in range(1, attempts + 1):
             left = max(deadline - time.monotonic(), 0.1)
             try:
-                body = _attempt(session, url, params, (min(connect_timeout_s, left), min(read_timeout_s, left)),
-                                max_bytes, deadline, deadline_s)
+                body = _attempt(
+                    session,
+                    url,
+                    params,
+                    (min(connect_timeout_s, left), min(read_timeout_s, left)),
+                    max_bytes,
+                    deadline,
+                    deadline_s,
+                )
             except _Retryable as exc:
                 if attempt == attempts:
                     raise FetchFailed(f"{exc} (gave up after {attempts} attempts)") from exc
                 wait = exc.retry_after if exc.retry_after is not None else backoff_s * 2 ** (attempt - 1)
                 wait = min(wait, max_wait_s)
                 if time.monotonic() + wait >= deadline:
-                    raise FetchFailed(f"{exc} (gave up after {attempt} attempts: the next would start past "
-                                      f"the {deadline_s:g}s download deadline)") from exc
+                    raise FetchFailed(
+                        f"{exc} (gave up after {attempt} attempts: the next would start past "
+                        f"the {deadline_s:g}s download deadline)"
+                    ) from exc
                 waits.append(wait)
                 sleep(wait)
                 continue

@@ -1,5 +1,6 @@
 """Helpers for the Airflow tests: every Airflow call runs in a subprocess with its own AIRFLOW_HOME,
 because Airflow reads its configuration once, at import."""
+
 from __future__ import annotations
 
 import json
@@ -16,24 +17,26 @@ BIN = Path(PY).parent
 
 def airflow_env(home: Path, data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AFTERSHOCK_DATA_DIR": str(data),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": "2",
-        "AFTERSHOCK_SOURCE_MODE": "sample",
-        # A failing task should fail the test now, not after minutes of backoff.
-        "AFTERSHOCK_TASK_RETRIES": "0",
-        # Tests never contact another address: no usage metrics from Airflow or astronomer-cosmos.
-        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
-        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        # as scripts/airflow.sh and the compose file set them
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
-        "DO_NOT_TRACK": "1",
-        "SCARF_NO_ANALYTICS": "true",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AFTERSHOCK_DATA_DIR": str(data),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__PARALLELISM": "2",
+            "AFTERSHOCK_SOURCE_MODE": "sample",
+            # A failing task should fail the test now, not after minutes of backoff.
+            "AFTERSHOCK_TASK_RETRIES": "0",
+            # Tests never contact another address: no usage metrics from Airflow or astronomer-cosmos.
+            "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+            # as scripts/airflow.sh and the compose file set them
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
+            "DO_NOT_TRACK": "1",
+            "SCARF_NO_ANALYTICS": "true",
+        }
+    )
     env.update(extra)
     return env
 
@@ -43,14 +46,16 @@ def run_py(code: str, env: dict[str, str], timeout: int = 900) -> dict:
     proc = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
-            return json.loads(line[len("RESULT "):])
+            return json.loads(line[len("RESULT ") :])
     raise AssertionError(f"no RESULT (exit {proc.returncode})\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}")
 
 
 def airflow_cli(*args: str, env: dict[str, str], timeout: int = 300) -> str:
     proc = subprocess.run([str(BIN / "airflow"), *args], env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
-        raise AssertionError(f"airflow {' '.join(args)} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        raise AssertionError(
+            f"airflow {' '.join(args)} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     return proc.stdout
 
 
@@ -59,8 +64,11 @@ def init_home(home: Path, data: Path) -> dict[str, str]:
     env = airflow_env(home, data)
     airflow_cli("db", "migrate", env=env)
     airflow_cli("pools", "set", "aftershock_warehouse", "1", "DuckDB single writer", env=env)
-    run_py("from aftershock.orchestration import write_manifest; import json; "
-           "print('RESULT', json.dumps(str(write_manifest())))", env)
+    run_py(
+        "from aftershock.orchestration import write_manifest; import json; "
+        "print('RESULT', json.dumps(str(write_manifest())))",
+        env,
+    )
     return env
 
 
@@ -70,7 +78,9 @@ def published_nvda_impact(data: Path) -> tuple[float, float]:
 
     con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
-        return con.execute("select return_pct, market_cap_change_usd from marts.fct_event_stock_impact "
-                           "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'").fetchone()
+        return con.execute(
+            "select return_pct, market_cap_change_usd from marts.fct_event_stock_impact "
+            "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'"
+        ).fetchone()
     finally:
         con.close()

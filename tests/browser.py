@@ -3,6 +3,7 @@
 Every run blocks name resolution for anything but 127.0.0.1, so a page that needs the internet
 shows it (missing content, console errors) instead of quietly fetching.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,19 +15,38 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
-requires_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian package chromium)")
+requires_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium not installed (Debian package chromium)"
+)
 _CONSOLE = re.compile(r":CONSOLE[:(\]].*")
 
 
 def _run(url: str, *mode: str, budget_ms: int = 5000, timeout: int = 120) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory() as profile:
         return subprocess.run(
-            [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-             f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-             "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-             f"--virtual-time-budget={budget_ms}", "--window-size=1200,2400", *mode, url],
-            capture_output=True, text=True, timeout=timeout)
+            [
+                CHROMIUM,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-extensions",
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                f"--virtual-time-budget={budget_ms}",
+                "--window-size=1200,2400",
+                *mode,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
 
 def dump_dom(url: str, budget_ms: int = 5000) -> tuple[str, list[str]]:

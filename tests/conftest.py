@@ -1,4 +1,5 @@
 """Shared fixtures. Every test gets its own AFTERSHOCK_DATA_DIR; the sample warehouse is built once."""
+
 from __future__ import annotations
 
 import os
@@ -24,10 +25,13 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 def run_cli(*args: str, data_dir: Path, check: bool = True, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
     """Run the installed `aftershock` command as a user would."""
     env = {**os.environ, "AFTERSHOCK_DATA_DIR": str(data_dir), **kw.pop("env", {})}
-    proc = subprocess.run([str(BIN / "aftershock"), *args], env=env, capture_output=True, text=True,
-                          timeout=timeout, **kw)
+    proc = subprocess.run(
+        [str(BIN / "aftershock"), *args], env=env, capture_output=True, text=True, timeout=timeout, **kw
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f"aftershock {' '.join(args)} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise AssertionError(
+            f"aftershock {' '.join(args)} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return proc
 
 

@@ -3,6 +3,7 @@
 It reads sample/prices and dbt/seeds/watchlist.csv directly, never the warehouse, and implements
 the conventions the README states, so the marts can be checked against it to 1e-9.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,8 @@ class TickerFit:
     sigma: float
     dof: int
     m: int
-    ar: pd.Series            # indexed by relative day, estimation start .. HORIZON_END
-    est_resid: pd.Series     # estimation-window residuals by relative day
+    ar: pd.Series  # indexed by relative day, estimation start .. HORIZON_END
+    est_resid: pd.Series  # estimation-window residuals by relative day
     ret: pd.Series | None = None  # the stock's returns, same index as ar
 
 
@@ -53,8 +54,13 @@ class Study:
     day0: pd.Timestamp | None = None
 
 
-def run_study(event_date: str, model: str = "market", est=(-250, -11), benchmark: str | None = None,
-              tickers: list[str] | None = None) -> Study:
+def run_study(
+    event_date: str,
+    model: str = "market",
+    est=(-250, -11),
+    benchmark: str | None = None,
+    tickers: list[str] | None = None,
+) -> Study:
     rets = load_returns()
     wl = watchlist()
     sessions = rets.index
@@ -135,10 +141,13 @@ def caar_table(study: Study) -> dict[tuple[int, int], dict[str, float]]:
         ar = study.fits[t].ar.dropna()
         est0 = study.fits[t].est_resid.index.min()
         ar = ar[ar.index >= est0]
-        ar = ar[(ar.index <= study.fits[t].est_resid.index.max()) | ((ar.index >= EVENT_WINDOW[0]) & (ar.index <= EVENT_WINDOW[1]))]
+        ar = ar[
+            (ar.index <= study.fits[t].est_resid.index.max())
+            | ((ar.index >= EVENT_WINDOW[0]) & (ar.index <= EVENT_WINDOW[1]))
+        ]
         us[t] = pd.Series(stats.rankdata(ar.to_numpy()) / (len(ar) + 1) - 0.5, index=ar.index)
     u_bar = pd.DataFrame(us).mean(axis=1)
-    s_u = math.sqrt(float((u_bar ** 2).mean()))
+    s_u = math.sqrt(float((u_bar**2).mean()))
     out = {}
     for a, b in WINDOWS:
         sample = [t for t in stocks if (t, a, b) in cars and study.fits[t].dof > 2]
@@ -160,17 +169,28 @@ def caar_table(study: Study) -> dict[tuple[int, int], dict[str, float]]:
         w = int((car > 0).sum())
         sign_z = (w - n * p_hat) / math.sqrt(n * p_hat * (1 - p_hat))
         out[(a, b)] = {
-            "n": n, "n_positive": w, "n_negative": int((car < 0).sum()),
-            "caar": float(car.mean()), "aar": float(car.mean()) / L,
-            "t_cs": float(t_cs.statistic), "t_cs_p": float(t_cs.pvalue),
-            "patell_z": patell, "patell_z_p": float(2 * stats.norm.sf(abs(patell))),
-            "bmp_t": float(bmp.statistic), "bmp_t_p": float(bmp.pvalue),
+            "n": n,
+            "n_positive": w,
+            "n_negative": int((car < 0).sum()),
+            "caar": float(car.mean()),
+            "aar": float(car.mean()) / L,
+            "t_cs": float(t_cs.statistic),
+            "t_cs_p": float(t_cs.pvalue),
+            "patell_z": patell,
+            "patell_z_p": float(2 * stats.norm.sf(abs(patell))),
+            "bmp_t": float(bmp.statistic),
+            "bmp_t_p": float(bmp.pvalue),
             "mean_correlation": r_bar,
-            "kp_t": kp, "kp_t_p": float(2 * stats.t.sf(abs(kp), n - 1)),
-            "rank_z": rank_z, "rank_z_p": float(2 * stats.norm.sf(abs(rank_z))) if inside else None,
-            "mean_bhar": float(bhar.mean()), "t_bhar": float(t_bhar.statistic), "t_bhar_p": float(t_bhar.pvalue),
+            "kp_t": kp,
+            "kp_t_p": float(2 * stats.t.sf(abs(kp), n - 1)),
+            "rank_z": rank_z,
+            "rank_z_p": float(2 * stats.norm.sf(abs(rank_z))) if inside else None,
+            "mean_bhar": float(bhar.mean()),
+            "t_bhar": float(t_bhar.statistic),
+            "t_bhar_p": float(t_bhar.pvalue),
             "p_positive": p_hat,
-            "sign_z": sign_z, "sign_z_p": float(2 * stats.norm.sf(abs(sign_z))),
+            "sign_z": sign_z,
+            "sign_z_p": float(2 * stats.norm.sf(abs(sign_z))),
         }
     return out
 
@@ -205,8 +225,15 @@ def group_tests(study: Study, members: list[str], window: tuple[int, int]) -> di
     corr = resid.corr().to_numpy()
     r_bar = float(corr[np.triu_indices_from(corr, k=1)].mean())
     kp = bmp.statistic * math.sqrt((1 - r_bar) / (1 + (n - 1) * r_bar))
-    return {"n": n, "caar": float(car.mean()), "bmp_t": float(bmp.statistic), "bmp_t_p": float(bmp.pvalue),
-            "mean_correlation": r_bar, "kp_t": kp, "kp_t_p": float(2 * stats.t.sf(abs(kp), n - 1))}
+    return {
+        "n": n,
+        "caar": float(car.mean()),
+        "bmp_t": float(bmp.statistic),
+        "bmp_t_p": float(bmp.pvalue),
+        "mean_correlation": r_bar,
+        "kp_t": kp,
+        "kp_t_p": float(2 * stats.t.sf(abs(kp), n - 1)),
+    }
 
 
 def rolling_scores(day: str, est=(-250, -11), min_days: int = 120) -> pd.Series:
@@ -215,7 +242,7 @@ def rolling_scores(day: str, est=(-250, -11), min_days: int = 120) -> pd.Series:
     rets = load_returns()
     wl = watchlist()
     pos = rets.index.get_loc(pd.Timestamp(day))
-    window = rets.iloc[max(pos + est[0], 0): pos + est[1] + 1]
+    window = rets.iloc[max(pos + est[0], 0) : pos + est[1] + 1]
     out = {}
     for t in wl.index[wl.asset_type == "stock"]:
         bench = wl.loc[t, "benchmark"]

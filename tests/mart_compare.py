@@ -5,6 +5,7 @@ same rows landed at other times differ there by design; doubles are compared to 
 absolute), the tolerance of the event-study reference, because a sum's last bits depend on the order
 DuckDB adds in.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,12 +15,19 @@ import duckdb
 
 
 def _rows(con: duckdb.DuckDBPyConnection, db: str, table: str) -> list[tuple]:
-    cols = [c for (c,) in con.execute(
-        "select column_name from duckdb_columns() where database_name = ? and schema_name = 'marts' "
-        "and table_name = ? order by column_index", [db, table]).fetchall() if not c.startswith("_")]
+    cols = [
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = ? and schema_name = 'marts' "
+            "and table_name = ? order by column_index",
+            [db, table],
+        ).fetchall()
+        if not c.startswith("_")
+    ]
     rows = con.execute(f"select {', '.join(chr(34) + c + chr(34) for c in cols)} from {db}.marts.{table}").fetchall()
-    return sorted(rows, key=lambda r: tuple("" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v)
-                                            for v in r))
+    return sorted(
+        rows, key=lambda r: tuple("" if v is None else f"{v:.6g}" if isinstance(v, float) else str(v) for v in r)
+    )
 
 
 def _same(a, b) -> bool:
@@ -34,9 +42,15 @@ def marts_differences(expected: Path, actual: Path) -> dict[str, str]:
     try:
         con.execute(f"attach '{expected}' as a (read_only)")
         con.execute(f"attach '{actual}' as b (read_only)")
-        tables = {db: {t for (t,) in con.execute(
-            "select table_name from duckdb_tables() where database_name = ? and schema_name = 'marts'", [db]).fetchall()}
-            for db in ("a", "b")}
+        tables = {
+            db: {
+                t
+                for (t,) in con.execute(
+                    "select table_name from duckdb_tables() where database_name = ? and schema_name = 'marts'", [db]
+                ).fetchall()
+            }
+            for db in ("a", "b")
+        }
         out = {t: "missing" for t in tables["a"] - tables["b"]} | {t: "extra" for t in tables["b"] - tables["a"]}
         for t in sorted(tables["a"] & tables["b"]):
             x, y = _rows(con, "a", t), _rows(con, "b", t)

@@ -4,6 +4,7 @@ Each helper starts one server on a free port in a temp dir and stops it when the
 Redis and Postgres come from Debian's packages (.ci/run installs them); where they are missing the
 caller skips with the reason `missing()` gives.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,13 @@ def moto_s3(bucket: str = BUCKET):
     try:
         _wait_port(port, "moto server")
         env = {**S3_KEYS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
-        boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
-                     aws_access_key_id="testing", aws_secret_access_key="testing").create_bucket(Bucket=bucket)
+        boto3.client(
+            "s3",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_bucket(Bucket=bucket)
         yield env
     finally:
         server.stop()
@@ -57,8 +63,13 @@ def moto_s3(bucket: str = BUCKET):
 def s3_client(env: dict[str, str]):
     import boto3
 
-    return boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    return boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
 
 
 def keys(env: dict[str, str], prefix: str, bucket: str = BUCKET) -> list[str]:
@@ -67,6 +78,7 @@ def keys(env: dict[str, str], prefix: str, bucket: str = BUCKET) -> list[str]:
 
 
 # ---- Redis and Postgres from Debian's packages -------------------------------------------------
+
 
 def _pg_bin() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
@@ -86,9 +98,23 @@ def missing() -> str | None:
 def redis_server(workdir: Path):
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)],
-                            stdout=open(workdir / "redis.log", "w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=open(workdir / "redis.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_port(port, "redis-server")
         yield f"redis://127.0.0.1:{port}/0"
@@ -119,9 +145,24 @@ def postgres_server():
         _as_postgres([str(pg / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"])
         proc = subprocess.Popen(
             (["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else [])
-            + [str(pg / "postgres"), "-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(workdir),
-               "-c", "fsync=off", "-c", "max_connections=200"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            + [
+                str(pg / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(port),
+                "-h",
+                "127.0.0.1",
+                "-k",
+                str(workdir),
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=200",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_port(port, "postgres")
         for attempt in range(50):
             try:

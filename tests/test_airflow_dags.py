@@ -1,4 +1,5 @@
 """The Airflow DAGs: they import cleanly, parse fast, are wired as designed, and run with dag.test()."""
+
 from __future__ import annotations
 
 import json
@@ -7,6 +8,8 @@ from pathlib import Path
 import duckdb
 import pendulum
 import pytest
+
+from aftershock import orchestration as orch
 
 from airflow_support import (
     DAGS,
@@ -17,15 +20,17 @@ from airflow_support import (
     run_py,
 )
 
-from aftershock import orchestration as orch
-
 # ---- the task functions, without Airflow --------------------------------------------------------
 
+
 def test_params_win_over_the_data_interval():
-    assert orch.ingest_window({"start": "2025-01-02", "end": "2025-01-31"}, "2025-03-01", "2025-03-02") == \
-        ("2025-01-02", "2025-01-31")
-    assert orch.ingest_window({"start": None, "end": None}, "2025-03-03T23:30:00+00:00", "2025-03-04T23:30:00+00:00") == \
-        ("2025-03-03", "2025-03-04")
+    assert orch.ingest_window({"start": "2025-01-02", "end": "2025-01-31"}, "2025-03-01", "2025-03-02") == (
+        "2025-01-02",
+        "2025-01-31",
+    )
+    assert orch.ingest_window(
+        {"start": None, "end": None}, "2025-03-03T23:30:00+00:00", "2025-03-04T23:30:00+00:00"
+    ) == ("2025-03-03", "2025-03-04")
     assert orch.ingest_window(None) == (None, None)
 
 
@@ -150,9 +155,11 @@ def test_site_plugin_loads_with_links_to_the_site(airflow_home):
     plugins = json.loads(airflow_cli("plugins", "-o", "json", env=env))
     [site] = [p for p in plugins if p["name"] == "aftershock_site"]
     views = {v["name"]: v["href"] for v in site["external_views"]}
-    assert views == {"Event reports": "http://127.0.0.1:9999/reports/",
-                     "dbt docs": "http://127.0.0.1:9999/docs/index.html",
-                     "Data Docs (quality gate)": "http://127.0.0.1:9999/quality/index.html"}
+    assert views == {
+        "Event reports": "http://127.0.0.1:9999/reports/",
+        "dbt docs": "http://127.0.0.1:9999/docs/index.html",
+        "Data Docs (quality gate)": "http://127.0.0.1:9999/quality/index.html",
+    }
 
 
 def test_dags_are_wired_as_designed(airflow_home):
@@ -175,8 +182,9 @@ def test_dags_are_wired_as_designed(airflow_home):
     assert producer["pool"] == orch.WAREHOUSE_POOL and producer["upstream"] == ["prepare_building"]
     assert producer["retries"] == 0, "a second dbt build in the same run must never start"
     # ... and still one task per dbt node: every model and seed, and a test task per tested model
-    models = {p.stem for p in (ROOT / "dbt" / "models").rglob("*.sql")} | \
-             {p.stem for p in (ROOT / "dbt" / "models").rglob("*.py")}
+    models = {p.stem for p in (ROOT / "dbt" / "models").rglob("*.sql")} | {
+        p.stem for p in (ROOT / "dbt" / "models").rglob("*.py")
+    }
     seeds = {p.stem for p in (ROOT / "dbt" / "seeds").glob("*.csv")}
     node_tasks = {t for t in tasks if t.startswith("dbt.") and "producer_watcher" not in t}
     for m in models:
@@ -266,8 +274,11 @@ def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
     docs = data / "site" / "docs"
     assert (docs / "index.html").is_file() and "fct_event_stock_impact" in (docs / "manifest.json").read_text()
     # after the publish, every event of the published warehouse has its report, written from it
-    events = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True).execute(
-        "select event_id from marts.dim_events").fetchall()
+    events = (
+        duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
+        .execute("select event_id from marts.dim_events")
+        .fetchall()
+    )
     assert events
     for (event_id,) in events:
         assert (data / "site" / "reports" / f"{event_id}.html").is_file(), event_id
@@ -296,7 +307,8 @@ def test_a_failed_node_fails_its_task_and_nothing_is_published(airflow_home, tmp
     project = tmp_path / "dbt"
     shutil.copytree(ROOT / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))
     (project / "models" / "marts" / "fct_event_summary.sql").write_text(
-        "select event_id, no_such_column from {{ ref('dim_events') }}\n")
+        "select event_id, no_such_column from {{ ref('dim_events') }}\n"
+    )
     data = tmp_path / "data"
     env = {**airflow_home, "AFTERSHOCK_DATA_DIR": str(data), "AFTERSHOCK_DBT_PROJECT": str(project)}
     run_py("from aftershock.demo import ingest_sample; ingest_sample(); print('RESULT', 1)", env)

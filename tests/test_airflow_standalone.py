@@ -1,5 +1,6 @@
 """End to end: `scripts/airflow.sh start` (what `make airflow` runs) on a free loopback port with a
 temporary AIRFLOW_HOME, the REST API with a token, a transform run triggered through it, the marts."""
+
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from airflow_support import ROOT, airflow_env, published_nvda_impact
 
 
@@ -51,10 +53,15 @@ def test_first_start_of_a_fresh_install_publishes_with_no_manual_step(tmp_path):
     ingest runs land the sample; their Asset events must start the transform, which publishes."""
     home, data = tmp_path / "airflow_home", tmp_path / "data"
     port = _free_port()
-    env = airflow_env(home, data, AIRFLOW__API__PORT=str(port), AIRFLOW__API__HOST="127.0.0.1",
-                      # One dbt task instead of one per node: each task is a fresh process here, and the
-                      # per-node tasks already run in test_every_dag_runs_with_dag_test_on_the_sample.
-                      AFTERSHOCK_DBT_TASKS="single")
+    env = airflow_env(
+        home,
+        data,
+        AIRFLOW__API__PORT=str(port),
+        AIRFLOW__API__HOST="127.0.0.1",
+        # One dbt task instead of one per node: each task is a fresh process here, and the
+        # per-node tasks already run in test_every_dag_runs_with_dag_test_on_the_sample.
+        AFTERSHOCK_DBT_TASKS="single",
+    )
     base = f"http://127.0.0.1:{port}"
     script = ROOT / "scripts" / "airflow.sh"
     try:

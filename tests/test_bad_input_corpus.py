@@ -4,6 +4,7 @@ source and the problem, and none changes what was already landed or published.
 Each case runs the real `aftershock ingest` entry point (in process, for speed) on a copy of the
 demo's data directory: a lake with the sample batches and a published warehouse.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,7 @@ import pytest
 
 from aftershock import cli
 from aftershock.ingest_commands import SOURCES
+
 from conftest import sha256
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -119,8 +121,9 @@ def corpus_file(case: Case, tmp_path: Path) -> Path:
         return tmp_path / case.file
     if case.file == "huge_ticker.csv":  # past DuckDB's line limit, so the pandas reader lands it
         path = tmp_path / case.file
-        path.write_text("date,ticker,open,high,low,close,adj_close,volume\n"
-                        f"2025-01-24,{'Z' * 3_000_000},1.0,1.2,0.9,1.1,1.1,1000\n")
+        path.write_text(
+            f"date,ticker,open,high,low,close,adj_close,volume\n2025-01-24,{'Z' * 3_000_000},1.0,1.2,0.9,1.1,1.1,1000\n"
+        )
         return path
     if case.file == "deeply_nested.json":
         path = tmp_path / case.file
@@ -131,7 +134,9 @@ def corpus_file(case: Case, tmp_path: Path) -> Path:
         import pyarrow.parquet as pq
 
         whole = tmp_path / "whole.parquet"
-        pq.write_table(pa.table({"date": ["2025-01-24"] * 500, "ticker": ["NVDA"] * 500, "close": [142.62] * 500}), whole)
+        pq.write_table(
+            pa.table({"date": ["2025-01-24"] * 500, "ticker": ["NVDA"] * 500, "close": [142.62] * 500}), whole
+        )
         data = whole.read_bytes()
         path = tmp_path / case.file
         path.write_bytes(data[: len(data) // 2])
@@ -143,8 +148,10 @@ def corpus_file(case: Case, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_bad_input(case: Case, published_copy, tmp_path, capsys):
     if case.source not in SOURCES:
-        pytest.skip(f"aftershock ingest {case.source} is not on this branch yet "
-                    f"(aftershock.ingest_commands.SOURCES lacks {case.source!r}); un-skips after the merge")
+        pytest.skip(
+            f"aftershock ingest {case.source} is not on this branch yet "
+            f"(aftershock.ingest_commands.SOURCES lacks {case.source!r}); un-skips after the merge"
+        )
     path = corpus_file(case, tmp_path)
     lake_before = digest_tree(published_copy / "lake" / "raw")
     warehouse_before = digest_tree(published_copy / "warehouse")
@@ -154,8 +161,11 @@ def test_bad_input(case: Case, published_copy, tmp_path, capsys):
     text = out.out + out.err
     qdir = published_copy / "lake" / "quarantine" / case.source
     new_quarantine = [p for p in qdir.glob("*.csv")] if qdir.is_dir() else []
-    reasons = "\n".join(pd.read_csv(p)["_reject_reason"].astype(str).str.cat(sep="\n") for p in new_quarantine
-                        if str(p.relative_to(published_copy / "lake")) not in lake_before)
+    reasons = "\n".join(
+        pd.read_csv(p)["_reject_reason"].astype(str).str.cat(sep="\n")
+        for p in new_quarantine
+        if str(p.relative_to(published_copy / "lake")) not in lake_before
+    )
 
     if case.outcome == FAILS:
         assert rc != 0, text
@@ -184,8 +194,18 @@ def test_bad_input(case: Case, published_copy, tmp_path, capsys):
 
 
 def test_extra_columns_are_dropped_not_landed(published_copy, capsys):
-    rc = cli.main(["ingest", "prices", "--source", "file", "--path", str(CORPUS / "prices" / "extra_columns.csv"),
-                   "--batch-id", "extra"])
+    rc = cli.main(
+        [
+            "ingest",
+            "prices",
+            "--source",
+            "file",
+            "--path",
+            str(CORPUS / "prices" / "extra_columns.csv"),
+            "--batch-id",
+            "extra",
+        ]
+    )
     assert rc == 0
     landed = pd.read_parquet(published_copy / "lake" / "raw" / "prices" / "extra.parquet")
     assert "ssn" not in landed.columns and "comment" not in landed.columns
@@ -193,8 +213,18 @@ def test_extra_columns_are_dropped_not_landed(published_copy, capsys):
 
 
 def test_unknown_ticker_lands_and_is_named_but_no_mart_uses_it(published_copy, capsys):
-    rc = cli.main(["ingest", "prices", "--source", "file", "--path", str(CORPUS / "prices" / "unknown_ticker.csv"),
-                   "--batch-id", "unknown"])
+    rc = cli.main(
+        [
+            "ingest",
+            "prices",
+            "--source",
+            "file",
+            "--path",
+            str(CORPUS / "prices" / "unknown_ticker.csv"),
+            "--batch-id",
+            "unknown",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 0 and "warning: unknown ticker ZZZZ" in err and "watchlist.csv" in err
     landed = pd.read_parquet(published_copy / "lake" / "raw" / "prices" / "unknown.parquet")
@@ -205,18 +235,22 @@ def test_a_whole_market_of_unknown_tickers_is_one_warning_line(published_copy, t
     rows = ["date,ticker,open,high,low,close,adj_close,volume"]
     rows += [f"2025-01-24,Z{i:03d},1.0,1.2,0.9,1.1,1.1,1000" for i in range(25)]
     (tmp_path / "market.csv").write_text("\n".join(rows) + "\n")
-    rc = cli.main(["ingest", "prices", "--source", "file", "--path", str(tmp_path / "market.csv"),
-                   "--batch-id", "market"])
+    rc = cli.main(
+        ["ingest", "prices", "--source", "file", "--path", str(tmp_path / "market.csv"), "--batch-id", "market"]
+    )
     err = capsys.readouterr().err
     assert rc == 0
     warnings = [line for line in err.splitlines() if "unknown ticker" in line]
-    assert warnings == ["warning: 25 unknown tickers (Z000, Z001, Z002, Z003, Z004, Z005, Z006, Z007, Z008, Z009"
-                        f" and 15 more): not in the watchlist ({published_copy / 'config' / 'watchlist.csv'}); landed,"
-                        " but no mart uses them until they are added there"], err
+    assert warnings == [
+        "warning: 25 unknown tickers (Z000, Z001, Z002, Z003, Z004, Z005, Z006, Z007, Z008, Z009"
+        f" and 15 more): not in the watchlist ({published_copy / 'config' / 'watchlist.csv'}); landed,"
+        " but no mart uses them until they are added there"
+    ], err
     assert len(pd.read_parquet(published_copy / "lake" / "raw" / "prices" / "market.parquet")) == 25
 
 
 # ---- HTTP responses (the live price client, through yfinance, with an injected session) ------
+
 
 class BadBodySession:
     """Wraps the fake Yahoo session: one ticker gets a bad HTTP response, the others real bars."""
@@ -247,6 +281,7 @@ HTTP_CASES = [
 @pytest.mark.parametrize("name,status,ctype", HTTP_CASES, ids=[c[0] for c in HTTP_CASES])
 def test_bad_http_response_fails_that_ticker_only(name, status, ctype, published_copy):
     from aftershock.ingest_commands import run_prices
+
     from conftest import SAMPLE
 
     s = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv")
@@ -254,8 +289,9 @@ def test_bad_http_response_fails_that_ticker_only(name, status, ctype, published
     body = (CORPUS / "prices" / name).read_bytes()
     session = BadBodySession(bars, "NVDA", status, body, ctype)
     lake_before = digest_tree(published_copy / "lake" / "raw")
-    args = argparse.Namespace(source="live", path=None, start="2025-01-21", end="2025-01-28",
-                              ticker=["NVDA", "AAPL"], batch_id="http-case")
+    args = argparse.Namespace(
+        source="live", path=None, start="2025-01-21", end="2025-01-28", ticker=["NVDA", "AAPL"], batch_id="http-case"
+    )
     [res] = run_prices(args, session=session)
     assert any(w.startswith("NVDA:") for w in res.warnings), res.warnings  # the ticker is named
     landed = pd.read_parquet(res.path)
@@ -270,8 +306,9 @@ def test_every_http_response_bad_lands_nothing(published_copy):
 
     body = (CORPUS / "prices" / "http_html_error_page.html").read_bytes()
     session = BadBodySession({}, "NVDA", 503, body, "text/html")
-    args = argparse.Namespace(source="live", path=None, start="2025-01-21", end="2025-01-28",
-                              ticker=["NVDA"], batch_id="http-none")
+    args = argparse.Namespace(
+        source="live", path=None, start="2025-01-21", end="2025-01-28", ticker=["NVDA"], batch_id="http-none"
+    )
     with pytest.raises(IngestError, match="no ticker returned data.*NVDA"):
         run_prices(args, session=session)
     assert not (published_copy / "lake" / "raw" / "prices" / "http-none.parquet").exists()

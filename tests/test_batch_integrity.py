@@ -4,6 +4,7 @@ whatever order batches start, finish or are read in; the next build then equals 
 The orders are forced with SIGSTOP/SIGCONT: a build is stopped right after it listed the lake
 (its "lake: ..." line), a slow landing right after it stamped its rows (its scratch folder exists).
 """
+
 from __future__ import annotations
 
 import os
@@ -61,8 +62,9 @@ class Stopped:
     """A command stopped (with its children) at a point it reached, to be resumed later."""
 
     def __init__(self, argv: list[str], data: Path, until):
-        self.proc = subprocess.Popen(argv, env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv, env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
         self.out = until(self.proc)
         os.killpg(self.proc.pid, signal.SIGSTOP)
 
@@ -86,6 +88,7 @@ def after_listing(proc) -> str:
 def after_stamping(data: Path, batch: str):
     """Wait until the fast price landing of `batch` has stamped its rows (its scratch folder,
     `.prices-<pid>@<host>@...`, exists)."""
+
     def until(proc) -> str:
         deadline = time.monotonic() + 120
         while not list((data / "lake" / "raw").glob(f".prices-{proc.pid}@*")):
@@ -93,6 +96,7 @@ def after_stamping(data: Path, batch: str):
             assert time.monotonic() < deadline, "the landing never started"
             time.sleep(0.02)
         return ""
+
     return until
 
 
@@ -114,8 +118,9 @@ def full_build_of(data: Path, tmp: Path):
 
 
 def staged_close(con, ticker: str, day: str) -> float:
-    return con.execute("select close from staging.stg_prices where ticker = ? and trade_date = ?",
-                       [ticker, day]).fetchone()[0]
+    return con.execute(
+        "select close from staging.stg_prices where ticker = ? and trade_date = ?", [ticker, day]
+    ).fetchone()[0]
 
 
 def test_batches_landing_while_a_build_runs_reach_the_next_build(published_copy, tmp_path):
@@ -155,8 +160,10 @@ def test_a_slow_landing_that_began_before_a_built_batch_rebuilds_the_lake(publis
     run_cli("build", data_dir=data)
     n.finish()
     out = run_cli("build", data_dir=data).stdout
-    assert "lake batch prices/big.parquet landed before the newest batch already built (out of order): " \
-           "building from the whole lake" in out, out[-2000:]
+    assert (
+        "lake batch prices/big.parquet landed before the newest batch already built (out of order): "
+        "building from the whole lake" in out
+    ), out[-2000:]
     with duckdb.connect(str(data / WAREHOUSE), read_only=True) as inc, full_build_of(data, tmp_path) as full:
         assert staged_close(inc, "NVDA", "2025-01-27") == 100.0
         assert staged_close(inc, "AMD", "2025-01-27") == 111.0  # the later landing still wins

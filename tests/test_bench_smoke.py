@@ -3,6 +3,7 @@
 No timing is asserted (the machine is shared); the figures must exist, be positive, and the
 event study must agree with the pandas + statsmodels reference.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 def test_generator_is_deterministic_and_valid(tmp_path):
     a = generate.write_prices(tmp_path / "a", 5, 30, daily_days=2, seed=3)
-    b = generate.write_prices(tmp_path / "b", 5, 30, daily_days=2, seed=3)
+    generate.write_prices(tmp_path / "b", 5, 30, daily_days=2, seed=3)
     assert (tmp_path / "a/prices/history.csv").read_bytes() == (tmp_path / "b/prices/history.csv").read_bytes()
     df = pd.read_csv(a["history"])
     assert a["history_rows"] == len(df) == 6 * 30
@@ -39,8 +40,13 @@ def test_quick_harness_writes_every_figure(tmp_path):
     result = harness.main(["--quick", "--out", str(out), "--work", str(tmp_path / "work")])
     saved = json.loads((out / "latest.json").read_text())
     assert saved["quick"] is True
-    for key in ["landing_vs_native", "incremental_cost_ratio_20y_vs_1y", "event_study_speedup_vs_pandas",
-                "peak_rss_mb", "airflow_transform_vs_cli"]:
+    for key in [
+        "landing_vs_native",
+        "incremental_cost_ratio_20y_vs_1y",
+        "event_study_speedup_vs_pandas",
+        "peak_rss_mb",
+        "airflow_transform_vs_cli",
+    ]:
         assert saved["headline"][key] > 0, key
         assert key in saved["meets_target"]
     for key in ["cpu_count", "cpu_model", "memory_gb", "python", "duckdb"]:

@@ -1,6 +1,7 @@
 """One writer, one workspace, one lock: every command and task that touches the build workspace, a
 building file or the published file takes the data directory's lock, and a multi-task Airflow run
 never publishes over a newer warehouse."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,6 +7,7 @@ first worker serves, inside the one-slot pool; the run publishes the reference f
 from the object store by a process with no data directory. The workers have separate data dirs and
 Airflow homes (scratch and logs): they share only the object store and the databases.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
+from servers import BUCKET, free_port, keys, missing, moto_s3, postgres_server, redis_server
 
 from airflow_support import BIN, ROOT, airflow_cli, airflow_env
-from servers import BUCKET, free_port, keys, missing, moto_s3, postgres_server, redis_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(missing() is not None, reason=missing() or "")]
 INGEST_DAGS = [f"aftershock_ingest_{s}" for s in ("prices", "shares", "wealth", "news")]
@@ -47,8 +48,9 @@ def _wait(what: str, check, timeout: float, procs: dict, step: float = 3):
             return result
         for name, (proc, log) in procs.items():
             if proc.poll() is not None:
-                raise AssertionError(f"{name} exited {proc.returncode} while waiting for {what}:\n"
-                                     + log.read_text()[-4000:])
+                raise AssertionError(
+                    f"{name} exited {proc.returncode} while waiting for {what}:\n" + log.read_text()[-4000:]
+                )
         time.sleep(step)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
@@ -87,14 +89,18 @@ def test_celery_workers_run_the_sample_pipeline_from_the_object_store(servers):
         "AIRFLOW__CELERY__BROKER_URL": broker,
         "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + db,  # psycopg2 named: SQLAlchemy 2.1 defaults to psycopg 3
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-        "AIRFLOW__API__HOST": "127.0.0.1", "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(api_port),
         # Every component signs or verifies task tokens and reads connections: one secret, one key.
-        "AIRFLOW__API_AUTH__JWT_SECRET": "celery-test-secret", "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
+        "AIRFLOW__API_AUTH__JWT_SECRET": "celery-test-secret",
+        "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AFTERSHOCK_DBT_TASKS": "single", "AFTERSHOCK_WAREHOUSE_QUEUE": "warehouse",
-        "AFTERSHOCK_LAKE_URL": f"s3://{BUCKET}/lake", "AFTERSHOCK_WAREHOUSE_URL": f"s3://{BUCKET}/warehouse",
+        "AFTERSHOCK_DBT_TASKS": "single",
+        "AFTERSHOCK_WAREHOUSE_QUEUE": "warehouse",
+        "AFTERSHOCK_LAKE_URL": f"s3://{BUCKET}/lake",
+        "AFTERSHOCK_WAREHOUSE_URL": f"s3://{BUCKET}/warehouse",
         **s3,
     }
     homes = {name: base / name for name in ("control", "worker1", "worker2")}
@@ -110,25 +116,52 @@ def test_celery_workers_run_the_sample_pipeline_from_the_object_store(servers):
 
     def start(name: str, args: list[str], env: dict[str, str]) -> None:
         log = base / f"{name}.log"
-        procs[name] = (subprocess.Popen([str(BIN / "airflow"), *args], env=env, stdout=open(log, "w"),  # noqa: SIM115
-                                        stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT), log)
+        procs[name] = (
+            subprocess.Popen(
+                [str(BIN / "airflow"), *args],
+                env=env,
+                stdout=open(log, "w"),  # noqa: SIM115
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=ROOT,
+            ),
+            log,
+        )
 
     try:
         start("api-server", ["api-server", "--workers", "1"], control)
         start("scheduler", ["scheduler"], control)
         start("dag-processor", ["dag-processor"], control)
         for name, queues in (("worker1", "default,warehouse"), ("worker2", "default")):
-            start(name, ["celery", "worker", "--queues", queues, "--concurrency", "1", "--celery-hostname",
-                         f"{name}@%h"], env_of(name, AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port())))
-        _wait("both Celery workers", lambda: all(" ready." in procs[w][1].read_text() for w in ("worker1", "worker2")),
-              300, procs)
-        _wait("the DAGs to be parsed", lambda: len(_query(
-            db, "select dag_id from dag where dag_id = any(%s)", ([*INGEST_DAGS, TRANSFORM],))) == 5, 300, procs)
+            start(
+                name,
+                ["celery", "worker", "--queues", queues, "--concurrency", "1", "--celery-hostname", f"{name}@%h"],
+                env_of(name, AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port())),
+            )
+        _wait(
+            "both Celery workers",
+            lambda: all(" ready." in procs[w][1].read_text() for w in ("worker1", "worker2")),
+            300,
+            procs,
+        )
+        _wait(
+            "the DAGs to be parsed",
+            lambda: len(_query(db, "select dag_id from dag where dag_id = any(%s)", ([*INGEST_DAGS, TRANSFORM],))) == 5,
+            300,
+            procs,
+        )
 
         # The four ingest DAGs at once; the transform stays paused until they have landed.
         airflow_cli("dags", "unpause", "--treat-dag-id-as-regex", "-y", "^aftershock_ingest_", env=control)
-        triggers = [subprocess.Popen([str(BIN / "airflow"), "dags", "trigger", d], env=control,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for d in INGEST_DAGS]
+        triggers = [
+            subprocess.Popen(
+                [str(BIN / "airflow"), "dags", "trigger", d],
+                env=control,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for d in INGEST_DAGS
+        ]
         for t in triggers:
             assert t.wait(timeout=300) == 0, t.stderr.read()
         _wait("the ingest runs", lambda: _finished(db, INGEST_DAGS), 900, procs)
@@ -149,8 +182,11 @@ def test_celery_workers_run_the_sample_pipeline_from_the_object_store(servers):
     # The ingest tasks ran on both workers, two of them at the same time.
     ran_on = {w: _logged_dags(homes[w] / "airflow_home") for w in ("worker1", "worker2")}
     assert ran_on["worker1"] & set(INGEST_DAGS) and ran_on["worker2"] & set(INGEST_DAGS), ran_on
-    spans = _query(db, "select task_id, start_date, end_date from task_instance where dag_id = any(%s) "
-                       "and state = 'success'", (INGEST_DAGS,))
+    spans = _query(
+        db,
+        "select task_id, start_date, end_date from task_instance where dag_id = any(%s) and state = 'success'",
+        (INGEST_DAGS,),
+    )
     assert any(a[1] < b[2] and b[1] < a[2] for a in spans for b in spans if a is not b), spans
     # The warehouse writer stayed single: every transform task on the one builder worker, in the one-slot pool.
     assert TRANSFORM in ran_on["worker1"] and TRANSFORM not in ran_on["worker2"]
@@ -160,14 +196,24 @@ def test_celery_workers_run_the_sample_pipeline_from_the_object_store(servers):
     # Nothing of the lake on any machine's disk: batches are objects, the warehouse a published version.
     for home in homes.values():
         assert not (home / "data" / "lake").exists()
-    assert {f"lake/raw/{s}/sample-{s}.parquet" for s in ("prices", "shares", "wealth", "news")} <= set(keys(s3, "lake/raw/"))
-    reader = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
-              "AFTERSHOCK_DATA_DIR": str(base / "reader-has-no-data"),
-              "AFTERSHOCK_WAREHOUSE_URL": shared["AFTERSHOCK_WAREHOUSE_URL"], **s3}
-    code = ("import json; from aftershock import remote_warehouse as rw; print(json.dumps(rw.connect().execute("
-            "\"select return_pct, market_cap_change_usd from marts.fct_event_stock_impact "
-            "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'\").fetchone()))")
-    got = subprocess.run([sys.executable, "-c", code], env=reader, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert {f"lake/raw/{s}/sample-{s}.parquet" for s in ("prices", "shares", "wealth", "news")} <= set(
+        keys(s3, "lake/raw/")
+    )
+    reader = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/root"),
+        "AFTERSHOCK_DATA_DIR": str(base / "reader-has-no-data"),
+        "AFTERSHOCK_WAREHOUSE_URL": shared["AFTERSHOCK_WAREHOUSE_URL"],
+        **s3,
+    }
+    code = (
+        "import json; from aftershock import remote_warehouse as rw; print(json.dumps(rw.connect().execute("
+        '"select return_pct, market_cap_change_usd from marts.fct_event_stock_impact '
+        "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'\").fetchone()))"
+    )
+    got = subprocess.run(
+        [sys.executable, "-c", code], env=reader, capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
     assert got.returncode == 0, got.stderr
     ret, cap = json.loads(got.stdout)
     assert round(ret, 2) == -16.97 and round(cap / 1e9, 1) == -592.7

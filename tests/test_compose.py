@@ -1,6 +1,7 @@
 """docker-compose.yml cannot start here (no Docker engine), so check what `docker compose config`
 would: it parses, every service can get an image, health checks and volumes resolve, and every
 variable it reads is declared in .env.example (the only place secrets come from)."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,9 @@ def _env_example() -> dict[str, str]:
 
 def test_services_and_build():
     services = _compose()["services"]
-    assert {"postgres", "airflow-init", "api-server", "scheduler", "dag-processor", "triggerer", "site"} <= set(services)
+    assert {"postgres", "airflow-init", "api-server", "scheduler", "dag-processor", "triggerer", "site"} <= set(
+        services
+    )
     for name, svc in services.items():
         assert svc.get("image") or svc.get("build"), f"{name} has neither image nor build"
         if svc.get("build"):
@@ -68,8 +71,12 @@ def test_volumes_are_named_and_declared():
             assert not source.startswith((".", "/")), f"{name} mounts a host path {source}; use a named volume"
             used.add(source)
     assert used <= declared, f"undeclared volumes {used - declared}"
-    data_mounts = {name: v for name, svc in doc["services"].items() for v in svc.get("volumes", [])
-                   if v.startswith("aftershock-data:")}
+    data_mounts = {
+        name: v
+        for name, svc in doc["services"].items()
+        for v in svc.get("volumes", [])
+        if v.startswith("aftershock-data:")
+    }
     assert {"api-server", "scheduler", "dag-processor", "triggerer", "airflow-init", "site"} <= set(data_mounts)
     assert data_mounts["site"].endswith(":ro")
 
@@ -80,13 +87,26 @@ def test_every_variable_comes_from_env_example_and_no_secret_is_inline():
     env = _env_example()
     assert used, "the compose file reads its settings from .env"
     assert used <= set(env), f"not in .env.example: {sorted(used - set(env))}"
-    for key in ("POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET", "AIRFLOW_FERNET_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+    for key in (
+        "POSTGRES_PASSWORD",
+        "AIRFLOW_JWT_SECRET",
+        "AIRFLOW_FERNET_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ):
         assert env[key] == "change-me", f".env.example must not ship a real {key}"
     doc = _compose()
     common = doc["x-airflow-common"]["environment"]
     assert common["AIRFLOW__API_AUTH__JWT_SECRET"] == "${AIRFLOW_JWT_SECRET}"
-    for name in ("api-server", "scheduler", "dag-processor", "triggerer", "airflow-init", "airflow-worker-1",
-                 "airflow-worker-2"):
+    for name in (
+        "api-server",
+        "scheduler",
+        "dag-processor",
+        "triggerer",
+        "airflow-init",
+        "airflow-worker-1",
+        "airflow-worker-2",
+    ):
         assert doc["services"][name]["environment"]["AIRFLOW__API_AUTH__JWT_SECRET"] == "${AIRFLOW_JWT_SECRET}"
     assert re.search(r"^\.env$", (ROOT / ".gitignore").read_text(), re.M)
 
@@ -96,8 +116,9 @@ def test_scaleout_profile_has_redis_two_workers_and_an_object_store():
     services = _compose()["services"]
     profiled = {name for name, svc in services.items() if "scaleout" in (svc.get("profiles") or [])}
     assert {"redis", "minio", "minio-init", "airflow-worker-1", "airflow-worker-2"} <= profiled
-    assert not profiled & {"postgres", "api-server", "scheduler", "dag-processor", "triggerer", "site"}, \
+    assert not profiled & {"postgres", "api-server", "scheduler", "dag-processor", "triggerer", "site"}, (
         "the default `docker compose up` must stay the single-machine deployment"
+    )
     common = _compose()["x-airflow-common"]["environment"]
     assert common["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
     assert common["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://")

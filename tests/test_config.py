@@ -1,5 +1,6 @@
 """The user's configuration folder: it lasts across builds, its verbs never write into the repository,
 one event-id rule everywhere, unknown tickers named, concurrent edits all land, promote with defaults builds."""
+
 from __future__ import annotations
 
 import csv
@@ -7,6 +8,7 @@ import subprocess
 
 import duckdb
 import pytest
+
 from conftest import BIN, ROOT, run_cli, sha256
 
 pytestmark = pytest.mark.slow
@@ -17,8 +19,12 @@ REPO_SEEDS = sorted((ROOT / "dbt/seeds").glob("*.csv"))
 def _events(db) -> dict[str, tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {r[0]: r[1:] for r in con.execute(
-            "select event_id, origin, linked_event_id, detected_event_id from marts.dim_events").fetchall()}
+        return {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select event_id, origin, linked_event_id, detected_event_id from marts.dim_events"
+            ).fetchall()
+        }
     finally:
         con.close()
 
@@ -28,10 +34,21 @@ def test_configuration_survives_builds_and_promote_defaults_build(published_copy
     repo_before = {p.name: sha256(p) for p in REPO_SEEDS}
     # issue 13 item 3: promote with its defaults, then a plain build (failed with unique_dim_events_event_id)
     promoted = run_cli("events", "promote", "detected-2024-08-05", data_dir=d)
-    assert f"appended promoted-2024-08-05 (2024-08-05, tickers ASML|^GSPC) to {d / 'config/events.csv'}" \
-        in promoted.stdout
-    added = run_cli("events", "add", "broadcom-ai", "--date", "2024-12-13", "--title", "Broadcom AI revenue",
-                    "--tickers", "AVGO|MRVL|ZZZT", data_dir=d)
+    assert (
+        f"appended promoted-2024-08-05 (2024-08-05, tickers ASML|^GSPC) to {d / 'config/events.csv'}" in promoted.stdout
+    )
+    added = run_cli(
+        "events",
+        "add",
+        "broadcom-ai",
+        "--date",
+        "2024-12-13",
+        "--title",
+        "Broadcom AI revenue",
+        "--tickers",
+        "AVGO|MRVL|ZZZT",
+        data_dir=d,
+    )
     assert "added broadcom-ai" in added.stdout
     assert "event broadcom-ai (events.csv): ticker ZZZT not in the watchlist" in added.stderr
     listed = run_cli("events", "list", data_dir=d).stdout
@@ -47,8 +64,12 @@ def test_configuration_survives_builds_and_promote_defaults_build(published_copy
         assert events["deepseek-r1-selloff"][0] == "curated", n
     con = duckdb.connect(str(d / "warehouse/aftershock.duckdb"), read_only=True)
     try:
-        studied = {r[0] for r in con.execute("select ticker from marts.fct_event_stock_impact "
-                                             "where event_id = 'broadcom-ai'").fetchall()}
+        studied = {
+            r[0]
+            for r in con.execute(
+                "select ticker from marts.fct_event_stock_impact where event_id = 'broadcom-ai'"
+            ).fetchall()
+        }
     finally:
         con.close()
     assert studied == {"AVGO", "MRVL"}
@@ -58,11 +79,14 @@ def test_configuration_survives_builds_and_promote_defaults_build(published_copy
     assert {p.name: sha256(p) for p in REPO_SEEDS} == repo_before  # nothing above wrote into the repository
 
 
-@pytest.mark.parametrize("bad_id,message", [
-    ("../../etc/passwd", "use lower-case letters"),
-    ("<script>x</script>", "use lower-case letters"),
-    ("detected-2024-08-05", "belong to detected events"),
-])
+@pytest.mark.parametrize(
+    "bad_id,message",
+    [
+        ("../../etc/passwd", "use lower-case letters"),
+        ("<script>x</script>", "use lower-case letters"),
+        ("detected-2024-08-05", "belong to detected events"),
+    ],
+)
 def test_one_event_id_rule_for_build_verbs_and_report(data_dir, tmp_path, bad_id, message):
     events = tmp_path / "events.csv"
     with events.open("w", newline="") as fh:
@@ -83,18 +107,33 @@ def test_one_event_id_rule_for_build_verbs_and_report(data_dir, tmp_path, bad_id
 
 def test_six_concurrent_promotions_all_land(published_copy):
     d = published_copy
-    detected = ["detected-2024-07-17", "detected-2024-07-31", "detected-2024-08-02", "detected-2024-09-10",
-                "detected-2024-09-26", "detected-2024-10-17"]
+    detected = [
+        "detected-2024-07-17",
+        "detected-2024-07-31",
+        "detected-2024-08-02",
+        "detected-2024-09-10",
+        "detected-2024-09-26",
+        "detected-2024-10-17",
+    ]
     run_cli("events", "list", data_dir=d)  # seeds the configuration folder first, as any first use does
     env = {"AFTERSHOCK_DATA_DIR": str(d), "PATH": str(BIN)}
-    procs = [subprocess.Popen([str(BIN / "aftershock"), "events", "promote", ev], env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for ev in detected]
+    procs = [
+        subprocess.Popen(
+            [str(BIN / "aftershock"), "events", "promote", ev],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for ev in detected
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0] * 6, outs
     assert all("appended promoted-" in out for out, _ in outs)
     rows = list(csv.DictReader((d / "config/events.csv").open()))
     assert sorted(r["event_id"] for r in rows) == sorted(
-        ["deepseek-r1-selloff"] + [ev.replace("detected-", "promoted-") for ev in detected])
+        ["deepseek-r1-selloff"] + [ev.replace("detected-", "promoted-") for ev in detected]
+    )
 
 
 def test_watchlist_verbs(data_dir):

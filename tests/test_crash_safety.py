@@ -1,5 +1,6 @@
 """kill -9 at several points of ingest and of build: nothing partial becomes visible, the last good
 warehouse stays published, and the next run recovers with no manual clean-up."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import BIN, run_cli, sha256
 from ingest import landing
+
+from conftest import BIN, run_cli, sha256
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +36,12 @@ def lake_view(d: Path, source: str) -> list[str]:
     """What a reader of the lake sees: DuckDB's glob, the same pattern dbt reads."""
     con = duckdb.connect()
     try:
-        return sorted(Path(f).name for (f,) in con.execute(
-            "select file from glob(?)", [str(d / "lake" / "raw" / source / "*.parquet")]).fetchall())
+        return sorted(
+            Path(f).name
+            for (f,) in con.execute(
+                "select file from glob(?)", [str(d / "lake" / "raw" / source / "*.parquet")]
+            ).fetchall()
+        )
     finally:
         con.close()
 
@@ -61,8 +67,10 @@ SLOW_WRITER = textwrap.dedent("""
 def test_kill_during_the_temp_write_leaves_nothing_visible_and_is_swept(data_dir, tmp_path):
     target = data_dir / "lake" / "raw" / "prices" / "batch-1.parquet"
     ready = tmp_path / "ready"
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(target), str(ready)],
-                            env={**os.environ, "AFTERSHOCK_DATA_DIR": str(data_dir)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WRITER, str(target), str(ready)],
+        env={**os.environ, "AFTERSHOCK_DATA_DIR": str(data_dir)},
+    )
     try:
         assert wait_for(ready.exists, 60)
         temps = [p for p in target.parent.iterdir() if landing.TMP_MARK in p.name]
@@ -75,7 +83,9 @@ def test_kill_during_the_temp_write_leaves_nothing_visible_and_is_swept(data_dir
 
     # The next ingest of any batch sweeps the dead writer's temp file and lands whole.
     csv = tmp_path / "p.csv"
-    csv.write_text("date,ticker,open,high,low,close,adj_close,volume\n2025-01-24,NVDA,148.37,148.97,141.88,142.62,142.59,1\n")
+    csv.write_text(
+        "date,ticker,open,high,low,close,adj_close,volume\n2025-01-24,NVDA,148.37,148.97,141.88,142.62,142.59,1\n"
+    )
     run_cli("ingest", "prices", "--source", "file", "--path", str(csv), "--batch-id", "batch-1", data_dir=data_dir)
     assert [p.name for p in target.parent.iterdir()] == ["batch-1.parquet"]
     assert pd.read_parquet(target)["close"].tolist() == [142.62]
@@ -99,12 +109,26 @@ def test_kill_ingest_at_several_points_then_rerun(data_dir, tmp_path, delay):
     csv = tmp_path / "big.csv"
     _big_prices_csv(csv, 200_000)
     old = data_dir / "lake" / "raw" / "prices" / "big.parquet"
-    run_cli("ingest", "prices", "--source", "file", "--path", str(csv), "--batch-id", "big", "--end", "2000-06-30",
-            data_dir=data_dir)
+    run_cli(
+        "ingest",
+        "prices",
+        "--source",
+        "file",
+        "--path",
+        str(csv),
+        "--batch-id",
+        "big",
+        "--end",
+        "2000-06-30",
+        data_dir=data_dir,
+    )
     old_rows = len(pd.read_parquet(old))
-    proc = subprocess.Popen([str(BIN / "aftershock"), "ingest", "prices", "--source", "file", "--path", str(csv),
-                             "--batch-id", "big"], env={**os.environ, "AFTERSHOCK_DATA_DIR": str(data_dir)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(BIN / "aftershock"), "ingest", "prices", "--source", "file", "--path", str(csv), "--batch-id", "big"],
+        env={**os.environ, "AFTERSHOCK_DATA_DIR": str(data_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -116,6 +140,7 @@ def test_kill_ingest_at_several_points_then_rerun(data_dir, tmp_path, delay):
 
 
 # ---- build --------------------------------------------------------------------------------
+
 
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
@@ -136,8 +161,13 @@ def test_kill_build_then_next_build_recovers(published_copy, point):
     db = published_copy / "warehouse" / "aftershock.duckdb"
     before = sha256(db)
     building = published_copy / "warehouse" / "building"
-    proc = subprocess.Popen([str(BIN / "aftershock"), "build"], env={**os.environ, "AFTERSHOCK_DATA_DIR": str(published_copy)},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(BIN / "aftershock"), "build"],
+        env={**os.environ, "AFTERSHOCK_DATA_DIR": str(published_copy)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     seen: list[str] = []
     try:
         if point == "dbt started":

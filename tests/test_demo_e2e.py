@@ -1,4 +1,5 @@
 """The walking skeleton end to end on the bundled sample: the reference figures of the DeepSeek sell-off."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,7 +15,9 @@ pytestmark = pytest.mark.slow
 def impact(con, ticker):
     return con.execute(
         "select prev_close, day0_close, return_pct, market_cap_change_usd, abnormal_return_pct, beta, estimation_days "
-        "from marts.fct_event_stock_impact where event_id = 'deepseek-r1-selloff' and ticker = ?", [ticker]).fetchone()
+        "from marts.fct_event_stock_impact where event_id = 'deepseek-r1-selloff' and ticker = ?",
+        [ticker],
+    ).fetchone()
 
 
 def test_nvidia_reference_figures(demo_db):
@@ -27,15 +30,21 @@ def test_nvidia_reference_figures(demo_db):
     assert 1.0 < beta < 3.5 and ar < ret - (-1.46) + 5
 
 
-@pytest.mark.parametrize("ticker,expected", [("AVGO", -17.40), ("TSM", -13.33), ("AAPL", 3.18),
-                                             ("^SOX", -9.15), ("^GSPC", -1.46), ("^IXIC", -3.07)])
+@pytest.mark.parametrize(
+    "ticker,expected",
+    [("AVGO", -17.40), ("TSM", -13.33), ("AAPL", 3.18), ("^SOX", -9.15), ("^GSPC", -1.46), ("^IXIC", -3.07)],
+)
 def test_other_reference_returns(demo_db, ticker, expected):
     assert impact(demo_db, ticker)[2] == pytest.approx(expected, abs=0.01)
 
 
 def test_schemas_are_exactly_the_contract(demo_db):
-    schemas = {r[0] for r in demo_db.execute(
-        "select distinct table_schema from information_schema.tables where table_catalog = current_database()").fetchall()}
+    schemas = {
+        r[0]
+        for r in demo_db.execute(
+            "select distinct table_schema from information_schema.tables where table_catalog = current_database()"
+        ).fetchall()
+    }
     assert schemas == {"raw", "staging", "intermediate", "marts"}
     # every view of the published file resolves (dbt names the catalog in them)
     views = demo_db.execute("select schema_name, view_name from duckdb_views() where not internal").fetchall()
@@ -45,11 +54,14 @@ def test_schemas_are_exactly_the_contract(demo_db):
 
 
 def test_dim_events_and_daily_window(demo_db):
-    ev = demo_db.execute("select event_date, day0_date, origin from marts.dim_events where event_id='deepseek-r1-selloff'").fetchone()
+    ev = demo_db.execute(
+        "select event_date, day0_date, origin from marts.dim_events where event_id='deepseek-r1-selloff'"
+    ).fetchone()
     assert str(ev[0]) == "2025-01-27" and str(ev[1]) == "2025-01-27" and ev[2] == "curated"
     rows = demo_db.execute(
         "select relative_day, trade_date, index_100, return_pct from marts.fct_event_stock_daily "
-        "where event_id='deepseek-r1-selloff' and ticker='NVDA' order by relative_day").fetchall()
+        "where event_id='deepseek-r1-selloff' and ticker='NVDA' order by relative_day"
+    ).fetchall()
     assert [r[0] for r in rows] == list(range(-10, 11))
     day = {r[0]: r for r in rows}
     assert str(day[-1][1]) == "2025-01-24" and day[-1][2] == pytest.approx(100.0)
@@ -66,9 +78,19 @@ def test_demo_prints_the_impact_table(demo_dir):
 
 def test_duckdb_shell_opens_the_published_warehouse(demo_dir):
     db = demo_dir / "warehouse" / "aftershock.duckdb"
-    out = subprocess.run([str(BIN / "duckdb"), "-readonly", "-csv", str(db), "-c",
-                          "select round(return_pct, 2) from marts.fct_event_stock_impact where ticker = 'NVDA'"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            str(BIN / "duckdb"),
+            "-readonly",
+            "-csv",
+            str(db),
+            "-c",
+            "select round(return_pct, 2) from marts.fct_event_stock_impact where ticker = 'NVDA'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert "-16.97" in out.stdout
     version = subprocess.run([str(BIN / "duckdb"), "--version"], capture_output=True, text=True).stdout
@@ -76,7 +98,9 @@ def test_duckdb_shell_opens_the_published_warehouse(demo_dir):
 
 
 def test_sql_command_runs_the_shell_read_only(demo_dir):
-    proc = run_cli("sql", "-csv", "-c", "select count(*) as n from marts.dim_events where origin = 'curated'", data_dir=demo_dir)
+    proc = run_cli(
+        "sql", "-csv", "-c", "select count(*) as n from marts.dim_events where origin = 'curated'", data_dir=demo_dir
+    )
     assert proc.stdout.strip().splitlines()[-1] == "1"
     write = run_cli("sql", "-c", "create table marts.x as select 1", data_dir=demo_dir, check=False)
     assert "read-only" in (write.stdout + write.stderr).lower()
@@ -85,8 +109,9 @@ def test_sql_command_runs_the_shell_read_only(demo_dir):
 def _row_counts(db_path):
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        tables = con.execute("select table_schema, table_name from information_schema.tables "
-                             "where table_type = 'BASE TABLE'").fetchall()
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall()
         return {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables}
     finally:
         con.close()
@@ -117,15 +142,22 @@ def test_build_with_events_file_replaces_the_seed(tmp_path, demo_dir):
     data = tmp_path / "data"
     shutil.copytree(demo_dir / "lake", data / "lake")
     events = tmp_path / "events.csv"
-    events.write_text("event_id,event_date,title,keywords,tickers\n"
-                      "liberation-day,2025-04-03,US tariff announcement,tariffs,NVDA|AAPL|^GSPC\n")
+    events.write_text(
+        "event_id,event_date,title,keywords,tickers\n"
+        "liberation-day,2025-04-03,US tariff announcement,tariffs,NVDA|AAPL|^GSPC\n"
+    )
     run_cli("build", "--events", str(events), data_dir=data)
     con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
         # detected events (origin = 'detected') come from the prices, not the seed
-        assert con.execute("select event_id from marts.dim_events where origin = 'curated'").fetchall() == [("liberation-day",)]
-        rows = dict(con.execute("select ticker, return_pct from marts.fct_event_stock_impact "
-                                "where event_id = 'liberation-day'").fetchall())
+        assert con.execute("select event_id from marts.dim_events where origin = 'curated'").fetchall() == [
+            ("liberation-day",)
+        ]
+        rows = dict(
+            con.execute(
+                "select ticker, return_pct from marts.fct_event_stock_impact where event_id = 'liberation-day'"
+            ).fetchall()
+        )
     finally:
         con.close()
     assert set(rows) == {"NVDA", "AAPL", "^GSPC"}

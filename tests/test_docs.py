@@ -1,5 +1,6 @@
 """The site (index, reports, ticker pages, dbt docs, GX Data Docs: complete, and offline in Chromium from
 file:// and from the server) and `aftershock freshness` on the lake's own dates."""
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,9 @@ def test_overview_owners_tags_and_exposures_cover_what_is_read(docs_site):
     _, target = docs_site
     manifest = json.loads((target / "manifest.json").read_text())
     assert "Aftershock warehouse" in manifest["docs"]["doc.aftershock.__overview__"]["block_contents"]
-    marts = {n["name"]: n for n in manifest["nodes"].values()
-             if n["resource_type"] == "model" and n["schema"] == "marts"}
+    marts = {
+        n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["schema"] == "marts"
+    }
     assert len(marts) >= 10
     for name, node in marts.items():
         assert node["meta"].get("owner"), name
@@ -90,15 +92,20 @@ def test_site_index_lists_every_event_linked_to_its_report(docs_site):
     con = duckdb.connect(str(d / "warehouse/aftershock.duckdb"), read_only=True)
     try:
         events = con.execute("select event_id, origin, cast(event_date as varchar) from marts.dim_events").fetchall()
-        nvda = con.execute("select return_pct from marts.fct_event_stock_impact "
-                           "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'").fetchone()[0]
+        nvda = con.execute(
+            "select return_pct from marts.fct_event_stock_impact "
+            "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'"
+        ).fetchone()[0]
     finally:
         con.close()
     index = (d / "site/index.html").read_text()
     assert {o for _, o, _ in events} == {"curated", "detected"}
     for event_id, origin, date in events:
-        row = re.search(rf'<tr class="{origin}">\s*<td class="l"><a href="reports/{re.escape(event_id)}\.html">'
-                        rf'{re.escape(event_id)}</a></td>\s*<td class="l">{date}</td>', index)
+        row = re.search(
+            rf'<tr class="{origin}">\s*<td class="l"><a href="reports/{re.escape(event_id)}\.html">'
+            rf'{re.escape(event_id)}</a></td>\s*<td class="l">{date}</td>',
+            index,
+        )
         assert row, event_id
         assert (d / "site/reports" / f"{event_id}.html").is_file(), event_id
     assert 'href="docs/index.html"' in index and 'href="quality/index.html"' in index
@@ -108,15 +115,23 @@ def test_site_index_lists_every_event_linked_to_its_report(docs_site):
     assert (d / "site/tickers/^GSPC.html").is_file() and 'href="tickers/%5EGSPC.html"' in index
 
 
-EXTERNAL = re.compile(r'<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//(?!127\.0\.0\.1)[^"]+"', re.IGNORECASE)
+EXTERNAL = re.compile(
+    r'<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)="(https?:)?//(?!127\.0\.0\.1)[^"]+"', re.IGNORECASE
+)
 
 
 def _site_pages(d: Path) -> list[str]:
     quality = d / "site/quality"
     validation = next(p for p in sorted((quality / "validations").rglob("*.html")))
-    return ["index.html", "reports/deepseek-r1-selloff.html", "reports/detected-2024-09-20.html",
-            "tickers/NVDA.html", "docs/index.html", "quality/index.html",
-            str(validation.relative_to(d / "site"))]
+    return [
+        "index.html",
+        "reports/deepseek-r1-selloff.html",
+        "reports/detected-2024-09-20.html",
+        "tickers/NVDA.html",
+        "docs/index.html",
+        "quality/index.html",
+        str(validation.relative_to(d / "site")),
+    ]
 
 
 @requires_chromium
@@ -138,7 +153,9 @@ def test_every_page_of_the_site_opens_offline_from_file_and_server(docs_site):
                 if page == "index.html":
                     assert "deepseek-r1-selloff" in text and "detected-2024-09-20" in text
                 elif page == "quality/index.html":  # drawn by the shipped table stand-in, not a CDN script
-                    assert "marts.fct_event_stock_impact" in text and not re.search(r"\b\d{3}_", text), url  # stable names
+                    assert "marts.fct_event_stock_impact" in text and not re.search(r"\b\d{3}_", text), (
+                        url
+                    )  # stable names
                     assert re.search(r'<a href="validations/[^"]+">', dom), url
                 elif page == "docs/index.html":
                     assert "Aftershock warehouse" in text, url  # the project overview, rendered offline
@@ -160,8 +177,10 @@ def test_served_site_renders_model_pages_offline(docs_site):
     srv, _ = serve_in_thread(target)
     try:
         base = f"http://127.0.0.1:{srv.server_address[1]}/"
-        for model, must in [("fct_event_caar", ["Kolari-Pynnönen adjusted BMP t", "bmp_t_p", "sign_z"]),
-                            ("dim_events", ["linked_event_id", "One row per event"])]:
+        for model, must in [
+            ("fct_event_caar", ["Kolari-Pynnönen adjusted BMP t", "bmp_t_p", "sign_z"]),
+            ("dim_events", ["linked_event_id", "One row per event"]),
+        ]:
             dom, console = dump_dom(f"{base}#!/model/model.aftershock.{model}", budget_ms=15000)
             assert console == []
             text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.DOTALL)  # the rendered page, not the bundle
@@ -177,8 +196,13 @@ def test_docs_serve_command_serves_on_localhost(docs_site):
     import os
 
     env = {**os.environ, "AFTERSHOCK_DATA_DIR": str(d)}
-    proc = subprocess.Popen([str(BIN / "aftershock"), "docs", "--quiet", "--serve", "--port", "0"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(BIN / "aftershock"), "docs", "--quiet", "--serve", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 300
         url = None
@@ -208,22 +232,34 @@ def test_freshness_judges_the_data_dates_not_when_they_landed(demo_dir, tmp_path
     assert "ERROR STALE freshness of lake.prices: last trade date 2025-06-30," in proc.stdout
 
 
-@pytest.mark.parametrize("as_of,status,sessions", [
-    ("2025-06-30T21:00Z", "PASS", 0),  # after the close of the last session in the lake
-    ("2025-07-01T19:00Z", "PASS", 0),  # 07-01 is not complete before its 16:00 New York close
-    ("2025-07-08T21:00Z", "WARN", 5),  # 07-01, 07-02, 07-03, 07-07, 07-08: Independence Day is no session
-    ("2025-07-09T21:00Z", "ERROR STALE", 6),
-])
+@pytest.mark.parametrize(
+    "as_of,status,sessions",
+    [
+        ("2025-06-30T21:00Z", "PASS", 0),  # after the close of the last session in the lake
+        ("2025-07-01T19:00Z", "PASS", 0),  # 07-01 is not complete before its 16:00 New York close
+        ("2025-07-08T21:00Z", "WARN", 5),  # 07-01, 07-02, 07-03, 07-07, 07-08: Independence Day is no session
+        ("2025-07-09T21:00Z", "ERROR STALE", 6),
+    ],
+)
 def test_freshness_counts_completed_exchange_sessions(demo_dir, tmp_path, as_of, status, sessions):
     d = _copy(demo_dir, tmp_path / "data")
     proc = run_cli("freshness", "--as-of", as_of, data_dir=d, check=False)
-    assert f"{status} freshness of lake.prices: last trade date 2025-06-30, {sessions} completed XNYS session" \
-        in proc.stdout, proc.stdout
+    assert (
+        f"{status} freshness of lake.prices: last trade date 2025-06-30, {sessions} completed XNYS session"
+        in proc.stdout
+    ), proc.stdout
 
 
 def test_source_freshness_names_a_source_that_never_landed(data_dir):
-    run_cli("ingest", "prices", "--source", "file", "--path", str(Path(__file__).parents[1] / "sample/prices/prices_daily.csv"),
-            data_dir=data_dir)
+    run_cli(
+        "ingest",
+        "prices",
+        "--source",
+        "file",
+        "--path",
+        str(Path(__file__).parents[1] / "sample/prices/prices_daily.csv"),
+        data_dir=data_dir,
+    )
     proc = run_cli("freshness", "--as-of", "2025-07-01T12:00Z", data_dir=data_dir, check=False)
     assert proc.returncode == 1
     assert "PASS freshness of lake.prices" in proc.stdout

@@ -1,9 +1,9 @@
 """The event-study marts against an independent reference (tests/event_study_reference.py: pandas,
 statsmodels OLS, scipy) computed from sample/ prices, to 1e-9; plus per-event study settings."""
+
 from __future__ import annotations
 
 import importlib.util
-import math
 from pathlib import Path
 
 import duckdb
@@ -59,7 +59,10 @@ def _dicts(con, sql, params):
 @pytest.mark.parametrize("event_id", [e[0] for e in EVENTS])
 def test_normal_return_models_match_ols_reference(study_db, references, event_id):
     study = references[event_id]
-    rows = {r["ticker"]: r for r in _dicts(study_db, "select * from marts.fct_event_stock_impact where event_id = ?", [event_id])}
+    rows = {
+        r["ticker"]: r
+        for r in _dicts(study_db, "select * from marts.fct_event_stock_impact where event_id = ?", [event_id])
+    }
     assert set(rows) == set(study.fits) and len(rows) == 25
     for t, f in study.fits.items():
         r = rows[t]
@@ -86,8 +89,10 @@ def test_models_and_windows_differ_where_configured(references):
 def test_car_matches_reference(study_db, references, event_id):
     study = references[event_id]
     expected = ref.car_table(study)
-    got = {(r["ticker"], r["window_start"], r["window_end"]): r
-           for r in _dicts(study_db, "select * from marts.fct_event_car where event_id = ?", [event_id])}
+    got = {
+        (r["ticker"], r["window_start"], r["window_end"]): r
+        for r in _dicts(study_db, "select * from marts.fct_event_car where event_id = ?", [event_id])
+    }
     assert set(got) == set(expected) and len(got) == 25 * len(ref.WINDOWS)
     bhars = ref.bhar_table(study)
     for key, (car, t_car) in expected.items():
@@ -100,8 +105,10 @@ def test_car_matches_reference(study_db, references, event_id):
 @pytest.mark.parametrize("event_id", [e[0] for e in EVENTS])
 def test_caar_statistics_and_p_values_match_scipy(study_db, references, event_id):
     expected = ref.caar_table(references[event_id])
-    got = {(r["window_start"], r["window_end"]): r
-           for r in _dicts(study_db, "select * from marts.fct_event_caar where event_id = ?", [event_id])}
+    got = {
+        (r["window_start"], r["window_end"]): r
+        for r in _dicts(study_db, "select * from marts.fct_event_caar where event_id = ?", [event_id])
+    }
     assert set(got) == set(expected) == {(0, 0), (-1, 1), (0, 1), (0, 5), (-5, 5), (0, 20), (0, 60)}
     for w, exp in expected.items():
         row = got[w]
@@ -110,8 +117,24 @@ def test_caar_statistics_and_p_values_match_scipy(study_db, references, event_id
         assert row["caar_pct"] == pytest.approx(exp["caar"] * 100, abs=TOL)
         assert row["aar_pct"] == pytest.approx(exp["aar"] * 100, abs=TOL)
         assert row["mean_bhar_pct"] == pytest.approx(exp["mean_bhar"] * 100, abs=TOL)
-        for k in ("t_cs", "t_cs_p", "patell_z", "patell_z_p", "bmp_t", "bmp_t_p", "mean_correlation",
-                  "kp_t", "kp_t_p", "rank_z", "rank_z_p", "p_positive", "sign_z", "sign_z_p", "t_bhar", "t_bhar_p"):
+        for k in (
+            "t_cs",
+            "t_cs_p",
+            "patell_z",
+            "patell_z_p",
+            "bmp_t",
+            "bmp_t_p",
+            "mean_correlation",
+            "kp_t",
+            "kp_t_p",
+            "rank_z",
+            "rank_z_p",
+            "p_positive",
+            "sign_z",
+            "sign_z_p",
+            "t_bhar",
+            "t_bhar_p",
+        ):
             if exp[k] is None:  # the rank test of a window past the event window
                 assert row[k] is None, (w, k)
             else:
@@ -121,7 +144,8 @@ def test_caar_statistics_and_p_values_match_scipy(study_db, references, event_id
 def test_deepseek_day0_is_significant(study_db):
     caar, p, kp_p = study_db.execute(
         "select caar_pct, bmp_t_p, kp_t_p from marts.fct_event_caar "
-        "where event_id = 'ds-market' and window_start = 0 and window_end = 0").fetchone()
+        "where event_id = 'ds-market' and window_start = 0 and window_end = 0"
+    ).fetchone()
     assert caar < -5 and p < 0.01 and kp_p > p  # cross-correlation widens the BMP test
 
 
@@ -148,29 +172,42 @@ def test_normal_p_value_matches_scipy(z):
 
 def test_events_file_without_optional_columns_uses_defaults(data_dir, tmp_path):
     events = tmp_path / "events.csv"
-    events.write_text("event_id,event_date,title,keywords,tickers\n"
-                      "old-format,2025-01-27,Old format,DeepSeek,NVDA|AMD|AVGO\n"
-                      "at-the-end,2025-06-30,Last sample session,x,NVDA|AMD\n")
-    run_cli("ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices/prices_daily.csv"), data_dir=data_dir)
+    events.write_text(
+        "event_id,event_date,title,keywords,tickers\n"
+        "old-format,2025-01-27,Old format,DeepSeek,NVDA|AMD|AVGO\n"
+        "at-the-end,2025-06-30,Last sample session,x,NVDA|AMD\n"
+    )
+    run_cli(
+        "ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices/prices_daily.csv"), data_dir=data_dir
+    )
     run_cli("build", "--events", str(events), data_dir=data_dir)
     con = duckdb.connect(str(data_dir / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
-        ev = con.execute("select model, estimation_start, estimation_end from marts.dim_events "
-                         "where event_id = 'old-format'").fetchone()
+        ev = con.execute(
+            "select model, estimation_start, estimation_end from marts.dim_events where event_id = 'old-format'"
+        ).fetchone()
         assert ev == ("market", -250, -11)
         fit = ref.run_study("2025-01-27", tickers=["NVDA", "AMD", "AVGO"]).fits["AMD"]
-        beta, m = con.execute("select beta, estimation_days from marts.fct_event_stock_impact "
-                              "where event_id = 'old-format' and ticker = 'AMD'").fetchone()
+        beta, m = con.execute(
+            "select beta, estimation_days from marts.fct_event_stock_impact "
+            "where event_id = 'old-format' and ticker = 'AMD'"
+        ).fetchone()
         assert m == fit.m and beta == pytest.approx(fit.beta, abs=TOL)
-        n = con.execute("select n from marts.fct_event_caar where event_id = 'old-format' and window_end = 0 "
-                        "and window_start = 0").fetchone()[0]
+        n = con.execute(
+            "select n from marts.fct_event_caar where event_id = 'old-format' and window_end = 0 and window_start = 0"
+        ).fetchone()[0]
         assert n == 3
         # day 0 is the last session: only [0,0] is complete; longer windows have no CAR and no CAAR row
-        cars = dict(con.execute("select window_start || ',' || window_end, car_pct from marts.fct_event_car "
-                                "where event_id = 'at-the-end' and ticker = 'NVDA'").fetchall())
+        cars = dict(
+            con.execute(
+                "select window_start || ',' || window_end, car_pct from marts.fct_event_car "
+                "where event_id = 'at-the-end' and ticker = 'NVDA'"
+            ).fetchall()
+        )
         assert cars["0,0"] is not None and cars["0,5"] is None and cars["-1,1"] is None
-        windows = con.execute("select window_start, window_end, n from marts.fct_event_caar "
-                              "where event_id = 'at-the-end'").fetchall()
+        windows = con.execute(
+            "select window_start, window_end, n from marts.fct_event_caar where event_id = 'at-the-end'"
+        ).fetchall()
         assert windows == [(0, 0, 2)]
     finally:
         con.close()
@@ -183,8 +220,12 @@ def test_short_estimation_window_is_flagged_and_left_out_of_caar(study_db):
     stocks = [r for r in rows if r["asset_type"] == "stock"]
     assert len(stocks) == 20
     for r in stocks:
-        assert (r["estimation_days"], r["estimation_days_asked"], r["estimation_too_short"], r["in_caar"]) == \
-            (m, 240, True, False)
+        assert (r["estimation_days"], r["estimation_days_asked"], r["estimation_too_short"], r["in_caar"]) == (
+            m,
+            240,
+            True,
+            False,
+        )
         assert r["caar_exclusion_reason"] == f"estimation window has {m} of 240 sessions, below the minimum of 120"
         assert r["abnormal_return_pct"] is not None  # still computed and published, only flagged
     assert study_db.execute("select count(*) from marts.fct_event_caar where event_id = ?", [EARLY]).fetchone()[0] == 0
@@ -209,11 +250,16 @@ def test_demo_and_report_show_why_pairs_are_left_out(study_db, tmp_path):
 
 def test_long_horizons_reach_past_the_event_window(study_db, references):
     """[0,+20] and [0,+60] are computed from days after +10; the daily mart keeps to [-10,+10]."""
-    got = dict(study_db.execute("select window_end, car_pct from marts.fct_event_car where event_id = 'ds-market' "
-                                "and ticker = 'NVDA' and window_start = 0").fetchall())
+    got = dict(
+        study_db.execute(
+            "select window_end, car_pct from marts.fct_event_car where event_id = 'ds-market' "
+            "and ticker = 'NVDA' and window_start = 0"
+        ).fetchall()
+    )
     nvda = references["ds-market"].fits["NVDA"]
     assert got[60] == pytest.approx(nvda.ar[(nvda.ar.index >= 0) & (nvda.ar.index <= 60)].sum() * 100, abs=TOL)
     assert got[20] != got[10 if 10 in got else 5]
-    days = study_db.execute("select min(relative_day), max(relative_day) from marts.fct_event_stock_daily "
-                            "where event_id = 'ds-market'").fetchone()
+    days = study_db.execute(
+        "select min(relative_day), max(relative_day) from marts.fct_event_stock_daily where event_id = 'ds-market'"
+    ).fetchone()
     assert days == (-10, 10)

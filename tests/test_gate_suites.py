@@ -1,4 +1,5 @@
 """The GX suites on the sample warehouse and lake: they pass on good data and name what is wrong on bad."""
+
 from __future__ import annotations
 
 import shutil
@@ -30,9 +31,15 @@ def empty_warehouse(data_dir: Path) -> Path:
 
 def test_registry_covers_every_source_and_mart_design_names():
     assert {"prices", "shares", "wealth", "news", "feed_polls"} <= set(LAKE_SUITES)
-    assert {"marts.dim_events", "marts.fct_event_stock_impact", "marts.fct_event_stock_daily",
-            "marts.fct_event_wealth_impact", "marts.fct_event_news_daily", "marts.fct_event_news_items",
-            "every event has a day 0"} <= set(MART_SUITES)
+    assert {
+        "marts.dim_events",
+        "marts.fct_event_stock_impact",
+        "marts.fct_event_stock_daily",
+        "marts.fct_event_wealth_impact",
+        "marts.fct_event_news_daily",
+        "marts.fct_event_news_items",
+        "every event has a day 0",
+    } <= set(MART_SUITES)
 
 
 def test_sample_passes_every_suite_and_writes_data_docs(published_copy, capsys):
@@ -59,7 +66,9 @@ def test_bad_mart_values_are_named_with_rows(published_copy):
     con = duckdb.connect(str(db))
     con.execute("update marts.fct_event_stock_impact set return_pct = -150 where ticker = 'NVDA'")
     con.execute("update marts.fct_event_stock_impact set market_cap_prev_usd = -1 where ticker = 'AAPL'")
-    con.execute("update marts.fct_event_stock_impact set market_cap_change_usd = 2 * market_cap_change_usd where ticker = 'AVGO'")
+    con.execute(
+        "update marts.fct_event_stock_impact set market_cap_change_usd = 2 * market_cap_change_usd where ticker = 'AVGO'"
+    )
     con.execute("delete from marts.fct_event_stock_daily where relative_day = 0")
     con.close()
     failures = gate.run_gate(db, echo=False)
@@ -76,20 +85,27 @@ def test_duplicate_mart_keys_fail(published_copy):
     db = published_copy / "dup.duckdb"
     shutil.copyfile(warehouse(published_copy), db)
     con = duckdb.connect(str(db))
-    con.execute("insert into marts.fct_event_stock_impact select * from marts.fct_event_stock_impact where ticker = 'AVGO'")
+    con.execute(
+        "insert into marts.fct_event_stock_impact select * from marts.fct_event_stock_impact where ticker = 'AVGO'"
+    )
     con.close()
     failures = gate.run_gate(db, echo=False)
-    assert any("expect_compound_columns_to_be_unique" in f and "fct_event_stock_impact" in f and "AVGO" in f
-               for f in failures), failures
+    assert any(
+        "expect_compound_columns_to_be_unique" in f and "fct_event_stock_impact" in f and "AVGO" in f for f in failures
+    ), failures
 
 
 def _break_wealth_and_news_marts(db: Path) -> None:
     """A wealth change off by 10x (after - before no longer equals it) and a negative news count."""
     con = duckdb.connect(str(db))
-    con.execute("update marts.fct_event_wealth_impact set change_usd = change_usd / 10 "
-                "where event_id = 'deepseek-r1-selloff' and person_uri = 'jensen-huang'")
-    con.execute("update marts.fct_event_news_daily set articles_matched = -3 "
-                "where event_id = 'deepseek-r1-selloff' and relative_day = 0")
+    con.execute(
+        "update marts.fct_event_wealth_impact set change_usd = change_usd / 10 "
+        "where event_id = 'deepseek-r1-selloff' and person_uri = 'jensen-huang'"
+    )
+    con.execute(
+        "update marts.fct_event_news_daily set articles_matched = -3 "
+        "where event_id = 'deepseek-r1-selloff' and relative_day = 0"
+    )
     con.close()
 
 
@@ -115,18 +131,30 @@ def test_mart_missing_a_promised_column_fails(published_copy):
     con.execute("alter table marts.fct_event_stock_impact drop column abnormal_return_pct")
     con.close()
     failures = gate.run_gate(db, echo=False)
-    assert any("fct_event_stock_impact" in f and "abnormal_return_pct" in f and "columns users query it by are missing" in f for f in failures)
+    assert any(
+        "fct_event_stock_impact" in f and "abnormal_return_pct" in f and "columns users query it by are missing" in f
+        for f in failures
+    )
 
 
 def test_hand_copied_lake_file_is_caught(published_copy):
     """Rows that never went through ingest: no lineage, a negative open and high < low."""
-    rows = pd.DataFrame({
-        "date": pd.to_datetime(["2025-02-03", "2025-02-04"]).astype("datetime64[s]"),
-        "ticker": ["NVDA", "NVDA"], "open": [-5.0, 118.0], "high": [120.0, 110.0], "low": [114.0, 116.0],
-        "close": [116.66, 118.65], "adj_close": [116.6, 118.6], "volume": [3.7e8, 2.5e8],
-    })
-    pq.write_table(pa.Table.from_pandas(rows, preserve_index=False),
-                   published_copy / "lake" / "raw" / "prices" / "hand_copied.parquet")
+    rows = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-02-03", "2025-02-04"]).astype("datetime64[s]"),
+            "ticker": ["NVDA", "NVDA"],
+            "open": [-5.0, 118.0],
+            "high": [120.0, 110.0],
+            "low": [114.0, 116.0],
+            "close": [116.66, 118.65],
+            "adj_close": [116.6, 118.6],
+            "volume": [3.7e8, 2.5e8],
+        }
+    )
+    pq.write_table(
+        pa.Table.from_pandas(rows, preserve_index=False),
+        published_copy / "lake" / "raw" / "prices" / "hand_copied.parquet",
+    )
     failures = [f for f in gate.run_gate(warehouse(published_copy), echo=False) if "hand_copied.parquet" in f]
     text = "\n".join(failures)
     schema = [f for f in failures if "(schema)" in f and "expect_column_distinct_values_to_contain_set" in f]
@@ -157,17 +185,34 @@ def test_passed_batches_are_not_read_again_but_a_replaced_file_is(published_copy
     tmp.replace(shares)
     failures = gate.run_gate(db)
     assert f"({batches - 1} lake batches unchanged" in capsys.readouterr().out
-    assert any("sample-shares.parquet (schema)" in f and "shares_outstanding" in f and "VARCHAR" in f
-               for f in failures), failures
+    assert any(
+        "sample-shares.parquet (schema)" in f and "shares_outstanding" in f and "VARCHAR" in f for f in failures
+    ), failures
     assert gate.run_gate(db, echo=False, full=True) != []  # and stays failing until fixed
 
 
 # The schemas the wealth and news branches register (ingest/wealth.py, ingest/news.py).
-WEALTH = {"date": "datetime64[s]", "person_uri": "string", "person_name": "string", "net_worth_musd": "float64",
-          "rank": "int64", "snapshot_at": "datetime64[us, UTC]"}
-NEWS = {"item_key": "string", "feed_id": "string", "publisher": "string", "language": "string", "guid": "string",
-        "link": "string", "title": "string", "summary": "string", "published_at": "datetime64[us, UTC]",
-        "date_is_fetch_time": "bool", "fetched_at": "datetime64[us, UTC]"}
+WEALTH = {
+    "date": "datetime64[s]",
+    "person_uri": "string",
+    "person_name": "string",
+    "net_worth_musd": "float64",
+    "rank": "int64",
+    "snapshot_at": "datetime64[us, UTC]",
+}
+NEWS = {
+    "item_key": "string",
+    "feed_id": "string",
+    "publisher": "string",
+    "language": "string",
+    "guid": "string",
+    "link": "string",
+    "title": "string",
+    "summary": "string",
+    "published_at": "datetime64[us, UTC]",
+    "date_is_fetch_time": "bool",
+    "fetched_at": "datetime64[us, UTC]",
+}
 
 
 def test_wealth_and_news_lake_suites_check_landed_batches(data_dir, monkeypatch):
@@ -179,16 +224,34 @@ def test_wealth_and_news_lake_suites_check_landed_batches(data_dir, monkeypatch)
     empty_wh = empty_warehouse(data_dir)
 
     def wealth(worth, day):
-        return pd.DataFrame({"date": pd.to_datetime(day), "person_uri": ["jensen-huang", "michael-dell"],
-                             "person_name": ["Jensen Huang", "Michael Dell"], "net_worth_musd": worth,
-                             "rank": [17, 14], "snapshot_at": pd.to_datetime(day, utc=True)})
+        return pd.DataFrame(
+            {
+                "date": pd.to_datetime(day),
+                "person_uri": ["jensen-huang", "michael-dell"],
+                "person_name": ["Jensen Huang", "Michael Dell"],
+                "net_worth_musd": worth,
+                "rank": [17, 14],
+                "snapshot_at": pd.to_datetime(day, utc=True),
+            }
+        )
 
     def news(published, keys):
         n = len(keys)
-        return pd.DataFrame({"item_key": keys, "feed_id": ["f1"] * n, "publisher": ["P"] * n, "language": ["en"] * n,
-                             "guid": keys, "link": [f"http://127.0.0.1/{k}" for k in keys], "title": ["Nvidia"] * n,
-                             "summary": [""] * n, "published_at": pd.to_datetime(published, utc=True),
-                             "date_is_fetch_time": [False] * n, "fetched_at": pd.to_datetime(published, utc=True)})
+        return pd.DataFrame(
+            {
+                "item_key": keys,
+                "feed_id": ["f1"] * n,
+                "publisher": ["P"] * n,
+                "language": ["en"] * n,
+                "guid": keys,
+                "link": [f"http://127.0.0.1/{k}" for k in keys],
+                "title": ["Nvidia"] * n,
+                "summary": [""] * n,
+                "published_at": pd.to_datetime(published, utc=True),
+                "date_is_fetch_time": [False] * n,
+                "fetched_at": pd.to_datetime(published, utc=True),
+            }
+        )
 
     landing.land_batch("wealth", "good", wealth([103584.031, 106000.0], ["2025-01-27"] * 2))
     landing.land_batch("news", "good", news(["2025-01-27 10:00", "2025-01-27 11:00"], ["a", "b"]))
@@ -199,11 +262,16 @@ def test_wealth_and_news_lake_suites_check_landed_batches(data_dir, monkeypatch)
     landing.land_batch("news", "bad", news(["2025-01-27 10:00", "2099-01-01 00:00"], ["a", "a"]))
     failures = gate.run_gate(empty_wh, echo=False)
     text = "\n".join(failures)
-    assert any("wealth batch file bad.parquet" in f and "net_worth_musd" in f and "jensen-huang" in f
-               for f in failures), text
-    assert any("wealth batch file bad.parquet" in f and "column=date" in f and "2099-01-01" in f for f in failures), text
+    assert any(
+        "wealth batch file bad.parquet" in f and "net_worth_musd" in f and "jensen-huang" in f for f in failures
+    ), text
+    assert any("wealth batch file bad.parquet" in f and "column=date" in f and "2099-01-01" in f for f in failures), (
+        text
+    )
     assert any("news batch file bad.parquet" in f and "published_at" in f for f in failures), text
-    assert any("news batch file bad.parquet" in f and "expect_compound_columns_to_be_unique" in f for f in failures), text
+    assert any("news batch file bad.parquet" in f and "expect_compound_columns_to_be_unique" in f for f in failures), (
+        text
+    )
     assert not any("good.parquet" in f for f in failures)
 
 
@@ -242,8 +310,10 @@ def test_a_batch_larger_than_a_part_is_checked_in_parts_with_the_same_findings(d
     assert sorted(map(_headline, parted)) == sorted(map(_headline, whole)), (whole, parted)
     text = "\n".join(parted)
     assert any("column=open" in f and ": 5 of 302 rows" in f and "-1" in f for f in parted), text
-    assert any("expect_column_pair_values_a_to_be_greater_than_b" in f and ": 1 of 302 rows" in f
-               and "T00" in f for f in parted), text
+    assert any(
+        "expect_column_pair_values_a_to_be_greater_than_b" in f and ": 1 of 302 rows" in f and "T00" in f
+        for f in parted
+    ), text
     dup = [f for f in parted if "expect_compound_columns_to_be_unique" in f]
     assert dup and ": 4 of 302 rows" in dup[0] and ("T01" in dup[0] or "T02" in dup[0]), text
     pages = [p.name for p in (data_dir / "site" / "quality" / "validations").rglob("*.html")]
@@ -258,8 +328,13 @@ def test_a_part_split_that_would_miss_duplicates_fails_by_name(data_dir, monkeyp
     wh = empty_warehouse(data_dir)
     landing.land_batch("prices", "two-keys", _prices(2, 30))
     original = LAKE_SUITES["prices"]
-    monkeypatch.setitem(LAKE_SUITES, "prices", registry.LakeSuite(
-        "prices", lambda df, b: original.build(df, b) + [registry.unique_key("volume")], original.key))
+    monkeypatch.setitem(
+        LAKE_SUITES,
+        "prices",
+        registry.LakeSuite(
+            "prices", lambda df, b: original.build(df, b) + [registry.unique_key("volume")], original.key
+        ),
+    )
     monkeypatch.setenv("AFTERSHOCK_GATE_PART_ROWS", "20")
     failures = gate.run_gate(wh, echo=False, full=True)
     assert any("two-keys.parquet" in f and "share no column to split on" in f for f in failures), failures

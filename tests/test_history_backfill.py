@@ -1,6 +1,7 @@
 """Live mode on an empty lake: the first prices run (and the first after a ticker is added) fetches
 the history every event's estimation window needs, per ticker; later runs fetch only their range.
 The internet boundary is the recorded-payload Yahoo session (tests/fakes/yahoo.py)."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,11 +12,12 @@ import duckdb
 import exchange_calendars as xcals
 import pandas as pd
 import pytest
-from conftest import SAMPLE
-from fakes.yahoo import CHART, FakeYahooSession
 
 from aftershock.ingest_commands import run_prices, run_shares
 from ingest import history
+
+from conftest import SAMPLE
+from fakes.yahoo import CHART, FakeYahooSession
 
 ESTIMATION_SESSIONS = 250  # dbt var estimation_start = -250
 
@@ -36,8 +38,10 @@ def _requested_from(session) -> dict[str, str]:
 
 
 def _sessions_before_day0(data_dir, ticker: str) -> int:
-    rows = duckdb.sql(f"select distinct date::date from read_parquet('{data_dir}/lake/raw/prices/*.parquet') "
-                      f"where ticker = '{ticker}' and date < '2025-01-27'").fetchall()
+    rows = duckdb.sql(
+        f"select distinct date::date from read_parquet('{data_dir}/lake/raw/prices/*.parquet') "
+        f"where ticker = '{ticker}' and date < '2025-01-27'"
+    ).fetchall()
     return len(rows)
 
 
@@ -50,7 +54,9 @@ def test_history_start_covers_every_events_estimation_window():
     # an earlier event (with its own, longer window) moves the start back
     events = pd.DataFrame({"event_date": ["2025-01-27", "2024-08-05"], "estimation_start": ["", "-300"]})
     earlier = history.history_start(events)
-    assert len(cal.sessions_in_range(pd.Timestamp(earlier), pd.Timestamp("2024-08-02"))) == 300 + history.MARGIN_SESSIONS
+    assert (
+        len(cal.sessions_in_range(pd.Timestamp(earlier), pd.Timestamp("2024-08-02"))) == 300 + history.MARGIN_SESSIONS
+    )
 
 
 def test_first_live_run_on_an_empty_lake_backfills_then_only_the_interval(data_dir):
@@ -70,7 +76,9 @@ def test_first_live_run_on_an_empty_lake_backfills_then_only_the_interval(data_d
     landed = run_prices(_args("2025-01-29", "2025-01-30", "NVDA", "^GSPC", "AAPL"), session=session)
     by_batch = {r.batch_id: r for r in landed}
     assert set(by_batch) == {f"live-{history.history_start()}-2025-01-30", "live-2025-01-29-2025-01-30"}
-    history_rows = duckdb.sql(f"select distinct ticker from read_parquet('{by_batch[f'live-{history.history_start()}-2025-01-30'].path}')").fetchall()
+    history_rows = duckdb.sql(
+        f"select distinct ticker from read_parquet('{by_batch[f'live-{history.history_start()}-2025-01-30'].path}')"
+    ).fetchall()
     assert history_rows == [("AAPL",)]
     assert _sessions_before_day0(data_dir, "AAPL") >= ESTIMATION_SESSIONS
 
@@ -95,8 +103,12 @@ def test_no_history_flag_fetches_only_the_range(data_dir):
 def test_live_shares_reach_back_to_the_history_start(data_dir, start, expected):
     shares = pd.read_csv(SAMPLE / "shares" / "shares_outstanding.csv")
     session = FakeYahooSession({}, shares_by_symbol={"NVDA": shares[shares["ticker"] == "NVDA"]})
-    run_shares(argparse.Namespace(source="live", path=None, start=start, end="2025-03-01", ticker=["NVDA"],
-                                  batch_id=None), session=session)
+    run_shares(
+        argparse.Namespace(source="live", path=None, start=start, end="2025-03-01", ticker=["NVDA"], batch_id=None),
+        session=session,
+    )
     [url] = [u for u in session.calls if "timeseries" in u]
-    asked = pd.Timestamp(int(re.search(r"period1=(\d+)", url).group(1)), unit="s", tz="UTC").tz_convert("America/New_York")
+    asked = pd.Timestamp(int(re.search(r"period1=(\d+)", url).group(1)), unit="s", tz="UTC").tz_convert(
+        "America/New_York"
+    )
     assert str(asked.date()) == str(history.history_start() if expected == "history" else expected), url

@@ -1,5 +1,6 @@
 """The capped body reader against a real server on 127.0.0.1: a body that drips past the deadline,
 a false Content-Length, and a gzip body whose inflated size is over the cap."""
+
 from __future__ import annotations
 
 import gzip

@@ -14,6 +14,7 @@ Prices, shares, wealth and news land in parts over three builds:
 A --full-refresh build on a copy of the same lake must agree on every staging, intermediate and
 mart relation, row for row.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -21,6 +22,7 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
+
 from conftest import SAMPLE, run_cli
 from warehouse_compare import assert_same, frame, relations
 
@@ -37,17 +39,29 @@ WEALTH_FIX = ("jensen-huang", "2025-01-10", "111111.5")  # corrected in the thir
 NEWS_PARTS = ("2025-01-12", "2025-02-05")  # news --end of part 1, --end of part 2
 KNOWN_LINK = "https://sample.aftershock.invalid/markets/chip-stocks-open-2025"
 UNDATED_LINK = "https://wire.aftershock.invalid/undated-nvidia-suppliers"
-INCREMENTAL = ["staging.stg_prices", "staging.stg_shares", "intermediate.int_price_returns",
-               "staging.stg_wealth", "staging.stg_feed_polls", "staging.stg_news_items",
-               "intermediate.int_wealth_session_snapshots", "intermediate.int_wealth_daily_changes",
-               "marts.fct_wealth_daily_movers", "intermediate.int_news_item_entities",
-               "intermediate.int_news_item_sessions"]
+INCREMENTAL = [
+    "staging.stg_prices",
+    "staging.stg_shares",
+    "intermediate.int_price_returns",
+    "staging.stg_wealth",
+    "staging.stg_feed_polls",
+    "staging.stg_news_items",
+    "intermediate.int_wealth_session_snapshots",
+    "intermediate.int_wealth_daily_changes",
+    "marts.fct_wealth_daily_movers",
+    "intermediate.int_news_item_entities",
+    "intermediate.int_news_item_sessions",
+]
 
 
 def rss(items: list[tuple[str, str, str | None]]) -> str:
-    body = "".join(f"<item><title>{t}</title><link>{ln}</link><guid isPermaLink=\"true\">{ln}</guid>"
-                   + (f"<pubDate>{d}</pubDate>" if d else "") + "</item>" for t, ln, d in items)
-    return f"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Test wire</title>{body}</channel></rss>"
+    body = "".join(
+        f'<item><title>{t}</title><link>{ln}</link><guid isPermaLink="true">{ln}</guid>'
+        + (f"<pubDate>{d}</pubDate>" if d else "")
+        + "</item>"
+        for t, ln, d in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Test wire</title>{body}</channel></rss>'
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +69,8 @@ def lakes(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     prices = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv", dtype=str, keep_default_na=False)
     held_back = ((prices["ticker"] == LATE_TICKER_DAY[0]) & (prices["date"] == LATE_TICKER_DAY[1])) | (
-        prices["date"] == LATE_SESSION)
+        prices["date"] == LATE_SESSION
+    )
     mid = prices["date"] == MID_SESSION
     fix = prices[(prices["ticker"] == CORRECTED[0]) & (prices["date"] == CORRECTED[1])].copy()
     fix["close"] = fix["adj_close"] = "99.5"
@@ -87,10 +102,18 @@ def lakes(tmp_path_factory):
     wfix.to_csv(root / "wealth_fix.csv", index=False)
 
     (root / "undated-wire.xml").write_text(rss([("Nvidia suppliers rally on a wire report", UNDATED_LINK, None)]))
-    (root / "late-wire.xml").write_text(rss([
-        ("Chip stocks start 2025 higher as Nvidia extends its rally", KNOWN_LINK, "Thu, 02 Jan 2025 15:30:00 +0000"),
-        ("Nvidia suppliers rally on a wire report", UNDATED_LINK, "Thu, 16 Jan 2025 14:00:00 +0000"),
-    ]))
+    (root / "late-wire.xml").write_text(
+        rss(
+            [
+                (
+                    "Chip stocks start 2025 higher as Nvidia extends its rally",
+                    KNOWN_LINK,
+                    "Thu, 02 Jan 2025 15:30:00 +0000",
+                ),
+                ("Nvidia suppliers rally on a wire report", UNDATED_LINK, "Thu, 16 Jan 2025 14:00:00 +0000"),
+            ]
+        )
+    )
 
     # Day 0 of every event must exist at each build: the first build only knows an early event.
     # Its keyword "Treasury yields" is dropped after the first build, and the other event gains
@@ -115,16 +138,26 @@ def lakes(tmp_path_factory):
     with duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True) as con:
         after_first = {
             "treasury": con.execute("""select count(*) from intermediate.int_news_item_entities
-                                       where entity_type = 'keyword' and entity_id = 'treasury yields'""").fetchone()[0],
-            "undated": con.execute("select date_is_fetch_time from staging.stg_news_items where link = ?",
-                                   [UNDATED_LINK]).fetchone()[0],
+                                       where entity_type = 'keyword' and entity_id = 'treasury yields'""").fetchone()[
+                0
+            ],
+            "undated": con.execute(
+                "select date_is_fetch_time from staging.stg_news_items where link = ?", [UNDATED_LINK]
+            ).fetchone()[0],
         }
     for name in ["rest", "late", "fix"]:
         ingest("prices", files[name], name)
     ingest("shares", root / "shares2.csv", "s2")
     ingest("wealth", root / "wealth2.csv", "w2")
-    ingest("news", SAMPLE / "news", "n2", "--start", str(pd.Timestamp(NEWS_PARTS[0]) + pd.Timedelta(days=1))[:10],
-           "--end", NEWS_PARTS[1])
+    ingest(
+        "news",
+        SAMPLE / "news",
+        "n2",
+        "--start",
+        str(pd.Timestamp(NEWS_PARTS[0]) + pd.Timedelta(days=1))[:10],
+        "--end",
+        NEWS_PARTS[1],
+    )
     second = run_cli("build", "--events", str(root / "events_all.csv"), data_dir=inc)
     ingest("prices", files["tail"], "tail")
     ingest("wealth", root / "wealth3.csv", "w3")
@@ -163,48 +196,68 @@ def test_every_relation_equals_a_full_refresh(lakes):
 def test_correction_and_late_rows_reached_the_returns(lakes):
     inc, *_ = lakes
     t, d = CORRECTED
-    row = inc.execute("select close, daily_return from intermediate.int_daily_returns where ticker = ? and trade_date = ?",
-                      [t, d]).fetchone()
+    row = inc.execute(
+        "select close, daily_return from intermediate.int_daily_returns where ticker = ? and trade_date = ?", [t, d]
+    ).fetchone()
     assert row[0] == 99.5
-    nxt = inc.execute("""select prev_close from intermediate.int_daily_returns
-                         where ticker = ? and trade_date > ? order by trade_date limit 1""", [t, d]).fetchone()
+    nxt = inc.execute(
+        """select prev_close from intermediate.int_daily_returns
+                         where ticker = ? and trade_date > ? order by trade_date limit 1""",
+        [t, d],
+    ).fetchone()
     assert nxt[0] == 99.5  # the next session's return was recomputed against the corrected close
-    late = inc.execute("select count(*) from intermediate.int_daily_returns where trade_date = ?",
-                       [LATE_SESSION]).fetchone()[0]
+    late = inc.execute(
+        "select count(*) from intermediate.int_daily_returns where trade_date = ?", [LATE_SESSION]
+    ).fetchone()[0]
     assert late > 20
     # The late session shifted every later session number by one; the view follows.
     idx = inc.execute("""select max(session_index) from intermediate.int_trading_sessions""").fetchone()[0]
     assert idx == inc.execute("select count(distinct trade_date) from staging.stg_prices").fetchone()[0]
     t, d = LATE_TICKER_DAY
-    assert inc.execute("select daily_return is not null from intermediate.int_daily_returns where ticker = ? and trade_date = ?",
-                       [t, d]).fetchone()[0]
+    assert inc.execute(
+        "select daily_return is not null from intermediate.int_daily_returns where ticker = ? and trade_date = ?",
+        [t, d],
+    ).fetchone()[0]
 
 
 def test_corrected_wealth_snapshot_reached_the_movers(lakes):
     inc, *_ = lakes
     person, day, value = WEALTH_FIX
-    row = inc.execute("select net_worth_usd, change_usd from marts.fct_wealth_daily_movers "
-                      "where person_uri = ? and snapshot_date = ?", [person, day]).fetchone()
+    row = inc.execute(
+        "select net_worth_usd, change_usd from marts.fct_wealth_daily_movers "
+        "where person_uri = ? and snapshot_date = ?",
+        [person, day],
+    ).fetchone()
     assert row[0] == float(value) * 1e6
-    nxt = inc.execute("""select snapshot_date, prev_snapshot_date, prev_net_worth_usd from marts.fct_wealth_daily_movers
+    nxt = inc.execute(
+        """select snapshot_date, prev_snapshot_date, prev_net_worth_usd from marts.fct_wealth_daily_movers
                          where person_uri = ? and snapshot_date > ? order by snapshot_date limit 1""",
-                      [person, day]).fetchone()
+        [person, day],
+    ).fetchone()
     assert nxt[2] == float(value) * 1e6  # the next session moved against the corrected value
     # The held-back session is a session of its own now: it took its own snapshot from the one before.
-    mid = inc.execute("select snapshot_date, prev_snapshot_date from marts.fct_wealth_daily_movers "
-                      "where person_uri = ? and snapshot_date = ?", [person, MID_SESSION]).fetchone()
+    mid = inc.execute(
+        "select snapshot_date, prev_snapshot_date from marts.fct_wealth_daily_movers "
+        "where person_uri = ? and snapshot_date = ?",
+        [person, MID_SESSION],
+    ).fetchone()
     assert str(mid[0]) == MID_SESSION and str(mid[1]) == "2025-01-13"
 
 
 def test_late_copies_reached_the_news_items(lakes):
     inc, _, _, after_first = lakes
     assert after_first["undated"] is True
-    known = inc.execute("select feed_ids, feed_count from staging.stg_news_items where link = ?", [KNOWN_LINK]).fetchone()
+    known = inc.execute(
+        "select feed_ids, feed_count from staging.stg_news_items where link = ?", [KNOWN_LINK]
+    ).fetchone()
     assert "late-wire" in known[0] and "sample-markets-en" in known[0] and known[1] == 2
     # The undated copy was kept until a dated copy came: now the item has its date and its session.
-    row = inc.execute("""select i.date_is_fetch_time, i.news_date, i.feed_ids, s.session_date
+    row = inc.execute(
+        """select i.date_is_fetch_time, i.news_date, i.feed_ids, s.session_date
                          from staging.stg_news_items as i left join intermediate.int_news_item_sessions as s using (item_key)
-                         where i.link = ?""", [UNDATED_LINK]).fetchone()
+                         where i.link = ?""",
+        [UNDATED_LINK],
+    ).fetchone()
     assert row[0] is False and str(row[1]) == "2025-01-16" and list(row[2]) == ["late-wire", "undated-wire"]
     assert str(row[3]) == "2025-01-16"
 
@@ -220,9 +273,13 @@ def test_changed_keywords_rematched_every_item(lakes):
     assert dropped == 0
 
 
-RANGED = {"staging.stg_prices": "_ingested_at", "staging.stg_wealth": "_ingested_at",
-          "intermediate.int_wealth_session_snapshots": "trade_date",
-          "intermediate.int_wealth_daily_changes": "trade_date", "marts.fct_wealth_daily_movers": "snapshot_date"}
+RANGED = {
+    "staging.stg_prices": "_ingested_at",
+    "staging.stg_wealth": "_ingested_at",
+    "intermediate.int_wealth_session_snapshots": "trade_date",
+    "intermediate.int_wealth_daily_changes": "trade_date",
+    "marts.fct_wealth_daily_movers": "snapshot_date",
+}
 
 
 def test_the_last_build_recorded_where_it_rewrote(lakes):
@@ -256,8 +313,11 @@ def test_the_scoped_key_test_still_finds_a_duplicate_it_could_have_written(lakes
         db.parent.mkdir()
         shutil.copyfile(src, db)
         con = duckdb.connect(str(db))
-        n = con.execute("insert into intermediate.int_wealth_daily_changes select * from "
-                        "intermediate.int_wealth_daily_changes where trade_date = ? limit 1", [day]).fetchone()[0]
+        n = con.execute(
+            "insert into intermediate.int_wealth_daily_changes select * from "
+            "intermediate.int_wealth_daily_changes where trade_date = ? limit 1",
+            [day],
+        ).fetchone()[0]
         con.close()
         assert n == 1
         # A duplicate in the rewritten sessions fails; one in an older session is left to the build

@@ -1,6 +1,7 @@
 """A batch landed again with fewer rows, or deleted, is not left behind by an incremental build:
 the build sees the published warehouse's record of its batches (raw.lake_batches) differ from the
 lake and rebuilds from the whole lake; a batch that is only new keeps the build incremental."""
+
 from __future__ import annotations
 
 import duckdb
@@ -32,10 +33,12 @@ def test_relanded_and_removed_batches_rebuild_new_batches_stay_incremental(tmp_p
     data = tmp_path / "data"
     prices = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv", dtype=str, keep_default_na=False)
     files = {}
-    for name, df in {"main": prices[~prices["ticker"].isin(["AMD", "MU"])],
-                     "amd_mu": prices[prices["ticker"].isin(["AMD", "MU"])],
-                     "amd_only": prices[prices["ticker"] == "AMD"],
-                     "mu_again": prices[prices["ticker"] == "MU"]}.items():
+    for name, df in {
+        "main": prices[~prices["ticker"].isin(["AMD", "MU"])],
+        "amd_mu": prices[prices["ticker"].isin(["AMD", "MU"])],
+        "amd_only": prices[prices["ticker"] == "AMD"],
+        "mu_again": prices[prices["ticker"] == "MU"],
+    }.items():
         files[name] = tmp_path / f"{name}.csv"
         df.to_csv(files[name], index=False)
 

@@ -1,4 +1,5 @@
 """The news file reader: a feed file or a folder of them lands the same batch as the live collector."""
+
 from __future__ import annotations
 
 import glob
@@ -7,9 +8,11 @@ import pandas as pd
 
 from conftest import SAMPLE, run_cli
 
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;">]>'
-          '<rss version="2.0"><channel><title>&lol1;</title><item><title>&lol1;</title>'
-          '<link>https://news.test/lol</link></item></channel></rss>')
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;">]>'
+    '<rss version="2.0"><channel><title>&lol1;</title><item><title>&lol1;</title>'
+    "<link>https://news.test/lol</link></item></channel></rss>"
+)
 
 
 def lake(data_dir, source):
@@ -25,7 +28,9 @@ def test_sample_folder_lands_every_feed(data_dir):
     assert (polls["status"] == "ok").all() and polls["items"].sum() == len(items)
     assert f"news: {len(items)} rows landed" in proc.stdout
     vi = items[items["feed_id"] == "sample-kinh-doanh-vi"]
-    assert set(vi["language"]) == {"vi"} and set(items[items["feed_id"] != "sample-kinh-doanh-vi"]["language"]) == {"en"}
+    assert set(vi["language"]) == {"vi"} and set(items[items["feed_id"] != "sample-kinh-doanh-vi"]["language"]) == {
+        "en"
+    }
     assert items["published_at"].min() >= pd.Timestamp("2025-01-01", tz="UTC")
     assert items["published_at"].max() < pd.Timestamp("2025-03-01", tz="UTC")
     # the syndicated story has one key in both feeds although one copy carries a tracking parameter
@@ -49,11 +54,13 @@ def test_folder_with_a_refused_file_lands_the_rest(data_dir, tmp_path):
 
 
 def test_file_matching_a_seed_url_takes_the_seed_feed(data_dir, tmp_path):
-    doc = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
-           '<title>Kinh doanh</title><link>https://vnexpress.net/kinh-doanh</link>'
-           '<atom:link href="https://vnexpress.net/rss/kinh-doanh.rss" rel="self"/>'
-           '<item><title>Chứng khoán</title><link>https://news.test/vn/1</link>'
-           '<pubDate>Mon, 27 Jan 2025 01:00:00 +0700</pubDate></item></channel></rss>')
+    doc = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        "<title>Kinh doanh</title><link>https://vnexpress.net/kinh-doanh</link>"
+        '<atom:link href="https://vnexpress.net/rss/kinh-doanh.rss" rel="self"/>'
+        "<item><title>Chứng khoán</title><link>https://news.test/vn/1</link>"
+        "<pubDate>Mon, 27 Jan 2025 01:00:00 +0700</pubDate></item></channel></rss>"
+    )
     f = tmp_path / "saved-copy.xml"
     f.write_text(doc, encoding="utf-8")
     run_cli("ingest", "news", "--source", "file", "--path", str(f), data_dir=data_dir)
@@ -63,12 +70,25 @@ def test_file_matching_a_seed_url_takes_the_seed_feed(data_dir, tmp_path):
 
 
 def test_missing_path_is_a_clear_error(data_dir, tmp_path):
-    proc = run_cli("ingest", "news", "--source", "file", "--path", str(tmp_path / "nope"), data_dir=data_dir, check=False)
+    proc = run_cli(
+        "ingest", "news", "--source", "file", "--path", str(tmp_path / "nope"), data_dir=data_dir, check=False
+    )
     assert proc.returncode != 0 and "no such file or folder" in proc.stderr
 
 
 def test_start_and_end_restrict_published_dates(data_dir):
-    run_cli("ingest", "news", "--source", "file", "--path", str(SAMPLE / "news"), "--start", "2025-01-27",
-            "--end", "2025-01-27", data_dir=data_dir)
+    run_cli(
+        "ingest",
+        "news",
+        "--source",
+        "file",
+        "--path",
+        str(SAMPLE / "news"),
+        "--start",
+        "2025-01-27",
+        "--end",
+        "2025-01-27",
+        data_dir=data_dir,
+    )
     days = lake(data_dir, "news")["published_at"].dt.date.astype(str)
     assert set(days) == {"2025-01-27"} and len(days) >= 10

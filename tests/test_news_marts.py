@@ -1,4 +1,5 @@
 """News marts on the bundled sample (the demo warehouse), and duplicates collapsing across runs."""
+
 from __future__ import annotations
 
 import duckdb
@@ -11,7 +12,9 @@ EVENT = "deepseek-r1-selloff"
 def test_spike_on_day_0_or_1_well_above_baseline(demo_db):
     rows = demo_db.execute(
         "select relative_day, articles_matched, baseline, baseline_days, spike_ratio from marts.fct_event_news_daily "
-        "where event_id = ? order by relative_day", [EVENT]).fetchall()
+        "where event_id = ? order by relative_day",
+        [EVENT],
+    ).fetchall()
     assert [r[0] for r in rows] == list(range(-10, 11))
     by_day = {r[0]: r for r in rows}
     baseline = rows[0][2]
@@ -22,8 +25,10 @@ def test_spike_on_day_0_or_1_well_above_baseline(demo_db):
     quiet = [by_day[d][1] for d in range(-10, -3)]
     assert max(quiet) < by_day[peak_day][1] / 3
     # the daily count is the number of distinct matched items of that session
-    n0 = demo_db.execute("select count(distinct item_key) from marts.fct_event_news_items "
-                         "where event_id = ? and relative_day = 0", [EVENT]).fetchone()[0]
+    n0 = demo_db.execute(
+        "select count(distinct item_key) from marts.fct_event_news_items where event_id = ? and relative_day = 0",
+        [EVENT],
+    ).fetchone()[0]
     assert n0 == by_day[0][1]
 
 
@@ -33,19 +38,26 @@ def test_baseline_is_the_mean_of_covered_sessions(demo_db):
     sessions = demo_db.execute(
         "select s.trade_date, s.session_index - c.day0_index from intermediate.int_trading_sessions s, "
         "intermediate.int_event_calendar c where c.event_id = ? and s.session_index - c.day0_index between -30 and -11 "
-        "and s.trade_date >= ?", [EVENT, first]).fetchall()
-    counts = dict(demo_db.execute(
-        "select relative_day, count(*) from intermediate.int_event_news_matches where event_id = ? group by 1",
-        [EVENT]).fetchall())
+        "and s.trade_date >= ?",
+        [EVENT, first],
+    ).fetchall()
+    counts = dict(
+        demo_db.execute(
+            "select relative_day, count(*) from intermediate.int_event_news_matches where event_id = ? group by 1",
+            [EVENT],
+        ).fetchall()
+    )
     expected = sum(counts.get(rd, 0) for _, rd in sessions) / len(sessions)
-    got = demo_db.execute("select distinct baseline from marts.fct_event_news_daily where event_id = ?", [EVENT]).fetchall()
+    got = demo_db.execute(
+        "select distinct baseline from marts.fct_event_news_daily where event_id = ?", [EVENT]
+    ).fetchall()
     assert got == [(expected,)]
 
 
 def test_vietnamese_items_matched(demo_db):
     rows = demo_db.execute(
-        "select title, matched_entities from marts.fct_event_news_items where event_id = ? and language = 'vi'",
-        [EVENT]).fetchall()
+        "select title, matched_entities from marts.fct_event_news_items where event_id = ? and language = 'vi'", [EVENT]
+    ).fetchall()
     found = {t: set(e) for t, e in rows}
     assert len(found) >= 5
     assert "Nvidia" in found["Nvidia mất gần 600 tỷ USD vốn hóa trong một phiên"]
@@ -57,21 +69,31 @@ def test_vietnamese_items_matched(demo_db):
 def test_weekend_news_counts_toward_monday_and_boundaries_hold(demo_db):
     sunday = demo_db.execute(
         "select relative_day, session_date from marts.fct_event_news_items where event_id = ? "
-        "and title like 'DeepSeek''s assistant app%'", [EVENT]).fetchone()
+        "and title like 'DeepSeek''s assistant app%'",
+        [EVENT],
+    ).fetchone()
     assert sunday == (0, __import__("datetime").date(2025, 1, 27))
-    huangshan = demo_db.execute("select count(*) from marts.fct_event_news_items where title like 'Huangshan%'").fetchone()
+    huangshan = demo_db.execute(
+        "select count(*) from marts.fct_event_news_items where title like 'Huangshan%'"
+    ).fetchone()
     assert huangshan == (0,)
 
 
 def test_cross_feed_copies_collapse_with_every_feed(demo_db):
-    feeds = demo_db.execute("select feed_ids, feed_count from staging.stg_news_items "
-                            "where title = 'Nvidia plunges in a broad AI chip sell-off'").fetchall()
+    feeds = demo_db.execute(
+        "select feed_ids, feed_count from staging.stg_news_items "
+        "where title = 'Nvidia plunges in a broad AI chip sell-off'"
+    ).fetchall()
     assert feeds == [(["sample-markets-en", "sample-tech-en"], 2)]
 
 
 def test_feed_health_and_demo_output(demo_db, demo_dir):
-    health = {r[0]: r[1:] for r in demo_db.execute(
-        "select feed_id, last_status, polls, items_last_poll, items_total, in_seed from marts.fct_feed_health").fetchall()}
+    health = {
+        r[0]: r[1:]
+        for r in demo_db.execute(
+            "select feed_id, last_status, polls, items_last_poll, items_total, in_seed from marts.fct_feed_health"
+        ).fetchall()
+    }
     assert health["sample-markets-en"][:2] == ("ok", 1) and health["sample-markets-en"][2] > 0
     assert health["vnexpress-kinh-doanh"][1] == 0 and health["vnexpress-kinh-doanh"][4] is True
     out = (demo_dir / "demo_stdout.txt").read_text()
@@ -80,14 +102,27 @@ def test_feed_health_and_demo_output(demo_db, demo_dir):
 
 
 def test_duplicates_across_runs_collapse(data_dir):
-    run_cli("ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices" / "prices_daily.csv"), data_dir=data_dir)
+    run_cli(
+        "ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices" / "prices_daily.csv"), data_dir=data_dir
+    )
     for batch in ("run-1", "run-2"):
-        run_cli("ingest", "news", "--source", "file", "--path", str(SAMPLE / "news" / "sample-tech-en.atom"),
-                "--batch-id", batch, data_dir=data_dir)
+        run_cli(
+            "ingest",
+            "news",
+            "--source",
+            "file",
+            "--path",
+            str(SAMPLE / "news" / "sample-tech-en.atom"),
+            "--batch-id",
+            batch,
+            data_dir=data_dir,
+        )
     run_cli("build", data_dir=data_dir)
     con = duckdb.connect(str(data_dir / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
-        raw = con.execute("select count(*) from read_parquet(?)", [str(data_dir / "lake/raw/news/*.parquet")]).fetchone()[0]
+        raw = con.execute(
+            "select count(*) from read_parquet(?)", [str(data_dir / "lake/raw/news/*.parquet")]
+        ).fetchone()[0]
         n, keys = con.execute("select count(*), count(distinct item_key) from staging.stg_news_items").fetchone()
     finally:
         con.close()

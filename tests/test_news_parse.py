@@ -1,4 +1,5 @@
 """Item identity, plain text and document checks of the news parser (no network, no lake)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -48,10 +49,12 @@ def test_external_entities_are_refused():
 
 
 def test_future_dated_items_go_to_quarantine(data_dir):
-    doc = (b'<rss version="2.0"><channel><title>T</title>'
-           b'<item><title>From the future</title><link>https://x.test/f</link><pubDate>Mon, 01 Jan 2035 00:00:00 GMT</pubDate></item>'
-           b'<item><title>Fine</title><link>https://x.test/ok</link><pubDate>Mon, 27 Jan 2025 00:00:00 GMT</pubDate></item>'
-           b'</channel></rss>')
+    doc = (
+        b'<rss version="2.0"><channel><title>T</title>'
+        b"<item><title>From the future</title><link>https://x.test/f</link><pubDate>Mon, 01 Jan 2035 00:00:00 GMT</pubDate></item>"
+        b"<item><title>Fine</title><link>https://x.test/ok</link><pubDate>Mon, 27 Jan 2025 00:00:00 GMT</pubDate></item>"
+        b"</channel></rss>"
+    )
     collected = news.Collected(items=parse(doc, Feed("f"), NOW).items)
     res = news.land(collected, "future")
     assert res[0].rows == 1 and res[0].rejected == 1

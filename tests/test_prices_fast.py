@@ -1,4 +1,5 @@
 """The DuckDB landing path for big long CSVs gives what the pandas reader gives, row for row."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -72,8 +73,10 @@ def quarantined(res):
     return q.sort_values(["ticker", "date", "close", "_reject_reason"]).reset_index(drop=True)
 
 
-@pytest.mark.parametrize("text,start,end", [(MIXED, None, None), (MIXED, "2025-01-27", None),
-                                            (MIXED, None, "2025-01-27"), (TYPED, None, None)])
+@pytest.mark.parametrize(
+    "text,start,end",
+    [(MIXED, None, None), (MIXED, "2025-01-27", None), (MIXED, None, "2025-01-27"), (TYPED, None, None)],
+)
 def test_fast_path_matches_pandas_reader(tmp_path, monkeypatch, text, start, end):
     path = tmp_path / "p.csv"
     path.write_text(text)
@@ -104,9 +107,14 @@ def test_fast_path_rejects_the_same_rows_for_the_same_reasons(tmp_path, data_dir
     assert pd.Timestamp("2025-01-28") in set(good["date"])  # an 01/28/2025 date, parsed as pandas does
 
 
-@pytest.mark.parametrize("text", ["Date,Open,High,Low,Close,Adj Close,Volume\n2025-01-24,1,2,1,1.5,1.4,10\n",
-                                  "date;ticker;close\n2025-01-01;NVDA;1\n",
-                                  "date,ticker,open,high,low,close,adj_close,volume\n2025-01-24,NVDA,1,2\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Date,Open,High,Low,Close,Adj Close,Volume\n2025-01-24,1,2,1,1.5,1.4,10\n",
+        "date;ticker;close\n2025-01-01;NVDA;1\n",
+        "date,ticker,open,high,low,close,adj_close,volume\n2025-01-24,NVDA,1,2\n",
+    ],
+)
 def test_files_it_cannot_read_like_pandas_go_to_the_pandas_reader(tmp_path, data_dir, text):
     path = tmp_path / "p.csv"
     path.write_text(text)

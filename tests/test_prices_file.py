@@ -1,13 +1,15 @@
 """The price file readers, row validation, quarantine and idempotent landing."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import SAMPLE, run_cli
 from ingest import landing, prices
 from ingest.errors import SourceUnreadable
+
+from conftest import SAMPLE, run_cli
 
 GOOD = """date,ticker,open,high,low,close,adj_close,volume
 2025-01-24,NVDA,148.37,148.97,141.88,142.62,142.57,234657600
@@ -34,8 +36,11 @@ def test_long_csv_lands_with_lineage(tmp_path, data_dir):
 
 
 def test_yahoo_export_needs_ticker_and_matches_long_format(tmp_path):
-    path = write(tmp_path, "NVDA.csv", "Date,Open,High,Low,Close,Adj Close,Volume\n"
-                 "2025-01-24,148.37,148.97,141.88,142.62,142.57,234657600\n")
+    path = write(
+        tmp_path,
+        "NVDA.csv",
+        "Date,Open,High,Low,Close,Adj Close,Volume\n2025-01-24,148.37,148.97,141.88,142.62,142.57,234657600\n",
+    )
     with pytest.raises(SourceUnreadable, match="--ticker"):
         prices.read_file(path)
     df = prices.read_file(path, ticker="nvda")
@@ -43,16 +48,19 @@ def test_yahoo_export_needs_ticker_and_matches_long_format(tmp_path):
     assert df.iloc[0]["ticker"] == "NVDA" and df.iloc[0]["close"] == 142.62
 
 
-@pytest.mark.parametrize("row,reason", [
-    ("2025-01-24,NVDA,1,2,1,-5,1,10", "close must be positive"),
-    ("2025-01-24,NVDA,1,2,1,inf,1,10", "close must be positive"),
-    ("2025-01-24,NVDA,1,2,1,nan,1,10", "close must be positive"),
-    ("2025-01-24,NVDA,1,1,2,1.5,1,10", "high < low"),
-    ("2025-01-24,NVDA,1,2,1,1.5,1,-10", "volume must be >= 0"),
-    ("2999-01-01,NVDA,1,2,1,1.5,1,10", "date is in the future"),
-    ("not-a-date,NVDA,1,2,1,1.5,1,10", "date is missing or unparseable"),
-    (",NVDA,1,2,1,1.5,1,10", "date is missing or unparseable"),
-])
+@pytest.mark.parametrize(
+    "row,reason",
+    [
+        ("2025-01-24,NVDA,1,2,1,-5,1,10", "close must be positive"),
+        ("2025-01-24,NVDA,1,2,1,inf,1,10", "close must be positive"),
+        ("2025-01-24,NVDA,1,2,1,nan,1,10", "close must be positive"),
+        ("2025-01-24,NVDA,1,1,2,1.5,1,10", "high < low"),
+        ("2025-01-24,NVDA,1,2,1,1.5,1,-10", "volume must be >= 0"),
+        ("2999-01-01,NVDA,1,2,1,1.5,1,10", "date is in the future"),
+        ("not-a-date,NVDA,1,2,1,1.5,1,10", "date is missing or unparseable"),
+        (",NVDA,1,2,1,1.5,1,10", "date is missing or unparseable"),
+    ],
+)
 def test_bad_rows_are_quarantined_with_a_reason(tmp_path, data_dir, row, reason):
     path = write(tmp_path, "p.csv", GOOD + row + "\n")
     split = prices.split(prices.read_file(path))
@@ -91,22 +99,29 @@ def test_no_temp_file_is_visible_and_stale_ones_are_swept(tmp_path, data_dir):
     assert [p.name for p in raw.iterdir()] == ["b.parquet"]
 
 
-@pytest.mark.parametrize("content,needle", [
-    (b"\x00\x01\x02garbage\xff\xfe", "cannot be read"),
-    (b"date;ticker;close\n2025-01-01;NVDA;1\n", "missing columns"),
-    (b"", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        (b"\x00\x01\x02garbage\xff\xfe", "cannot be read"),
+        (b"date;ticker;close\n2025-01-01;NVDA;1\n", "missing columns"),
+        (b"", "cannot be read"),
+    ],
+)
 def test_unreadable_file_fails_naming_the_file(tmp_path, data_dir, content, needle):
     path = tmp_path / "broken.csv"
     path.write_bytes(content)
     proc = run_cli("ingest", "prices", "--source", "file", "--path", str(path), data_dir=data_dir, check=False)
     assert proc.returncode != 0
     assert str(path) in proc.stderr and needle in proc.stderr
-    assert not (data_dir / "lake" / "raw" / "prices").exists() or not any((data_dir / "lake" / "raw" / "prices").glob("*.parquet"))
+    assert not (data_dir / "lake" / "raw" / "prices").exists() or not any(
+        (data_dir / "lake" / "raw" / "prices").glob("*.parquet")
+    )
 
 
 def test_missing_file_is_named(tmp_path, data_dir):
-    proc = run_cli("ingest", "prices", "--source", "file", "--path", str(tmp_path / "nope.csv"), data_dir=data_dir, check=False)
+    proc = run_cli(
+        "ingest", "prices", "--source", "file", "--path", str(tmp_path / "nope.csv"), data_dir=data_dir, check=False
+    )
     assert proc.returncode == 2 and "nope.csv: no such file" in proc.stderr
 
 

@@ -1,4 +1,5 @@
 """The live price client end to end through yfinance, with a Session serving recorded chart JSON."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,10 +7,11 @@ import argparse
 import pandas as pd
 import pyarrow.parquet as pq
 
-from conftest import SAMPLE
-from fakes.yahoo import FakeYahooSession
 from aftershock.ingest_commands import run_prices
 from ingest import prices_live
+
+from conftest import SAMPLE
+from fakes.yahoo import FakeYahooSession
 
 
 def sample_bars(*tickers):
@@ -20,8 +22,15 @@ def sample_bars(*tickers):
 def test_live_prices_land_close_and_adj_close_and_report_missing_ticker(data_dir):
     session = FakeYahooSession(sample_bars("NVDA", "^SOX"))
     # history=False: this test is about the client; tests/test_history_backfill.py covers the backfill
-    args = argparse.Namespace(source="live", path=None, start="2025-01-21", end="2025-01-28",
-                              ticker=["NVDA", "^SOX", "NOSUCH"], batch_id=None, history=False)
+    args = argparse.Namespace(
+        source="live",
+        path=None,
+        start="2025-01-21",
+        end="2025-01-28",
+        ticker=["NVDA", "^SOX", "NOSUCH"],
+        batch_id=None,
+        history=False,
+    )
     [res] = run_prices(args, session=session)
     assert any("NOSUCH" in w for w in res.warnings)
     table = pq.read_table(res.path).to_pandas().set_index(["ticker", "date"])
@@ -36,8 +45,9 @@ def test_live_prices_land_close_and_adj_close_and_report_missing_ticker(data_dir
 def test_rate_limited_ticker_is_retried_with_backoff():
     session = FakeYahooSession(sample_bars("NVDA", "AAPL"), rate_limit={"NVDA": 6})
     sleeps = []
-    res = prices_live.fetch(["NVDA", "AAPL"], "2025-01-24", "2025-01-27", session=session, backoff_s=0.5,
-                            sleep=sleeps.append)
+    res = prices_live.fetch(
+        ["NVDA", "AAPL"], "2025-01-24", "2025-01-27", session=session, backoff_s=0.5, sleep=sleeps.append
+    )
     assert set(res.frame["ticker"]) == {"NVDA", "AAPL"}
     assert res.errors == {}
     assert res.attempts["NVDA"] >= 2
@@ -46,33 +56,40 @@ def test_rate_limited_ticker_is_retried_with_backoff():
 
 def test_ticker_that_stays_rate_limited_is_reported_by_name():
     session = FakeYahooSession(sample_bars("AAPL"), rate_limit={"NVDA": 10_000})
-    res = prices_live.fetch(["NVDA", "AAPL"], "2025-01-24", "2025-01-27", session=session, attempts=2,
-                            backoff_s=0, sleep=lambda s: None)
+    res = prices_live.fetch(
+        ["NVDA", "AAPL"], "2025-01-24", "2025-01-27", session=session, attempts=2, backoff_s=0, sleep=lambda s: None
+    )
     assert set(res.frame["ticker"]) == {"AAPL"}
     assert "NVDA" in res.errors and res.errors["NVDA"].startswith("NVDA:")
 
 
 def test_reshape_turns_multiindex_into_long_rows():
     idx = pd.to_datetime(["2025-01-24", "2025-01-27"])
-    cols = pd.MultiIndex.from_product([["Adj Close", "Close", "High", "Low", "Open", "Volume"], ["A", "B"]],
-                                      names=["Price", "Ticker"])
+    cols = pd.MultiIndex.from_product(
+        [["Adj Close", "Close", "High", "Low", "Open", "Volume"], ["A", "B"]], names=["Price", "Ticker"]
+    )
     wide = pd.DataFrame(1.0, index=idx, columns=cols)
     wide[("Close", "B")] = [float("nan"), 2.0]
     wide.loc[idx[0], [(f, "B") for f in ["Adj Close", "High", "Low", "Open"]]] = float("nan")
     long = prices_live.reshape(wide)
     assert len(long) == 3
     assert set(zip(long["ticker"], long["date"].dt.strftime("%Y-%m-%d"))) == {
-        ("A", "2025-01-24"), ("A", "2025-01-27"), ("B", "2025-01-27")}
+        ("A", "2025-01-24"),
+        ("A", "2025-01-27"),
+        ("B", "2025-01-27"),
+    }
 
 
 def test_live_shares_history_lands_per_ticker_and_names_the_missing_one(data_dir):
     from aftershock.ingest_commands import run_shares
 
     shares = pd.read_csv(SAMPLE / "shares" / "shares_outstanding.csv")
-    session = FakeYahooSession(sample_bars("NVDA", "AAPL"),
-                               shares_by_symbol={"NVDA": shares[shares["ticker"] == "NVDA"]})
-    args = argparse.Namespace(source="live", path=None, start="2024-10-01", end="2025-03-01",
-                              ticker=["NVDA", "AAPL"], batch_id=None)
+    session = FakeYahooSession(
+        sample_bars("NVDA", "AAPL"), shares_by_symbol={"NVDA": shares[shares["ticker"] == "NVDA"]}
+    )
+    args = argparse.Namespace(
+        source="live", path=None, start="2024-10-01", end="2025-03-01", ticker=["NVDA", "AAPL"], batch_id=None
+    )
     [res] = run_shares(args, session=session)
     table = pq.read_table(res.path).to_pandas()
     assert sorted(table["shares_outstanding"]) == [24.4e9, 24.477e9, 24.49e9]
@@ -84,12 +101,16 @@ def test_live_shares_history_lands_per_ticker_and_names_the_missing_one(data_dir
 def test_offline_noise_is_one_short_reason_per_ticker():
     # what yfinance logs for a whole watchlist when the machine cannot reach Yahoo (recorded offline)
     group = "['ORCL', 'CEG', 'GOOG', '^IXIC', 'META', 'MU', 'ARM', '^SOX', 'AMD']"
-    msgs = [f"{group}: possibly delisted; no timezone found",
-            "['AAPL']: DNSError('Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com.')"]
+    msgs = [
+        f"{group}: possibly delisted; no timezone found",
+        "['AAPL']: DNSError('Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com.')",
+    ]
     from ingest.prices_live import _reason
 
     amd = _reason(msgs, "AMD")
     assert "ORCL" not in amd and len(amd) < 200
-    assert amd == "no answer from Yahoo Finance (network: DNSError); yfinance says: possibly delisted; no timezone found"
+    assert (
+        amd == "no answer from Yahoo Finance (network: DNSError); yfinance says: possibly delisted; no timezone found"
+    )
     assert _reason(msgs, "AAPL").startswith("DNSError(")  # its own reason already is the network error
     assert _reason(["['X']: possibly delisted; no price data found"], "X") == "possibly delisted; no price data found"

@@ -1,4 +1,5 @@
 """No credentials in the repository or its history; feed URLs are http(s) only."""
+
 from __future__ import annotations
 
 import csv
@@ -35,7 +36,7 @@ def _scan(text: str, where: str) -> list[str]:
     hits = []
     for name, pattern in SECRET_PATTERNS.items():
         for m in re.finditer(pattern, text):
-            line = text[text.rfind("\n", 0, m.start()) + 1: text.find("\n", m.end())]
+            line = text[text.rfind("\n", 0, m.start()) + 1 : text.find("\n", m.end())]
             if not ALLOWED.search(line):
                 hits.append(f"{where}: {name}: {line.strip()[:120]}")
     return hits

@@ -1,4 +1,5 @@
 """`aftershock report`: a self-contained page, PNG charts beside it, and Chromium draws it without errors."""
+
 from __future__ import annotations
 
 import re

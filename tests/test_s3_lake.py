@@ -9,6 +9,7 @@ replaces its object (and the build rebuilds), a deleted object takes its rows wi
 
 The tests share one lake and run in file order (each build costs a minute here).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,9 @@ import sys
 import duckdb
 import pandas as pd
 import pytest
+from servers import BUCKET, keys, moto_s3, s3_client
 
 from conftest import BIN, ROOT, SAMPLE, run_cli
-from servers import BUCKET, keys, moto_s3, s3_client
 
 pytestmark = pytest.mark.slow
 PREFIX = "lake-test"
@@ -29,8 +30,11 @@ PREFIX = "lake-test"
 @pytest.fixture(scope="module")
 def s3():
     with moto_s3() as env:
-        yield {**env, "AFTERSHOCK_LAKE_URL": f"s3://{BUCKET}/{PREFIX}",
-               "AFTERSHOCK_WAREHOUSE_URL": f"s3://{BUCKET}/warehouse"}
+        yield {
+            **env,
+            "AFTERSHOCK_LAKE_URL": f"s3://{BUCKET}/{PREFIX}",
+            "AFTERSHOCK_WAREHOUSE_URL": f"s3://{BUCKET}/warehouse",
+        }
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +47,10 @@ def s3_demo(s3, tmp_path_factory):
 def nvda(data) -> tuple[float, float]:
     con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
-        return con.execute("select return_pct, market_cap_change_usd from marts.fct_event_stock_impact "
-                           "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'").fetchone()
+        return con.execute(
+            "select return_pct, market_cap_change_usd from marts.fct_event_stock_impact "
+            "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'"
+        ).fetchone()
     finally:
         con.close()
 
@@ -83,12 +89,25 @@ def test_demo_lands_in_s3_and_publishes_the_reference_figures(s3, s3_demo):
 
 def test_rejected_rows_are_quarantined_in_s3(s3, s3_demo):
     data, _ = s3_demo
-    proc = run_cli("ingest", "prices", "--source", "file", "--path", str(ROOT / "tests/corpus/prices/negative_price.csv"),
-                   "--batch-id", "bad-rows", data_dir=data, env=s3, check=False)
+    proc = run_cli(
+        "ingest",
+        "prices",
+        "--source",
+        "file",
+        "--path",
+        str(ROOT / "tests/corpus/prices/negative_price.csv"),
+        "--batch-id",
+        "bad-rows",
+        data_dir=data,
+        env=s3,
+        check=False,
+    )
     assert f"s3://{BUCKET}/{PREFIX}/quarantine/prices/bad-rows.csv" in proc.stdout + proc.stderr
     body = s3_client(s3).get_object(Bucket=BUCKET, Key=f"{PREFIX}/quarantine/prices/bad-rows.csv")["Body"].read()
     assert b"_reject_reason" in body
-    s3_client(s3).delete_object(Bucket=BUCKET, Key=f"{PREFIX}/raw/prices/bad-rows.parquet")  # keep the lake as the demo left it
+    s3_client(s3).delete_object(
+        Bucket=BUCKET, Key=f"{PREFIX}/raw/prices/bad-rows.parquet"
+    )  # keep the lake as the demo left it
     assert not (data / "lake").exists()
 
 
@@ -96,14 +115,19 @@ def reader_env(s3, tmp_path) -> dict[str, str]:
     """A reader on another machine: the object store's address and keys, no data directory of the builder."""
     import os
 
-    return {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
-            "AFTERSHOCK_DATA_DIR": str(tmp_path / "reader-has-no-data"),
-            "AFTERSHOCK_WAREHOUSE_URL": s3["AFTERSHOCK_WAREHOUSE_URL"],
-            **{k: v for k, v in s3.items() if k.startswith("AWS_")}}
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/root"),
+        "AFTERSHOCK_DATA_DIR": str(tmp_path / "reader-has-no-data"),
+        "AFTERSHOCK_WAREHOUSE_URL": s3["AFTERSHOCK_WAREHOUSE_URL"],
+        **{k: v for k, v in s3.items() if k.startswith("AWS_")},
+    }
 
 
-READ_NVDA = ("select round(return_pct, 2), round(market_cap_change_usd / 1e9, 1) from marts.fct_event_stock_impact "
-             "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'")
+READ_NVDA = (
+    "select round(return_pct, 2), round(market_cap_change_usd / 1e9, 1) from marts.fct_event_stock_impact "
+    "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA'"
+)
 
 
 def test_a_reader_with_only_the_object_store_reads_while_a_build_runs(s3, s3_demo, tmp_path):
@@ -115,18 +139,38 @@ def test_a_reader_with_only_the_object_store_reads_while_a_build_runs(s3, s3_dem
     prices = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv", dtype=str, keep_default_na=False)
     for batch, ticker in (("stray-a", "ZZZA"), ("stray-b", "ZZZB")):
         prices[prices["ticker"] == "NVDA"].assign(ticker=ticker).to_csv(tmp_path / f"{batch}.csv", index=False)
-        out = run_cli("ingest", "prices", "--source", "file", "--path", str(tmp_path / f"{batch}.csv"),
-                      "--batch-id", batch, data_dir=data, env=s3).stdout
+        out = run_cli(
+            "ingest",
+            "prices",
+            "--source",
+            "file",
+            "--path",
+            str(tmp_path / f"{batch}.csv"),
+            "--batch-id",
+            batch,
+            data_dir=data,
+            env=s3,
+        ).stdout
         assert f"unknown ticker {ticker}" in out
 
     env = reader_env(s3, tmp_path)
-    build = subprocess.Popen([str(BIN / "aftershock"), "build"], env={**os.environ, "AFTERSHOCK_DATA_DIR": str(data), **s3},
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    build = subprocess.Popen(
+        [str(BIN / "aftershock"), "build"],
+        env={**os.environ, "AFTERSHOCK_DATA_DIR": str(data), **s3},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     reads_during_build = 0
     try:
         while build.poll() is None:
-            got = subprocess.run([str(BIN / "aftershock"), "sql", "-csv", "-noheader", "-c", READ_NVDA], env=env,
-                                 capture_output=True, text=True, timeout=120)
+            got = subprocess.run(
+                [str(BIN / "aftershock"), "sql", "-csv", "-noheader", "-c", READ_NVDA],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             running = build.poll() is None
             assert got.returncode == 0, got.stderr
             assert got.stdout.strip() == "-16.97,-592.7"
@@ -144,9 +188,11 @@ def test_a_reader_with_only_the_object_store_reads_while_a_build_runs(s3, s3_dem
     assert new_version != first_version and new_version.startswith("versions/")
     assert {f"warehouse/{first_version}", f"warehouse/{new_version}"} <= set(keys(s3, "warehouse/versions/"))
     # Python readers get the same through remote_warehouse.connect().
-    code = ("from aftershock import remote_warehouse as rw; con = rw.connect(); "
-            f"print(con.execute({READ_NVDA!r}).fetchone()); "
-            "print(con.execute(\"select count(*) from staging.stg_prices where ticker in ('ZZZA', 'ZZZB')\").fetchone()[0])")
+    code = (
+        "from aftershock import remote_warehouse as rw; con = rw.connect(); "
+        f"print(con.execute({READ_NVDA!r}).fetchone()); "
+        "print(con.execute(\"select count(*) from staging.stg_prices where ticker in ('ZZZA', 'ZZZB')\").fetchone()[0])"
+    )
     got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert got.returncode == 0, got.stderr
     assert got.stdout.split("\n")[0] == "(-16.97, -592.7)" and int(got.stdout.split("\n")[1]) > 0
@@ -160,12 +206,23 @@ def test_relanded_and_deleted_objects_rebuild_without_their_old_rows(s3, s3_demo
     # stray-a landed again with AMD's rows: the same key, one object, replaced (its ETag changes).
     prices = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv", dtype=str, keep_default_na=False)
     prices[prices["ticker"] == "AMD"].assign(ticker="ZZZC").to_csv(tmp_path / "again.csv", index=False)
-    run_cli("ingest", "prices", "--source", "file", "--path", str(tmp_path / "again.csv"),
-            "--batch-id", "stray-a", data_dir=data, env=s3)
+    run_cli(
+        "ingest",
+        "prices",
+        "--source",
+        "file",
+        "--path",
+        str(tmp_path / "again.csv"),
+        "--batch-id",
+        "stray-a",
+        data_dir=data,
+        env=s3,
+    )
     # stray-b deleted from the bucket.
     s3_client(s3).delete_object(Bucket=BUCKET, Key=f"{PREFIX}/raw/prices/stray-b.parquet")
-    assert keys(s3, f"{PREFIX}/raw/prices/") == [f"{PREFIX}/raw/prices/{b}.parquet"
-                                                  for b in ("sample-prices", "stray-a")]
+    assert keys(s3, f"{PREFIX}/raw/prices/") == [
+        f"{PREFIX}/raw/prices/{b}.parquet" for b in ("sample-prices", "stray-a")
+    ]
     out = run_cli("build", data_dir=data, env=s3).stdout
     assert "lake batch prices/stray-a.parquet was landed again: building from the whole lake" in out
     assert "lake batch prices/stray-b.parquet was removed" in out

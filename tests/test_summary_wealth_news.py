@@ -1,5 +1,6 @@
 """The summary, detected-event headlines and report parts that read the wealth and news marts,
 on the demo warehouse built from the bundled sample."""
+
 from __future__ import annotations
 
 import shutil
@@ -16,17 +17,21 @@ pytestmark = pytest.mark.slow
 def test_summary_totals_match_the_wealth_and_news_marts_and_the_sample(demo_db):
     row = demo_db.execute(
         "select billionaires, billionaires_change_usd, news_articles_day0, news_peak_spike_ratio, news_peak_relative_day "
-        "from marts.fct_event_summary where event_id = 'deepseek-r1-selloff'").fetchone()
+        "from marts.fct_event_summary where event_id = 'deepseek-r1-selloff'"
+    ).fetchone()
     # independent: Friday 2025-01-24 vs Monday 2025-01-27 straight from the sample CSV (USD millions)
     w = pd.read_csv(SAMPLE / "wealth" / "billionaires_networth_daily.csv")
     fri = w[w["date"] == "2025-01-24"].set_index("person_uri")["net_worth_musd"]
     mon = w[w["date"] == "2025-01-27"].set_index("person_uri")["net_worth_musd"]
     assert row[0] == len(mon) == 10
     assert row[1] == pytest.approx((mon - fri).sum() * 1e6, abs=1.0)
-    day0 = demo_db.execute("select articles_matched, spike_ratio from marts.fct_event_news_daily "
-                           "where event_id = 'deepseek-r1-selloff' and relative_day = 0").fetchone()
-    peak = demo_db.execute("select max(spike_ratio) from marts.fct_event_news_daily "
-                           "where event_id = 'deepseek-r1-selloff'").fetchone()[0]
+    day0 = demo_db.execute(
+        "select articles_matched, spike_ratio from marts.fct_event_news_daily "
+        "where event_id = 'deepseek-r1-selloff' and relative_day = 0"
+    ).fetchone()
+    peak = demo_db.execute(
+        "select max(spike_ratio) from marts.fct_event_news_daily where event_id = 'deepseek-r1-selloff'"
+    ).fetchone()[0]
     assert row[2] == day0[0] and row[2] > 5
     assert row[3] == pytest.approx(peak) and row[4] in (0, 1)
 
@@ -34,9 +39,14 @@ def test_summary_totals_match_the_wealth_and_news_marts_and_the_sample(demo_db):
 def test_detected_headlines_name_the_moved_companies_on_the_day_or_the_next(demo_db):
     heads = demo_db.execute(
         "select h.ticker, h.title, cast(timezone('UTC', h.published_at) as date) as d "
-        "from marts.fct_detected_event_headlines as h where h.event_id = 'detected-2025-01-27'").fetchall()
-    moved = {t for (t,) in demo_db.execute(
-        "select ticker from marts.fct_detected_moves where event_id = 'detected-2025-01-27' and not is_benchmark").fetchall()}
+        "from marts.fct_detected_event_headlines as h where h.event_id = 'detected-2025-01-27'"
+    ).fetchall()
+    moved = {
+        t
+        for (t,) in demo_db.execute(
+            "select ticker from marts.fct_detected_moves where event_id = 'detected-2025-01-27' and not is_benchmark"
+        ).fetchall()
+    }
     assert {t for t, _, _ in heads} >= {"NVDA", "AVGO"}
     assert {t for t, _, _ in heads} <= moved
     assert all(str(d) in ("2025-01-27", "2025-01-28") for _, _, d in heads)
@@ -49,10 +59,11 @@ def test_report_draws_billionaires_and_news_and_escapes_headlines(demo_dir, tmp_
     feed = tmp_path / "hostile.xml"
     feed.write_text(
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Hostile wire</title>'
-        '<link>https://example.test/</link><description>x</description>'
-        '<item><title>Nvidia &lt;script&gt;alert(1)&lt;/script&gt; loses $590 billion</title>'
-        '<link>https://example.test/a</link><guid>hostile-1</guid>'
-        '<pubDate>Mon, 27 Jan 2025 15:00:00 +0000</pubDate></item></channel></rss>')
+        "<link>https://example.test/</link><description>x</description>"
+        "<item><title>Nvidia &lt;script&gt;alert(1)&lt;/script&gt; loses $590 billion</title>"
+        "<link>https://example.test/a</link><guid>hostile-1</guid>"
+        "<pubDate>Mon, 27 Jan 2025 15:00:00 +0000</pubDate></item></channel></rss>"
+    )
     run_cli("ingest", "news", "--source", "file", "--path", str(feed), data_dir=data)
     run_cli("build", data_dir=data)
     run_cli("report", "deepseek-r1-selloff", "--out-dir", str(tmp_path / "out"), data_dir=data)

@@ -5,6 +5,7 @@ ticker is added to the watchlist (issue 13, item 2).
 Each case lands its rows on a copy of the demo's lake and published warehouse, builds, and checks the
 published marts against the clean demo build, every table and row, plus the figures the issue names.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +14,7 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
+
 from conftest import ROOT, SAMPLE, run_cli
 from mart_compare import marts_differences
 
@@ -34,12 +36,23 @@ def _land(data_dir, tmp_path, name: str, text: str, *args: str) -> str:
 def _figures(data_dir) -> dict:
     con = duckdb.connect(str(_warehouse(data_dir)), read_only=True)
     try:
-        caar = {(a, b): (n, c) for a, b, n, c in con.execute(
-            "select window_start, window_end, n, caar_pct from marts.fct_event_caar where event_id = ?", [EVENT]).fetchall()}
-        news_day = dict(con.execute("select relative_day, news_date from marts.fct_event_news_daily where event_id = ?",
-                                    [EVENT]).fetchall())
-        tickers = {t for (t,) in con.execute("select ticker from marts.fct_event_stock_impact where event_id = ?",
-                                             [EVENT]).fetchall()}
+        caar = {
+            (a, b): (n, c)
+            for a, b, n, c in con.execute(
+                "select window_start, window_end, n, caar_pct from marts.fct_event_caar where event_id = ?", [EVENT]
+            ).fetchall()
+        }
+        news_day = dict(
+            con.execute(
+                "select relative_day, news_date from marts.fct_event_news_daily where event_id = ?", [EVENT]
+            ).fetchall()
+        )
+        tickers = {
+            t
+            for (t,) in con.execute(
+                "select ticker from marts.fct_event_stock_impact where event_id = ?", [EVENT]
+            ).fetchall()
+        }
     finally:
         con.close()
     return {"caar": caar, "news_day": news_day, "tickers": tickers}
@@ -58,18 +71,27 @@ def assert_published_as_clean(demo_dir, data_dir) -> None:
 
 
 def test_ingest_names_rows_dated_on_days_the_exchange_is_closed(data_dir, tmp_path):
-    err = _land(data_dir, tmp_path, "closed.csv", HEADER
-                + "2025-01-17,NVDA,137.0,138.0,136.0,137.7,137.7,1000\n"
-                + "2025-01-20,BTC-USD,101000,106000,99000,102000,102000,5e10\n"
-                + "2025-01-25,NVDA,142.0,143.0,141.0,100.0,100.0,1000\n")
-    assert ("warning: 2 rows dated on days XNYS has no session (BTC-USD 2025-01-20, NVDA 2025-01-25): landed, "
-            "but the build counts XNYS sessions only and gives them no return") in err
+    err = _land(
+        data_dir,
+        tmp_path,
+        "closed.csv",
+        HEADER
+        + "2025-01-17,NVDA,137.0,138.0,136.0,137.7,137.7,1000\n"
+        + "2025-01-20,BTC-USD,101000,106000,99000,102000,102000,5e10\n"
+        + "2025-01-25,NVDA,142.0,143.0,141.0,100.0,100.0,1000\n",
+    )
+    assert (
+        "warning: 2 rows dated on days XNYS has no session (BTC-USD 2025-01-20, NVDA 2025-01-25): landed, "
+        "but the build counts XNYS sessions only and gives them no return"
+    ) in err
     assert "unknown ticker BTC-USD" in err
     assert len(pd.read_parquet(next((data_dir / "lake/raw/prices").glob("*.parquet")))) == 3  # all landed
 
 
 def test_a_stray_ticker_row_on_a_market_holiday_changes_no_published_figure(published_copy, demo_dir, tmp_path):
-    err = _land(published_copy, tmp_path, "btc.csv", HEADER + "2025-01-20,BTC-USD,101000,106000,99000,102000,102000,5e10\n")
+    err = _land(
+        published_copy, tmp_path, "btc.csv", HEADER + "2025-01-20,BTC-USD,101000,106000,99000,102000,102000,5e10\n"
+    )
     assert "unknown ticker BTC-USD" in err
     run_cli("build", data_dir=published_copy)
     assert_published_as_clean(demo_dir, published_copy)
@@ -77,9 +99,14 @@ def test_a_stray_ticker_row_on_a_market_holiday_changes_no_published_figure(publ
 
 def test_saturday_rows_change_no_published_figure_and_later_builds_pass(published_copy, demo_dir, tmp_path):
     # A crypto pair trades on Saturdays; a watchlist stock's Saturday row is a data error. Neither is a session.
-    _land(published_copy, tmp_path, "saturday.csv", HEADER
-          + "2025-01-25,BTC-USD,104000,105000,103000,104500,104500,3e10\n"
-          + "2025-01-25,NVDA,142.0,143.0,141.0,100.0,100.0,1000\n")
+    _land(
+        published_copy,
+        tmp_path,
+        "saturday.csv",
+        HEADER
+        + "2025-01-25,BTC-USD,104000,105000,103000,104500,104500,3e10\n"
+        + "2025-01-25,NVDA,142.0,143.0,141.0,100.0,100.0,1000\n",
+    )
     run_cli("build", data_dir=published_copy)
     assert_published_as_clean(demo_dir, published_copy)
     run_cli("build", data_dir=published_copy)  # the issue: every build after such a row failed
@@ -89,9 +116,17 @@ def test_saturday_rows_change_no_published_figure_and_later_builds_pass(publishe
 def test_a_stray_tickers_history_is_studied_only_once_it_is_in_the_watchlist(published_copy, demo_dir, tmp_path):
     # A Yahoo export landed under a ticker nobody follows: a whole history, on the sample's sessions.
     nvda = pd.read_csv(SAMPLE / "prices/prices_daily.csv").query("ticker == 'NVDA'")
-    export = pd.DataFrame({"Date": nvda["date"], "Open": nvda["open"] / 2, "High": nvda["high"] / 2,
-                           "Low": nvda["low"] / 2, "Close": nvda["close"] / 2 * 1.001,
-                           "Adj Close": nvda["adj_close"] / 2, "Volume": nvda["volume"]})
+    export = pd.DataFrame(
+        {
+            "Date": nvda["date"],
+            "Open": nvda["open"] / 2,
+            "High": nvda["high"] / 2,
+            "Low": nvda["low"] / 2,
+            "Close": nvda["close"] / 2 * 1.001,
+            "Adj Close": nvda["adj_close"] / 2,
+            "Volume": nvda["volume"],
+        }
+    )
     err = _land(published_copy, tmp_path, "ZZZT.csv", export.to_csv(index=False), "--ticker", "ZZZT")
     assert "unknown ticker ZZZT" in err and "no mart uses it until it is added there" in err
     run_cli("build", data_dir=published_copy)

@@ -1,4 +1,5 @@
 """The wealth marts on the bundled sample: the Forbes figures of the DeepSeek sell-off and the movers."""
+
 from __future__ import annotations
 
 import shutil
@@ -17,7 +18,9 @@ def impact(con, person, event=EVENT):
     return con.execute(
         "select net_worth_before_usd, net_worth_after_usd, change_usd, change_pct, rank_before, rank_after, "
         "implied_change_usd, day_minus1_date, before_snapshot_date, after_snapshot_date, holdings_priced "
-        "from marts.fct_event_wealth_impact where event_id = ? and person_uri = ?", [event, person]).fetchone()
+        "from marts.fct_event_wealth_impact where event_id = ? and person_uri = ?",
+        [event, person],
+    ).fetchone()
 
 
 def sample_history() -> pd.DataFrame:
@@ -50,7 +53,9 @@ def test_ellison_and_dell_losses(demo_db, person, expected_b):
 def test_implied_change_explains_the_stock_heavy_fortunes(demo_db):
     rows = demo_db.execute(
         "select person_uri, change_usd, implied_change_usd from marts.fct_event_wealth_impact "
-        "where event_id = ? and implied_change_usd is not null", [EVENT]).fetchall()
+        "where event_id = ? and implied_change_usd is not null",
+        [EVENT],
+    ).fetchall()
     got = {p: (c, i) for p, c, i in rows}
     # Dell: AVGO and DELL (the 2025-01-31 holdings, nearest to day 0); Ellison: ORCL shares, ORCL options, TSLA.
     for person in ["michael-dell", "larry-ellison", "elon-musk", "larry-page"]:
@@ -60,44 +65,64 @@ def test_implied_change_explains_the_stock_heavy_fortunes(demo_db):
 
 
 def test_every_sample_person_is_in_the_event_mart(demo_db):
-    n = demo_db.execute("select count(*), count(change_usd) from marts.fct_event_wealth_impact where event_id = ?",
-                        [EVENT]).fetchone()
+    n = demo_db.execute(
+        "select count(*), count(change_usd) from marts.fct_event_wealth_impact where event_id = ?", [EVENT]
+    ).fetchone()
     assert n == (10, 10)
 
 
 def test_movers_have_sessions_only_and_fold_the_weekend_into_monday(demo_db):
-    days = [str(d) for (d,) in demo_db.execute(
-        "select distinct snapshot_date from marts.fct_wealth_daily_movers "
-        "where snapshot_date between '2025-01-17' and '2025-01-31' order by 1").fetchall()]
+    days = [
+        str(d)
+        for (d,) in demo_db.execute(
+            "select distinct snapshot_date from marts.fct_wealth_daily_movers "
+            "where snapshot_date between '2025-01-17' and '2025-01-31' order by 1"
+        ).fetchall()
+    ]
     # 2025-01-20 is Martin Luther King Jr. Day (market closed); weekends are absent.
-    assert days == ["2025-01-17", "2025-01-21", "2025-01-22", "2025-01-23", "2025-01-24",
-                    "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31"]
+    assert days == [
+        "2025-01-17",
+        "2025-01-21",
+        "2025-01-22",
+        "2025-01-23",
+        "2025-01-24",
+        "2025-01-27",
+        "2025-01-28",
+        "2025-01-29",
+        "2025-01-30",
+        "2025-01-31",
+    ]
     jensen = demo_db.execute(
         "select prev_snapshot_date, change_usd, rank_change, loss_rank_usd, loss_rank_pct "
-        "from marts.fct_wealth_daily_movers where snapshot_date = '2025-01-27' and person_uri = 'jensen-huang'").fetchone()
+        "from marts.fct_wealth_daily_movers where snapshot_date = '2025-01-27' and person_uri = 'jensen-huang'"
+    ).fetchone()
     assert str(jensen[0]) == "2025-01-24"
     assert jensen[1] == pytest.approx(-20.833347e9, abs=1e3) and jensen[2] == -7
     assert jensen[3] == 2 and jensen[4] == 1  # second-largest loss in $ (after Ellison), largest in %
     # No session shows the carried-forward weekend values as a day of zero change for everyone.
     flat_days = demo_db.execute(
-        "select snapshot_date from marts.fct_wealth_daily_movers group by 1 having bool_and(change_usd = 0)").fetchall()
+        "select snapshot_date from marts.fct_wealth_daily_movers group by 1 having bool_and(change_usd = 0)"
+    ).fetchall()
     assert flat_days == []
 
 
 def test_movers_total_move_across_a_weekend_matches_the_source(demo_db):
     hist = sample_history().set_index(["date", "person_uri"])["net_worth_musd"]
     # Monday's move is Monday minus Friday, which includes CZ's Saturday crypto move Forbes logged on Sunday.
-    expected = (hist[(pd.Timestamp("2025-01-27"), "changpeng-zhao")]
-                - hist[(pd.Timestamp("2025-01-24"), "changpeng-zhao")]) * 1e6
-    got = demo_db.execute("select change_usd from marts.fct_wealth_daily_movers "
-                          "where snapshot_date = '2025-01-27' and person_uri = 'changpeng-zhao'").fetchone()[0]
+    expected = (
+        hist[(pd.Timestamp("2025-01-27"), "changpeng-zhao")] - hist[(pd.Timestamp("2025-01-24"), "changpeng-zhao")]
+    ) * 1e6
+    got = demo_db.execute(
+        "select change_usd from marts.fct_wealth_daily_movers "
+        "where snapshot_date = '2025-01-27' and person_uri = 'changpeng-zhao'"
+    ).fetchone()[0]
     assert got == pytest.approx(expected, abs=1)
 
 
 def test_demo_prints_the_billionaire_table_biggest_loss_first(demo_dir):
     out = (demo_dir / "demo_stdout.txt").read_text()
     assert out.index("Billionaires") > out.index("Stock impact")
-    lines = out[out.index("Billionaires"):].splitlines()
+    lines = out[out.index("Billionaires") :].splitlines()
     jensen = next(ln for ln in lines if ln.startswith("Jensen Huang"))
     assert "-20.83" in jensen and "10 -> 17" in jensen and "124.42" in jensen and "103.58" in jensen
     order = [ln.split("  ")[0] for ln in lines if ln[:1].isalpha() and "  " in ln][1:4]
@@ -108,9 +133,11 @@ def test_weekend_and_holiday_event_dates_compare_the_sessions_around_them(tmp_pa
     data = tmp_path / "data"
     shutil.copytree(demo_dir / "lake", data / "lake")
     events = tmp_path / "events.csv"
-    events.write_text("event_id,event_date,title,keywords,tickers\n"
-                      "saturday-news,2025-01-25,News on a Saturday,x,NVDA\n"
-                      "mlk-day-news,2025-01-20,News on a market holiday,x,NVDA\n")
+    events.write_text(
+        "event_id,event_date,title,keywords,tickers\n"
+        "saturday-news,2025-01-25,News on a Saturday,x,NVDA\n"
+        "mlk-day-news,2025-01-20,News on a market holiday,x,NVDA\n"
+    )
     run_cli("build", "--events", str(events), data_dir=data)
     con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
@@ -122,5 +149,7 @@ def test_weekend_and_holiday_event_dates_compare_the_sessions_around_them(tmp_pa
     hist = sample_history().set_index(["date", "person_uri"])["net_worth_musd"]
     # Day 0 is Tuesday 2025-01-21; day -1 is Friday 2025-01-17 (Monday was a holiday).
     assert str(mlk[7]) == "2025-01-17" and str(mlk[9]) == "2025-01-21"
-    expected = (hist[(pd.Timestamp("2025-01-21"), "jensen-huang")] - hist[(pd.Timestamp("2025-01-17"), "jensen-huang")]) * 1e6
+    expected = (
+        hist[(pd.Timestamp("2025-01-21"), "jensen-huang")] - hist[(pd.Timestamp("2025-01-17"), "jensen-huang")]
+    ) * 1e6
     assert mlk[2] == pytest.approx(expected, abs=1)

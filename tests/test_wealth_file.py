@@ -1,4 +1,5 @@
 """The wealth file readers (CSV history, saved Forbes JSON): validation, quarantine, landing."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,8 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from aftershock.ingest_commands import SnapshotAlreadyLanded, run_wealth
-from conftest import SAMPLE, run_cli
 from ingest.errors import IngestError, SourceUnreadable
+
+from conftest import SAMPLE, run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -83,15 +85,24 @@ def test_saved_forbes_json_lands_as_that_days_snapshot_once(data_dir):
 
 
 def test_date_range_restricts_a_history(data_dir):
-    [res] = run_wealth(file_args(SAMPLE / "wealth" / "billionaires_networth_daily.csv",
-                                 start="2025-01-24", end="2025-01-27"))
+    [res] = run_wealth(
+        file_args(SAMPLE / "wealth" / "billionaires_networth_daily.csv", start="2025-01-24", end="2025-01-27")
+    )
     assert res.rows == 40
 
 
 def test_cli_file_ingest(data_dir):
-    proc = run_cli("ingest", "wealth", "--source", "file", "--path",
-                   str(SAMPLE / "wealth" / "billionaires_networth_daily.csv"), data_dir=data_dir)
+    proc = run_cli(
+        "ingest",
+        "wealth",
+        "--source",
+        "file",
+        "--path",
+        str(SAMPLE / "wealth" / "billionaires_networth_daily.csv"),
+        data_dir=data_dir,
+    )
     assert "wealth: 900 rows landed" in proc.stdout
-    missing = run_cli("ingest", "wealth", "--source", "file", "--path", "/nonexistent.csv",
-                      data_dir=data_dir, check=False)
+    missing = run_cli(
+        "ingest", "wealth", "--source", "file", "--path", "/nonexistent.csv", data_dir=data_dir, check=False
+    )
     assert missing.returncode == 2 and "/nonexistent.csv: no such file" in missing.stderr

@@ -1,4 +1,5 @@
 """The Forbes live client against a local HTTP server on 127.0.0.1 serving recorded JSON."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,9 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from aftershock.ingest_commands import SnapshotAlreadyLanded, run_wealth
+from ingest import wealth, wealth_live
+
 from conftest import run_cli
 from fakes.forbes import ScriptedServer
-from ingest import wealth, wealth_live
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = (FIXTURES / "forbes_rtb_2025-01-27.json").read_bytes()
@@ -26,8 +28,7 @@ def payload_without(field: str) -> bytes:
 
 
 def live_args(url: str, **kw) -> argparse.Namespace:
-    return argparse.Namespace(source="live", path=None, start=None, end=None, batch_id=None, url=url,
-                              limit=4000, **kw)
+    return argparse.Namespace(source="live", path=None, start=None, end=None, batch_id=None, url=url, limit=4000, **kw)
 
 
 class Sleeps(list):

@@ -1,4 +1,5 @@
 """`aftershock build` publishes only what passes the gate; a failed build leaves the last good warehouse as it was."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,16 +18,27 @@ pytestmark = pytest.mark.slow
 def nvda_return(db: Path) -> float:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("select round(return_pct, 2) from marts.fct_event_stock_impact "
-                           "where ticker = 'NVDA' and event_id = 'deepseek-r1-selloff'").fetchone()[0]
+        return con.execute(
+            "select round(return_pct, 2) from marts.fct_event_stock_impact "
+            "where ticker = 'NVDA' and event_id = 'deepseek-r1-selloff'"
+        ).fetchone()[0]
     finally:
         con.close()
 
 
 def _bad_prices_file(folder: Path, name: str, **override) -> Path:
     """A batch written by hand into the lake, bypassing ingest (and its row checks)."""
-    row = {"date": pd.Timestamp("2025-01-27"), "ticker": "NVDA", "open": 124.8, "high": 128.4, "low": 116.7,
-           "close": 118.42, "adj_close": 118.38, "volume": 8.2e8, **override}
+    row = {
+        "date": pd.Timestamp("2025-01-27"),
+        "ticker": "NVDA",
+        "open": 124.8,
+        "high": 128.4,
+        "low": 116.7,
+        "close": 118.42,
+        "adj_close": 118.38,
+        "volume": 8.2e8,
+        **override,
+    }
     df = pd.DataFrame([row])
     df["date"] = df["date"].astype("datetime64[s]")
     # Lineage copied from a real batch, and the newest landing time: in stg_prices it would win.

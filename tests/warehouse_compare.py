@@ -1,4 +1,5 @@
 """Relation-by-relation comparison of two warehouses (an incremental build against a full one)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,14 @@ def assert_same(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:
             # t) differs by ~1e-15 absolute, so the absolute bound is 1e-13; a group t over two stocks
             # whose SCARs nearly coincide (t ~ 17,000 from a tiny s(SCAR)) amplifies the summation
             # order to ~1e-12 relative: bound 1e-10.
-            np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=1e-10, atol=1e-13,
-                                       equal_nan=True, err_msg=f"{what}.{c}")
+            np.testing.assert_allclose(
+                a[c].to_numpy(float),
+                b[c].to_numpy(float),
+                rtol=1e-10,
+                atol=1e-13,
+                equal_nan=True,
+                err_msg=f"{what}.{c}",
+            )
         else:
             assert a[c].tolist() == b[c].tolist(), f"{what}.{c} differs"
 

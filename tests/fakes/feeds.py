@@ -1,4 +1,5 @@
 """A local feed server on 127.0.0.1 (port 0) whose routes misbehave in the ways real feeds do."""
+
 from __future__ import annotations
 
 import gzip
@@ -9,12 +10,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
 
-def rss(items: list[tuple[str, str, str | None]], decl: str = '<?xml version="1.0" encoding="utf-8"?>',
-        title: str = "Test feed") -> str:
+def rss(
+    items: list[tuple[str, str, str | None]],
+    decl: str = '<?xml version="1.0" encoding="utf-8"?>',
+    title: str = "Test feed",
+) -> str:
     """items: (title xml, link, pubDate or None)."""
     body = "".join(
         f"<item><title>{t}</title><link>{link}</link><guid>{link}</guid>"
-        + (f"<pubDate>{d}</pubDate>" if d else "") + "</item>"
+        + (f"<pubDate>{d}</pubDate>" if d else "")
+        + "</item>"
         for t, link, d in items
     )
     return f'{decl}<rss version="2.0"><channel><title>{title}</title><link>http://x.test/</link>{body}</channel></rss>'

@@ -5,6 +5,7 @@ status, body (bytes), headers, and `truncate` (send only the first N bytes of th
 declaring its full length, then close) or `no_length` (send no Content-Length, close to end), or
 `drip` (seconds between single bytes of the body: a server that never trips a read timeout).
 """
+
 from __future__ import annotations
 
 import threading
@@ -27,8 +28,9 @@ class ScriptedServer:
                 with server._lock:
                     i = len(server.requests)
                     parts = urlsplit(self.path)
-                    server.requests.append({"path": parts.path, "query": parse_qs(parts.query),
-                                            "headers": dict(self.headers)})
+                    server.requests.append(
+                        {"path": parts.path, "query": parse_qs(parts.query), "headers": dict(self.headers)}
+                    )
                     step = server.steps[min(i, len(server.steps) - 1)]
                 body = step.get("body", b"")
                 self.send_response(step.get("status", 200))
@@ -49,7 +51,7 @@ class ScriptedServer:
                 if "drip" in step:
                     try:
                         for i in range(len(body)):
-                            self.wfile.write(body[i:i + 1])
+                            self.wfile.write(body[i : i + 1])
                             self.wfile.flush()
                             time.sleep(step["drip"])
                     except OSError:  # the client gave up

@@ -8,10 +8,13 @@ stand in, and `calendar` says which rule gave the row. The range is all tickers'
 to the watchlist later finds every one of its sessions here; int_trading_sessions cuts it to the
 watchlist's span.
 """
+
 import pandas as pd
 
 
-def _calendar_sessions(code: str, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.DatetimeIndex, pd.Timestamp, pd.Timestamp]:
+def _calendar_sessions(
+    code: str, lo: pd.Timestamp, hi: pd.Timestamp
+) -> tuple[pd.DatetimeIndex, pd.Timestamp, pd.Timestamp]:
     """The calendar's sessions in [lo, hi], clipped to the dates the package can build it for."""
     import exchange_calendars as xcals
 
@@ -40,8 +43,9 @@ def model(dbt, session):
         return pd.DataFrame(columns)
     lo, hi = pd.Timestamp(lo), pd.Timestamp(hi)
     sessions, first, last = _calendar_sessions(code, lo, hi)
-    out = pd.DataFrame({"trade_date": pd.to_datetime(sessions).tz_localize(None).astype("datetime64[s]"),
-                        "calendar": code})
+    out = pd.DataFrame(
+        {"trade_date": pd.to_datetime(sessions).tz_localize(None).astype("datetime64[s]"), "calendar": code}
+    )
     if lo < first or hi > last:
         own = prices.filter(f"ticker = '{benchmark}'").aggregate("distinct trade_date").df()["trade_date"]
         own = pd.to_datetime(own).astype("datetime64[s]")
