@@ -85,7 +85,7 @@ def aftershock_transform():
                 dbt_executable_path=venv_bin("dbt"),
                 # the producer never runs a second build (cosmos's retry
                 # of it only skips): a failed node is retried by its task
-                setup_operator_args={"pool": orch.WAREHOUSE_POOL, "retries": 0},
+                setup_operator_args={"pool": orch.WAREHOUSE_POOL, "queue": orch.warehouse_queue(), "retries": 0},
             ),
             # AFTER_EACH: the producer's `dbt build` runs every test right after its model (as the CLI
             # build does); a test task per model reports them (BUILD has no watcher operator).
@@ -96,8 +96,9 @@ def aftershock_transform():
                 should_detach_multiple_parents_tests=True,
                 emit_datasets=False,
             ),
+            # Node tasks only watch (a retried one rebuilds its node); on Celery they run on the builder
+            # worker, which alone holds the building file.
             operator_args={
-                "pool": orch.WAREHOUSE_POOL,
                 "queue": orch.warehouse_queue(),
                 "env": {"AFTERSHOCK_BUILD_DB": BUILDING},
                 "install_deps": False,
