@@ -49,9 +49,13 @@ def test_a_build_failed_by_data_names_the_table_ticker_date_and_lake_batch(publi
     assert proc.returncode == 1
     assert (
         "marts.fct_event_stock_impact failed dbt_expr_fct_event_stock_impact_return_pct__return_pct_between_95"
-        "_and_500 (1 rows; the first 1):\n  event_id=deepseek-r1-selloff, ticker=NVDA, return_pct=-99.993\n"
+        "_and_500 (2 rows; the first 2):\n  event_id=deepseek-r1-selloff, ticker=NVDA, return_pct=-99.993\n"
         f"    from NVDA 2025-01-27 close 0.01 (lake batch {batch})\n"
-        "    from NVDA 2025-01-24 close 142.62 (lake batch sample-prices)"
+        "    from NVDA 2025-01-24 close 142.62 (lake batch sample-prices)\n"
+        # the detected event of the next session (the typo's rebound) is studied too, and named
+        "  event_id=detected-2025-01-28, ticker=NVDA, return_pct=1.28938e+06\n"
+        "    from NVDA 2025-01-28 close 128.99 (lake batch sample-prices)\n"
+        f"    from NVDA 2025-01-27 close 0.01 (lake batch {batch})"
     ) in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
     assert (published_copy / "warehouse" / "aftershock.duckdb").read_bytes() == before

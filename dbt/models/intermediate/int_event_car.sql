@@ -16,7 +16,7 @@ summed as (
         w.window_days,
         count(a.abnormal_return) as days_observed,
         sum(a.abnormal_return) as car_sum,
-        exp(sum(ln(1 + a.daily_return))) - exp(sum(ln(1 + a.daily_return - a.abnormal_return))) as bhar_all,
+        product(1 + a.daily_return) - product(1 + a.daily_return - a.abnormal_return) as bhar_all,
         any_value(a.sigma) as sigma,
         any_value(a.sigma_dof) as sigma_dof,
         any_value(a.model) as model
