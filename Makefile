@@ -35,8 +35,11 @@ demo: $(STAMP)
 build: $(STAMP)
 	$(BIN)/aftershock build
 
+# Two workers, one test file each at a time (a file's module fixtures stay shared): most tests wait
+# on dbt, servers or subprocesses, so two run in little more than the time of one.
+PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
