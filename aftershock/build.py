@@ -24,11 +24,12 @@ class NothingLanded(RuntimeError):
 
 
 def check_prices_landed() -> None:
-    from ingest.settings import raw_dir
+    from ingest.lake_store import store
 
-    if not any(raw_dir("prices").glob("*.parquet")):
+    lake = store()
+    if not lake.list("raw/prices"):
         raise NothingLanded(
-            f"no prices have landed in {raw_dir('prices')}, so there is nothing to build; run "
+            f"no prices have landed in {lake.url('raw/prices')}, so there is nothing to build; run "
             "`aftershock ingest prices` (live, or --source file --path FILE) first, "
             "or `aftershock demo` for the bundled sample"
         )
@@ -64,9 +65,9 @@ def dbt_build(events_file: Path | None = None, full_refresh: bool = False, echo:
     """Step 1: a fresh building file (seeded from the published one) and `dbt build` into it."""
     from aftershock import config
 
-    check_prices_landed()
     pub.sweep_building()
-    project = prepare_project(events_file)
+    project = prepare_project(events_file)  # validates the events file first: its errors name the file
+    check_prices_landed()
     events = config.read_events(Path(events_file) if events_file else config.events_file())
     for msg in config.unknown_event_tickers(events, set(config.watchlist())):
         print(f"warning: {msg}", file=sys.stderr)

@@ -112,6 +112,7 @@ def _warn_closed_days(result: LandResult) -> LandResult:
     import exchange_calendars as xcals
 
     con = duckdb.connect()
+    lake_store.configure(con)  # an object-store batch is read over httpfs
     try:
         path = str(result.path).replace("'", "''")
         rows = f"(select cast(date as date) as d, ticker from read_parquet('{path}'))"

@@ -64,7 +64,7 @@ def assert_published_as_clean(demo_dir, data_dir) -> None:
     n, caar_0_0 = got["caar"][(0, 0)]
     assert (n, round(caar_0_0, 2)) == (20, -6.76)
     assert round(got["caar"][(0, 5)][1], 2) == -2.98
-    assert set(got["caar"]) == {(0, 0), (-1, 1), (0, 1), (0, 5), (-5, 5)}  # the [-5,+5] row is there
+    assert set(got["caar"]) == {(0, 0), (-1, 1), (0, 1), (0, 5), (-5, 5), (0, 20), (0, 60)}  # [-5,+5] is there
     assert got["news_day"][-5] == dt.date(2025, 1, 17)  # Friday: Monday 2025-01-20 was a US market holiday
     assert got["tickers"] <= set(pd.read_csv(ROOT / "dbt/seeds/watchlist.csv")["ticker"])
     assert marts_differences(_warehouse(demo_dir), _warehouse(data_dir)) == {}
