@@ -59,7 +59,10 @@ def _rows(con, sql: str, params: list) -> list[dict]:
 
 
 def _fmt(v, digits=2, scale=1.0, sign=False, suffix=""):
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    import jinja2
+
+    # Undefined: an event with no summary row (the site index renders every event's report).
+    if v is None or isinstance(v, jinja2.Undefined) or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
     return f"{v / scale:{'+' if sign else ''},.{digits}f}{suffix}"
 
