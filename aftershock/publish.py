@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from aftershock.paths import building_dir, warehouse_path
-from ingest.landing import fsync_path
+from ingest.lake_store import _pid_alive, fsync_path
 
 
 class BuildLocked(RuntimeError):
@@ -73,27 +73,21 @@ def build_lock(what: str = "build", wait: float | None = None):
 def _owner_alive(folder: Path) -> bool:
     """A building folder is named <pid>-<ms>; it belongs to a live build while that process lives.
     A folder of another machine's process or of an Airflow run (airflow-<run>) is judged by age."""
-    pid, _, stamp = folder.name.partition("-")
+    pid = folder.name.partition("-")[0]
     if pid.isdigit():
-        try:
-            os.kill(int(pid), 0)
-            return True
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
+        return _pid_alive(int(pid))
     max_age = float(os.environ.get("AFTERSHOCK_BUILDING_MAX_AGE_SECONDS", "7200"))
     return time.time() - folder.stat().st_mtime < max_age
 
 
-def sweep_building(keep: Path | None = None) -> list[Path]:
+def sweep_building() -> list[Path]:
     """Remove building folders left by builds that died (their process is gone). Called under the lock;
     a live build's folder (an Airflow run between its tasks, say) is left alone."""
     removed = []
     folder = building_dir()
     if folder.is_dir():
         for p in folder.iterdir():
-            if p == keep or (p.is_dir() and _owner_alive(p)):
+            if p.is_dir() and _owner_alive(p):
                 continue
             if p.is_dir():
                 shutil.rmtree(p)
@@ -221,9 +215,10 @@ def publish(building: Path) -> Path:
             seeded_from = con.execute(f"select seeded_from from {BUILD_INFO}").fetchone()[0]
         finally:
             con.close()
-        if _build_id(target) != seeded_from:
+        current = _build_id(target)
+        if current != seeded_from:
             raise PublishedMeanwhile(
-                f"another build ({_build_id(target)}) published {target} after this build "
+                f"another build ({current}) published {target} after this build "
                 f"started from {seeded_from or 'an empty file'}; its warehouse is kept and "
                 "this one discarded (the next build reads what this one would have)"
             )
