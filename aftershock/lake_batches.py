@@ -18,7 +18,7 @@ So after any interleaving of ingests and builds, the next build equals a full bu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -104,8 +104,9 @@ def with_ingest_times(batches: list[Batch]) -> list[Batch]:
     finally:
         con.close()
     spans = {r[0]: (r[1], r[2]) for r in rows}
+    none = (None, None)
     return [
-        Batch(b.source, b.batch_id, b.path, b.bytes, b.modified_ns, b.etag, *spans.get(b.path, (None, None)))
+        replace(b, first_ingested_at=spans.get(b.path, none)[0], last_ingested_at=spans.get(b.path, none)[1])
         for b in batches
     ]
 
@@ -142,9 +143,7 @@ def plan(before: Record | None, now: dict[tuple[str, str], Batch], full_refresh:
         {}
         if before is None
         else {
-            k: Batch(
-                **{**now[k].__dict__, "first_ingested_at": b.first_ingested_at, "last_ingested_at": b.last_ingested_at}
-            )
+            k: replace(now[k], first_ingested_at=b.first_ingested_at, last_ingested_at=b.last_ingested_at)
             for k, b in before.batches.items()
             if k in now and now[k].same_file(b)
         }
