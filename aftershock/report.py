@@ -58,17 +58,21 @@ def _rows(con, sql: str, params: list) -> list[dict]:
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def _fmt(v, digits=2, scale=1.0, sign=False, suffix=""):
+def _missing(v) -> bool:
     import jinja2
 
     # Undefined: an event with no summary row (the site index renders every event's report).
-    if v is None or isinstance(v, jinja2.Undefined) or (isinstance(v, float) and math.isnan(v)):
+    return v is None or isinstance(v, jinja2.Undefined) or (isinstance(v, float) and math.isnan(v))
+
+
+def _fmt(v, digits=2, scale=1.0, sign=False, suffix=""):
+    if _missing(v):
         return "n/a"
     return f"{v / scale:{'+' if sign else ''},.{digits}f}{suffix}"
 
 
 def _fmt_p(p):
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    if _missing(p):
         return "n/a"
     return f"{p:.2e}" if p < 1e-3 else f"{p:.4f}"
 

@@ -55,7 +55,7 @@ scored as (
         case when is_benchmark then daily_return - own_mean
              else daily_return - (alpha + beta * benchmark_return) end as abnormal_return,
         case when is_benchmark then own_sd
-             when ols_days > 2 and sxx > 0 then sqrt(greatest(syy - sxy * sxy / sxx, 0) / (ols_days - 2))
+             else {{ ols_residual_sigma('syy', 'sxy', 'sxx', 'ols_days') }}
         end as sigma
     from rolling
 )

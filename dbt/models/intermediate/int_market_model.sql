@@ -22,12 +22,11 @@ fitted as (
         count(*) as estimation_days,
         regr_intercept(daily_return, benchmark_return) as ols_alpha,
         regr_slope(daily_return, benchmark_return) as ols_beta,
-        case when count(*) > 2 and regr_sxx(daily_return, benchmark_return) > 0 then
-            sqrt(greatest(
-                regr_syy(daily_return, benchmark_return)
-                - regr_sxy(daily_return, benchmark_return) ^ 2 / regr_sxx(daily_return, benchmark_return),
-                0) / (count(*) - 2))
-        end as ols_sigma,
+        {{ ols_residual_sigma(
+            'regr_syy(daily_return, benchmark_return)',
+            'regr_sxy(daily_return, benchmark_return)',
+            'regr_sxx(daily_return, benchmark_return)',
+            'count(*)') }} as ols_sigma,
         stddev_samp(daily_return - benchmark_return) as adj_sigma,
         avg(daily_return) as mean_return,
         stddev_samp(daily_return) as mean_sigma
