@@ -9,7 +9,6 @@ published marts against the clean demo build, every table and row, plus the figu
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import duckdb
 import pandas as pd
@@ -133,11 +132,19 @@ def test_a_stray_tickers_history_is_studied_only_once_it_is_in_the_watchlist(pub
     assert_published_as_clean(demo_dir, published_copy)
 
     # What the warning promises next: once in the watchlist, the next build studies it, no re-ingest.
-    project = tmp_path / "dbt_project"
-    shutil.copytree(ROOT / "dbt", project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    with open(project / "seeds/watchlist.csv", "a") as fh:
-        fh.write("ZZZT,Zzzt Test Corp,Semiconductors,^GSPC,stock\n")
-    run_cli("build", data_dir=published_copy, env={"AFTERSHOCK_DBT_PROJECT": str(project)})
+    run_cli(
+        "watchlist",
+        "add",
+        "ZZZT",
+        "--company",
+        "Zzzt Test Corp",
+        "--sector",
+        "Semiconductors",
+        "--benchmark",
+        "^GSPC",
+        data_dir=published_copy,
+    )
+    run_cli("build", data_dir=published_copy)
     got = _figures(published_copy)
     assert "ZZZT" in got["tickers"]
     n, caar_0_0 = got["caar"][(0, 0)]
