@@ -119,8 +119,9 @@ def aftershock_transform():
     def docs() -> str:
         return orch.generate_docs()
 
-    # Reads only the published file; the pages are rewritten atomically, one by one.
-    @task
+    # Reads only the published file and rewrites the pages atomically, one by one; on the builder
+    # worker, whose disk holds the published warehouse and the site (another worker has neither).
+    @task(pool=orch.WAREHOUSE_POOL, queue=orch.warehouse_queue())
     def refresh_site() -> dict:
         return orch.refresh_site()
 
