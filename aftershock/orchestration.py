@@ -220,9 +220,16 @@ def run_ingest(
 
 
 def prepare_building() -> str:
-    """Sweep building files a failed run left behind and start a fresh one (seeded from the published)."""
+    """Sweep building files a failed run left behind and start a fresh one (seeded from the published).
+    SkipRun while no prices have landed: on a first start the other sources' batches can land (and
+    trigger this DAG) before the prices do, and a build without prices has nothing to publish."""
     from aftershock import publish as pub
+    from aftershock.build import NothingLanded, check_prices_landed
 
+    try:
+        check_prices_landed()
+    except NothingLanded as exc:
+        raise SkipRun(f"{exc}; the prices DAG's next batch starts the transform again") from exc
     with pub.build_lock("airflow transform: prepare_building"):
         for p in pub.sweep_building():
             print(f"removed leftover building file {p}")

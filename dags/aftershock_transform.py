@@ -51,7 +51,12 @@ LAKE_ASSETS = [Asset(name=f"lake_{s}", uri=orch.lake_asset_uri(s)) for s in orch
 def aftershock_transform():
     @task(pool=orch.WAREHOUSE_POOL, queue=orch.warehouse_queue())
     def prepare_building() -> str:
-        return orch.prepare_building()
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        try:
+            return orch.prepare_building()
+        except orch.SkipRun as exc:  # no prices yet: every later task is skipped, nothing is published
+            raise AirflowSkipException(str(exc)) from exc
 
     if orch.dbt_task_mode() == "single":
 

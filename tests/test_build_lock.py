@@ -65,3 +65,15 @@ def test_an_airflow_run_does_not_publish_over_a_newer_build_and_keeps_its_buildi
         orch.run_publish(building)
     assert (data / WAREHOUSE).read_bytes() == published
     assert not Path(building).exists()  # discarded: the next run builds what it would have held
+
+
+def test_an_airflow_run_before_any_prices_have_landed_is_skipped_not_failed(data_dir):
+    # A first start lands wealth, shares or news (and triggers the transform) before the prices.
+    from aftershock import orchestration as orch
+
+    (data_dir / "lake" / "raw" / "wealth").mkdir(parents=True)
+    with pytest.raises(orch.SkipRun, match=r"no prices have landed in .*raw/prices.*next batch starts"):
+        orch.prepare_building()
+    assert not (data_dir / "warehouse" / "building").exists() or not any(
+        (data_dir / "warehouse" / "building").iterdir()
+    )
