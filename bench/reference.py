@@ -1,14 +1,15 @@
 """The event study as a straightforward pandas + statsmodels loop: the one independent reference the
-marts are checked against (the tests on sample/, tests/event_study_reference.py; the benchmark on
-generated data) and what the benchmark times them against.
+marts are checked against (the tests on sample/, through tests/event_study_reference.py; the benchmark
+on generated data) and what the benchmark times them against.
 
 Same definitions as the dbt models (docs/event-study.md): sessions are the dates in the prices (on the
 sample and the generated data these are exactly the exchange's sessions the build counts); day 0 is the
 first session on or after the event date; returns are simple close-to-close on the adjusted close (the
 close where there is none); the market model is OLS of the ticker's return on its benchmark's over
-relative days [-250, -11] (sessions where both exist), sigma with M - 2 degrees of freedom; AR = R -
-(alpha + beta Rm); market_adjusted and constant_mean as documented. CAR and CAAR statistics as
-fct_event_car and fct_event_caar.
+relative days [-250, -11] (sessions where both exist), sigma with M - 2 degrees of freedom, 0 when the
+fit leaves no residual beyond rounding (R^2 = 1 to ten digits, a ticker against itself); AR = R -
+(alpha + beta Rm); market_adjusted and constant_mean as documented. CAR, BHAR and the CAAR statistics
+as fct_event_car and fct_event_caar, over the dbt project's default CAR windows.
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ from scipy import stats
 
 BENCHMARK = "^GSPC"
 EST = (-250, -11)
-WINDOW = EVENT_WINDOW = (-10, 10)
-WINDOWS = [(0, 0), (-1, 1), (0, 1), (0, 5), (-5, 5)]  # fct_event_car / fct_event_caar
+EVENT_WINDOW = (-10, 10)
+WINDOWS = [(0, 0), (-1, 1), (0, 1), (0, 5), (-5, 5), (0, 20), (0, 60)]  # dbt var car_windows
+HORIZON_END = max(EVENT_WINDOW[1], *(b for _, b in WINDOWS))  # the longest CAR window reaches past +10
 CAR_WINDOWS = [(-1, 1), (0, 1), (-10, 10), (0, 10)]  # the benchmark's comparison columns
+# A residual sum of squares at or below this share of the total is rounding, not variance (the
+# ols_residual_sigma macro's rule): sigma is 0 and the pair has no standardised statistics.
+NO_RESIDUAL_SHARE = 1e-10
 
 
 @dataclass
@@ -53,9 +58,9 @@ class TickerFit:
     sigma: float
     dof: int
     m: int
-    ar: pd.Series  # indexed by relative day, estimation start .. window end
+    ar: pd.Series  # indexed by relative day, estimation start .. HORIZON_END
     est_resid: pd.Series  # estimation-window residuals by relative day
-    r: pd.Series  # the ticker's returns by relative day, same span
+    ret: pd.Series  # the ticker's returns by relative day, same span
 
 
 @dataclass
@@ -75,7 +80,7 @@ def run_study(
     watchlist: pd.DataFrame | None = None,
 ) -> Study | None:
     """One event: each ticker's normal-return fit on the estimation window and its ARs from there to the
-    window end. Tickers: those given, else every ticker with a price on day 0 (a ticker without one is
+    end of the longest CAR window. Tickers: those given, else every ticker with a price on day 0 (a ticker without one is
     left out either way). Benchmark and asset type: the argument, else the watchlist's (a frame indexed
     by ticker), else ^GSPC and stock. None when no session is on or after the event date."""
     sessions = data.rets.index
@@ -84,7 +89,7 @@ def run_study(
         return None
     day0 = sessions[day0_pos]
     rel = pd.Series(np.arange(len(sessions)) - day0_pos, index=sessions)
-    span_rows = (rel >= est[0]) & (rel <= EVENT_WINDOW[1])
+    span_rows = (rel >= est[0]) & (rel <= HORIZON_END)
     study = Study(day0=day0)
     on_day0 = data.priced.loc[day0]
     listed = watchlist if watchlist is not None else pd.DataFrame(columns=["benchmark", "asset_type"])
@@ -105,7 +110,8 @@ def run_study(
                 res = sm.OLS(est_rows.r.to_numpy(), sm.add_constant(est_rows.m.to_numpy(), has_constant="add")).fit()
                 alpha, beta = res.params
                 if m > 2:
-                    sigma = math.sqrt(res.ssr / res.df_resid)
+                    no_residual = res.ssr <= NO_RESIDUAL_SHARE * res.centered_tss
+                    sigma = 0.0 if no_residual else math.sqrt(res.ssr / res.df_resid)
             ar = span.r - (alpha + beta * span.m)
         elif model == "market_adjusted":
             alpha, beta = 0.0, 1.0
@@ -116,9 +122,9 @@ def run_study(
             sigma, dof = float(np.std(est_rows.r, ddof=1)), m - 1
             ar = span.r - alpha
         ar.index = span.rel.to_numpy()
-        r = pd.Series(span.r.to_numpy(), index=ar.index)
+        ret = pd.Series(span.r.to_numpy(), index=ar.index)
         est_resid = ar[(ar.index >= est[0]) & (ar.index <= est[1])].dropna()
-        study.fits[t] = TickerFit(model, float(alpha), float(beta), sigma, dof, m, ar, est_resid, r)
+        study.fits[t] = TickerFit(model, float(alpha), float(beta), sigma, dof, m, ar, est_resid, ret)
     return study
 
 
@@ -134,9 +140,22 @@ def car_table(study: Study) -> dict[tuple[str, int, int], tuple[float, float]]:
     return out
 
 
+def bhar_table(study: Study) -> dict[tuple[str, int, int], float]:
+    """BHAR = prod(1 + R) - prod(1 + R - AR) over each window: compounded return less compounded normal return."""
+    out = {}
+    for t, f in study.fits.items():
+        for a, b in WINDOWS:
+            r = f.ret[(f.ret.index >= a) & (f.ret.index <= b)]
+            ar = f.ar[(f.ar.index >= a) & (f.ar.index <= b)]
+            if len(ar.dropna()) == b - a + 1:
+                out[(t, a, b)] = float(np.prod(1 + r) - np.prod(1 + r - ar))
+    return out
+
+
 def caar_table(study: Study) -> dict[tuple[int, int], dict[str, float]]:
     stocks = [t for t, f in study.fits.items() if study.asset_type[t] == "stock" and f.sigma > 0]
     cars = car_table(study)
+    bhars = bhar_table(study)
     # Kolari-Pynnonen: mean of the pairwise correlations (pairwise-complete days) of estimation residuals
     resid = pd.DataFrame({t: study.fits[t].est_resid for t in stocks})
     corr = resid.corr().to_numpy()
@@ -166,7 +185,11 @@ def caar_table(study: Study) -> dict[tuple[int, int], dict[str, float]]:
         bmp = stats.ttest_1samp(scar, 0.0)
         patell = scar.sum() / math.sqrt((dof / (dof - 2)).sum())
         kp = bmp.statistic * math.sqrt((1 - r_bar) / (1 + (n - 1) * r_bar))
-        rank_z = float(u_bar[(u_bar.index >= a) & (u_bar.index <= b)].sum()) / (math.sqrt(L) * s_u)
+        # ranks cover the estimation and event windows only: a window past +10 has no rank test
+        inside = EVENT_WINDOW[0] <= a and b <= EVENT_WINDOW[1]
+        rank_z = float(u_bar[(u_bar.index >= a) & (u_bar.index <= b)].sum()) / (math.sqrt(L) * s_u) if inside else None
+        bhar = np.array([bhars[(t, a, b)] for t in sample])
+        t_bhar = stats.ttest_1samp(bhar, 0.0)
         p_hat = float(np.mean([(study.fits[t].est_resid > 0).mean() for t in sample]))
         w = int((car > 0).sum())
         sign_z = (w - n * p_hat) / math.sqrt(n * p_hat * (1 - p_hat))
@@ -186,7 +209,10 @@ def caar_table(study: Study) -> dict[tuple[int, int], dict[str, float]]:
             "kp_t": kp,
             "kp_t_p": float(2 * stats.t.sf(abs(kp), n - 1)),
             "rank_z": rank_z,
-            "rank_z_p": float(2 * stats.norm.sf(abs(rank_z))),
+            "rank_z_p": float(2 * stats.norm.sf(abs(rank_z))) if inside else None,
+            "mean_bhar": float(bhar.mean()),
+            "t_bhar": float(t_bhar.statistic),
+            "t_bhar_p": float(t_bhar.pvalue),
             "p_positive": p_hat,
             "sign_z": sign_z,
             "sign_z_p": float(2 * stats.norm.sf(abs(sign_z))),
@@ -226,7 +252,7 @@ def event_study(prices: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
                 "alpha": f.alpha,
                 "beta": f.beta,
                 "sigma": f.sigma,
-                "return_0": f.r.get(0),
+                "return_0": f.ret.get(0),
                 "ar_0": f.ar.get(0),
             }
             for a, b in CAR_WINDOWS:

@@ -1,5 +1,5 @@
-"""The event-study marts against an independent reference (tests/event_study_reference.py: pandas,
-statsmodels OLS, scipy) computed from sample/ prices, to 1e-9; plus per-event study settings."""
+"""The event-study marts against an independent reference (bench/reference.py through
+tests/event_study_reference.py: pandas, statsmodels OLS, scipy) computed from sample/ prices, to 1e-9; plus per-event study settings."""
 
 from __future__ import annotations
 
@@ -98,8 +98,12 @@ def test_car_matches_reference(study_db, references, event_id):
     for key, (car, t_car) in expected.items():
         assert got[key]["car_pct"] == pytest.approx(car * 100, abs=TOL), key
         assert got[key]["bhar_pct"] == pytest.approx(bhars[key] * 100, abs=TOL), key
-        if study.fits[key[0]].sigma > 1e-12:
+        if study.fits[key[0]].sigma > 0:
             assert got[key]["t_car"] == pytest.approx(t_car, abs=TOL), key
+        else:  # no residual beyond rounding (an index against itself): no standardised CAR, not noise
+            assert got[key]["t_car"] is None, key
+    # the sample's benchmark is among the studied tickers: against itself, the case that rule is for
+    assert (study.fits["^GSPC"].sigma == 0) == (event_id != "ds-constant")
 
 
 @pytest.mark.parametrize("event_id", [e[0] for e in EVENTS])
