@@ -194,7 +194,42 @@ def read_events_rows(table: Table) -> Table:
             dt.date.fromisoformat(row["event_date"])
         except ValueError:
             raise ConfigError(f"{where}: event_date {row['event_date'][:40]!r} is not a YYYY-MM-DD date") from None
+        if problem := car_windows_problem(row.get("car_windows", "")):
+            raise ConfigError(f"{where}: event {row['event_id']!r}: {problem}")
     return table
+
+
+_CAR_WINDOW = re.compile(r"^(-?\d{1,4}):(-?\d{1,4})$")
+
+
+def study_horizon() -> tuple[int, int]:
+    """The relative days the build computes returns for: the event window and every default CAR
+    window (dbt vars window_start, window_end, car_windows), [-10, +60] as bundled."""
+    import yaml
+
+    doc = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text()) or {}
+    v = doc.get("vars") or {}
+    windows = v.get("car_windows") or []
+    return (
+        min([int(v.get("window_start", -10))] + [int(w[0]) for w in windows]),
+        max([int(v.get("window_end", 10))] + [int(w[1]) for w in windows]),
+    )
+
+
+def car_windows_problem(value: str) -> str | None:
+    """Why an events row's car_windows ("start:end" pairs separated by '|') cannot be studied (None when
+    it can, or is empty): each window must read as two integers, start <= end, inside the study horizon."""
+    lo, hi = study_horizon()
+    for part in split_list(value):
+        m = _CAR_WINDOW.match(part.replace(" ", ""))
+        if not m:
+            return f"car_windows {value[:80]!r}: write start:end pairs separated by '|', e.g. 0:0|0:3|-2:2"
+        start, end = int(m[1]), int(m[2])
+        if start > end:
+            return f"car_windows window {part!r} starts after it ends"
+        if start < lo or end > hi:
+            return f"car_windows window {part!r} reaches outside the days the build computes, [{lo}, +{hi}]"
+    return None
 
 
 def watchlist() -> dict[str, dict[str, str]]:

@@ -128,10 +128,10 @@ def run_study(
     return study
 
 
-def car_table(study: Study) -> dict[tuple[str, int, int], tuple[float, float]]:
+def car_table(study: Study, windows=WINDOWS) -> dict[tuple[str, int, int], tuple[float, float]]:
     out = {}
     for t, f in study.fits.items():
-        for a, b in WINDOWS:
+        for a, b in windows:
             seg = f.ar[(f.ar.index >= a) & (f.ar.index <= b)]
             L = b - a + 1
             if len(seg.dropna()) == L:
@@ -140,11 +140,11 @@ def car_table(study: Study) -> dict[tuple[str, int, int], tuple[float, float]]:
     return out
 
 
-def bhar_table(study: Study) -> dict[tuple[str, int, int], float]:
+def bhar_table(study: Study, windows=WINDOWS) -> dict[tuple[str, int, int], float]:
     """BHAR = prod(1 + R) - prod(1 + R - AR) over each window: compounded return less compounded normal return."""
     out = {}
     for t, f in study.fits.items():
-        for a, b in WINDOWS:
+        for a, b in windows:
             r = f.ret[(f.ret.index >= a) & (f.ret.index <= b)]
             ar = f.ar[(f.ar.index >= a) & (f.ar.index <= b)]
             if len(ar.dropna()) == b - a + 1:
@@ -152,10 +152,10 @@ def bhar_table(study: Study) -> dict[tuple[str, int, int], float]:
     return out
 
 
-def caar_table(study: Study) -> dict[tuple[int, int], dict[str, float]]:
+def caar_table(study: Study, windows=WINDOWS) -> dict[tuple[int, int], dict[str, float]]:
     stocks = [t for t, f in study.fits.items() if study.asset_type[t] == "stock" and f.sigma > 0]
-    cars = car_table(study)
-    bhars = bhar_table(study)
+    cars = car_table(study, windows)
+    bhars = bhar_table(study, windows)
     # Kolari-Pynnonen: mean of the pairwise correlations (pairwise-complete days) of estimation residuals
     resid = pd.DataFrame({t: study.fits[t].est_resid for t in stocks})
     corr = resid.corr().to_numpy()
@@ -174,7 +174,7 @@ def caar_table(study: Study) -> dict[tuple[int, int], dict[str, float]]:
     u_bar = pd.DataFrame(us).mean(axis=1)
     s_u = math.sqrt(float((u_bar**2).mean()))
     out = {}
-    for a, b in WINDOWS:
+    for a, b in windows:
         sample = [t for t in stocks if (t, a, b) in cars and study.fits[t].dof > 2]
         n = len(sample)
         L = b - a + 1

@@ -29,10 +29,14 @@ EVENTS = [
 def study_db(tmp_path_factory):
     d = tmp_path_factory.mktemp("study") / "data"
     events = tmp_path_factory.mktemp("events") / "events.csv"
-    lines = ["event_id,event_date,title,keywords,tickers,estimation_start,estimation_end,model,benchmark"]
-    lines += [f"{eid},2025-01-27,DeepSeek {eid},DeepSeek,,{extra}" for eid, _, extra in EVENTS]
+    lines = ["event_id,event_date,title,keywords,tickers,estimation_start,estimation_end,model,benchmark,car_windows"]
+    lines += [f"{eid},2025-01-27,DeepSeek {eid},DeepSeek,,{extra}," for eid, _, extra in EVENTS]
     # early in the lake: the [-250,-11] window holds fewer sessions than the minimum of 120
-    lines += [f"{EARLY},2024-05-15,Early event,Nvidia,,,,,"]
+    lines += [f"{EARLY},2024-05-15,Early event,Nvidia,,,,,,"]
+    # its own CAR windows instead of the project's (one listed twice, one reaching past +10)
+    lines += [
+        f"{OWN_WINDOWS},2025-01-27,DeepSeek own windows,DeepSeek,,,,,,{'|'.join(f'{a}:{b}' for a, b in WINDOWS_ASKED)}|0:3"
+    ]
     events.write_text("\n".join(lines) + "\n")
     run_cli("ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices/prices_daily.csv"), data_dir=d)
     run_cli("ingest", "shares", "--source", "file", "--path", str(SAMPLE / "shares/shares_outstanding.csv"), data_dir=d)
@@ -43,6 +47,8 @@ def study_db(tmp_path_factory):
 
 
 EARLY = "early-2024-05"
+OWN_WINDOWS = "ds-own-windows"
+WINDOWS_ASKED = [(0, 3), (-2, 2), (0, 0), (0, 15)]
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +273,50 @@ def test_long_horizons_reach_past_the_event_window(study_db, references):
         "select min(relative_day), max(relative_day) from marts.fct_event_stock_daily where event_id = 'ds-market'"
     ).fetchone()
     assert days == (-10, 10)
+
+
+def test_an_event_with_its_own_car_windows_is_studied_over_exactly_those(study_db, references):
+    windows = sorted(set(WINDOWS_ASKED))
+    study = references["ds-market"]  # the same day and model: only the windows differ
+    cars, bhars = ref.car_table(study, windows), ref.bhar_table(study, windows)
+    got = {
+        (r["ticker"], r["window_start"], r["window_end"]): r
+        for r in _dicts(study_db, "select * from marts.fct_event_car where event_id = ?", [OWN_WINDOWS])
+    }
+    assert set(got) == set(cars) and {(a, b) for _, a, b in got} == set(windows)
+    for key, (car, _) in cars.items():
+        assert got[key]["car_pct"] == pytest.approx(car * 100, abs=TOL), key
+        assert got[key]["bhar_pct"] == pytest.approx(bhars[key] * 100, abs=TOL), key
+    expected = ref.caar_table(study, windows)
+    caar = {
+        (r["window_start"], r["window_end"]): r
+        for r in _dicts(study_db, "select * from marts.fct_event_caar where event_id = ?", [OWN_WINDOWS])
+    }
+    assert set(caar) == set(expected)
+    for w, exp in expected.items():
+        assert caar[w]["n"] == exp["n"] == 20
+        assert caar[w]["caar_pct"] == pytest.approx(exp["caar"] * 100, abs=TOL), w
+        assert caar[w]["bmp_t"] == pytest.approx(exp["bmp_t"], abs=TOL), w
+        if exp["rank_z"] is None:  # [0, +15] reaches past the event window: no rank test
+            assert caar[w]["rank_z"] is None, w
+        else:
+            assert caar[w]["rank_z"] == pytest.approx(exp["rank_z"], abs=TOL), w
+    # the other events keep the project's windows
+    default = study_db.execute(
+        "select count(distinct (window_start, window_end)) from marts.fct_event_car where event_id = 'ds-market'"
+    ).fetchone()[0]
+    assert default == len(ref.WINDOWS)
+
+
+def test_car_windows_the_build_cannot_compute_are_refused_naming_the_event(tmp_path):
+    header = "event_id,event_date,title,keywords,tickers,estimation_start,estimation_end,model,benchmark,car_windows\n"
+    for windows, says in (
+        ("0:90", "reaches outside the days the build computes, [-10, +60]"),
+        ("5:1", "starts after it ends"),
+        ("0-5", "write start:end pairs separated by '|'"),
+    ):
+        events = tmp_path / "events.csv"
+        events.write_text(header + f"bad-windows,2025-01-27,Bad,DeepSeek,,,,,,{windows}\n")
+        out = run_cli("build", "--events", str(events), data_dir=tmp_path / "data", check=False)
+        assert out.returncode != 0 and "Traceback" not in out.stderr, out.stderr
+        assert f"{events}, line 2: event 'bad-windows': car_windows" in out.stderr and says in out.stderr, out.stderr

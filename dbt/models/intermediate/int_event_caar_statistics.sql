@@ -50,8 +50,9 @@ rank_scale as (
 
 rank_window as (
     select w.window_start, w.window_end, r.event_id, sum(r.mean_u) as sum_u, count(*) as days
-    from {{ car_windows() }} as w
-    inner join {{ ref('int_event_rank_means') }} as r on r.relative_day between w.window_start and w.window_end
+    from {{ ref('int_event_car_windows') }} as w
+    inner join {{ ref('int_event_rank_means') }} as r
+        on r.event_id = w.event_id and r.relative_day between w.window_start and w.window_end
     group by all
 ),
 

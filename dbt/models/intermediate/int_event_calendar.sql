@@ -25,7 +25,8 @@ studied as (
         e.estimation_start,
         e.estimation_end,
         e.model,
-        e.benchmark_override
+        e.benchmark_override,
+        e.car_windows
     from curated as e
     inner join curated_day0 as d using (event_id)
     union all
@@ -38,7 +39,8 @@ studied as (
         {{ var('estimation_start') }} as estimation_start,
         {{ var('estimation_end') }} as estimation_end,
         '{{ var("default_model") }}' as model,
-        cast(null as varchar) as benchmark_override
+        cast(null as varchar) as benchmark_override,
+        cast(null as struct(window_start integer, window_end integer)[]) as car_windows
     from {{ ref('int_detected_moves') }} as m
     where m.moved
       and m.trade_date not in (select day0_date from curated_day0)
@@ -56,6 +58,7 @@ select
     {{ var('window_start') }} as window_start,
     {{ var('window_end') }} as window_end,
     e.model,
-    e.benchmark_override
+    e.benchmark_override,
+    e.car_windows
 from studied as e
 inner join {{ ref('int_trading_sessions') }} as s on s.trade_date = e.day0_date

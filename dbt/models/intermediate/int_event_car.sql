@@ -2,9 +2,10 @@
 -- (MacKinlay 1997, no prediction-error correction), and what the cross-sectional tests need; and the
 -- buy-and-hold abnormal return BHAR = prod(1 + R) - prod(1 + R - AR), the stock's compounded return
 -- less the model's compounded normal return (R - AR = alpha + beta Rm) over the window.
--- A CAR or BHAR is only given when every day of the window has an abnormal return.
+-- A CAR or BHAR is only given when every day of the window has an abnormal return. The windows are
+-- the event's own or the project's (int_event_car_windows).
 with windows as (
-    select * from {{ car_windows() }}
+    select * from {{ ref('int_event_car_windows') }}
 ),
 
 summed as (
@@ -21,7 +22,8 @@ summed as (
         any_value(a.sigma_dof) as sigma_dof,
         any_value(a.model) as model
     from {{ ref('int_event_window_returns') }} as a
-    inner join windows as w on a.relative_day between w.window_start and w.window_end
+    inner join windows as w
+        on w.event_id = a.event_id and a.relative_day between w.window_start and w.window_end
     group by all
 ),
 

@@ -1,6 +1,8 @@
--- Curated events. The study settings (estimation window, normal-return model, benchmark) are
--- optional seed columns: an events file without them, or with them empty, gets the defaults.
-{%- set optional = ['estimation_start', 'estimation_end', 'model', 'benchmark'] %}
+-- Curated events. The study settings (estimation window, normal-return model, benchmark, CAR
+-- windows) are optional seed columns: an events file without them, or with them empty, gets the
+-- defaults. car_windows is "start:end" pairs separated by '|' (checked when the file is read,
+-- aftershock.config.car_windows_problem).
+{%- set optional = ['estimation_start', 'estimation_end', 'model', 'benchmark', 'car_windows'] %}
 {%- set present = [] %}
 {%- if execute %}
     {%- for col in adapter.get_columns_in_relation(ref('events')) %}
@@ -26,5 +28,15 @@ select
     {% if 'benchmark' in present -%}
     nullif(upper(trim(cast(benchmark as varchar))), '')
     {%- else %}cast(null as varchar){% endif %} as benchmark_override,
+    {% if 'car_windows' in present -%}
+    case when nullif(trim(cast(car_windows as varchar)), '') is not null then
+        list_transform(
+            list_filter(string_split(cast(car_windows as varchar), '|'), w -> trim(w) <> ''),
+            w -> {
+                'window_start': cast(trim(split_part(w, ':', 1)) as integer),
+                'window_end': cast(trim(split_part(w, ':', 2)) as integer)
+            }
+        ) end
+    {%- else %}cast(null as struct(window_start integer, window_end integer)[]){% endif %} as car_windows,
     'curated' as origin
 from {{ ref('events') }}
