@@ -31,13 +31,14 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def prepare_project(events_file: Path | None = None) -> Path:
-    """Copy the dbt project into the data directory's build workspace.
+def prepare_project(events_file: Path | None = None, name: str = "dbt_project") -> Path:
+    """Copy the dbt project into the data directory's build workspace (folder `name`).
 
     The user's configuration folder (aftershock.config) replaces the bundled seeds, so events and
     watchlist edits last for every build; `--events FILE` replaces the events seed for one build.
     The copy never touches the repository, and keeps target/ and logs/ of concurrent data
-    directories apart.
+    directories apart. The Airflow transform prepares its own folder (orchestration.AIRFLOW_PROJECT):
+    its dbt tasks run from it after the task that prepared it, while a CLI build may rewrite the other.
     """
     from aftershock import config
 
@@ -46,7 +47,7 @@ def prepare_project(events_file: Path | None = None) -> Path:
         if not events_file.exists():
             raise FileNotFoundError(f"--events {events_file}: no such file")
     config.read_events(events_file or config.events_file())  # the one id rule, before anything is copied
-    ws = build_workspace() / "dbt_project"
+    ws = build_workspace() / name
     if ws.exists():
         shutil.rmtree(ws)
     shutil.copytree(DBT_PROJECT, ws, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__"))

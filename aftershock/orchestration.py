@@ -219,22 +219,39 @@ def run_ingest(
 # ---- transform: building file -> dbt (per model) -> gate -> publish -> docs ---------------------
 
 
+AIRFLOW_PROJECT = "airflow_dbt_project"  # the build workspace folder the transform's dbt tasks run from
+
+
+def airflow_project() -> Path:
+    """The dbt project the transform's dbt tasks execute: the repository's project with the user's
+    configuration folder as its seeds, written by prepare_building at the start of every run."""
+    from aftershock.paths import build_workspace
+
+    return build_workspace() / AIRFLOW_PROJECT
+
+
 def prepare_building() -> str:
-    """Sweep building files a failed run left behind and start a fresh one (seeded from the published).
-    SkipRun while no prices have landed: on a first start the other sources' batches can land (and
-    trigger this DAG) before the prices do, and a build without prices has nothing to publish."""
+    """Sweep building files a failed run left behind and start a fresh one (seeded from the published);
+    write the run's dbt project from the user's configuration (events, watchlist, people, feeds), as
+    `aftershock build` does, so the CLI and Airflow study the same events. SkipRun while no prices
+    have landed: on a first start the other sources' batches can land (and trigger this DAG) before
+    the prices do, and a build without prices has nothing to publish."""
     from aftershock import publish as pub
     from aftershock.build import NothingLanded, check_prices_landed
+    from aftershock.dbt_runner import prepare_project
 
     try:
         check_prices_landed()
     except NothingLanded as exc:
         raise SkipRun(f"{exc}; the prices DAG's next batch starts the transform again") from exc
     with pub.build_lock("airflow transform: prepare_building"):
+        # first: a configuration error (it names the file and line) fails the run before any file is made
+        project = prepare_project(name=AIRFLOW_PROJECT)
         for p in pub.sweep_building():
             print(f"removed leftover building file {p}")
         # Not this task's pid: the run's later tasks are other processes, so the folder is judged by age.
         building = pub.new_building_file(owner="airflow")
+    print(f"dbt project {project} (seeds from the configuration folder)")
     print(f"building file {building}")
     return str(building)
 
@@ -267,12 +284,11 @@ def dbt_task_mode() -> str:
 
 def dbt_build_all(building: str) -> str:
     """One `dbt build` of the whole project into the building file (AFTERSHOCK_DBT_TASKS=single)."""
-    from aftershock.dbt_runner import prepare_project, run_dbt
+    from aftershock.dbt_runner import run_dbt
     from aftershock.publish import build_lock
 
-    with build_lock("airflow transform: dbt build"):  # it copies the shared build workspace
-        project = prepare_project()
-        run_dbt(["build"], project, Path(building))
+    with build_lock("airflow transform: dbt build"):  # dbt's target and logs are the shared build workspace's
+        run_dbt(["build"], airflow_project(), Path(building))
     return building
 
 

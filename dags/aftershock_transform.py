@@ -70,7 +70,7 @@ def aftershock_transform():
         # Rendered from dbt's own manifest (cosmos's custom parser cannot read this project); a fresh
         # data directory gets one from `dbt parse` on this first parse (a few seconds, once).
         manifest = orch.ensure_manifest()
-        project = ProjectConfig(dbt_project_path=DBT_PROJECT, project_name="aftershock", manifest_path=manifest)
+        project = ProjectConfig(project_name="aftershock", manifest_path=manifest)
         # cosmos wraps the path in an ObjectStoragePath, whose first use loads every Airflow plugin
         # (~0.8 s on each re-parse); the manifest is a local file, so a plain Path reads the same bytes.
         project.manifest_path = manifest
@@ -84,7 +84,11 @@ def aftershock_transform():
             # dbt's own ordering and tests; each node keeps its task, which reports that node's result
             # and, when retried or cleared, rebuilds just that node. dbt in a subprocess: an in-process
             # dbt-duckdb keeps the building file open, and DuckDB refuses the gate's connection beside it.
+            # The tasks run dbt from the project prepare_building wrote: the repository's models with
+            # the user's configuration folder as seeds (the graph is the same, so the manifest of the
+            # repository's project renders it).
             execution_config=ExecutionConfig(
+                dbt_project_path=orch.airflow_project(),
                 execution_mode=ExecutionMode.WATCHER,
                 invocation_mode=InvocationMode.SUBPROCESS,
                 dbt_executable_path=venv_bin("dbt"),
@@ -95,6 +99,7 @@ def aftershock_transform():
             # AFTER_EACH: the producer's `dbt build` runs every test right after its model (as the CLI
             # build does); a test task per model reports them (BUILD has no watcher operator).
             render_config=RenderConfig(
+                dbt_project_path=DBT_PROJECT,
                 load_method=LoadMode.DBT_MANIFEST,
                 test_behavior=TestBehavior.AFTER_EACH,
                 # a relationships test reads two models: its task waits for both

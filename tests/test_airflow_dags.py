@@ -19,6 +19,7 @@ from airflow_support import (
     published_nvda_impact,
     run_py,
 )
+from conftest import run_cli
 
 # ---- the task functions, without Airflow --------------------------------------------------------
 
@@ -250,6 +251,11 @@ print('RESULT', json.dumps(out))
 @pytest.mark.slow
 def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
     data = Path(airflow_home["AFTERSHOCK_DATA_DIR"])
+    # the user's configuration folder, not the bundled seeds, is what the Airflow build studies
+    run_cli(
+        "events", "add", "broadcom-ai", "--date", "2024-12-13", "--title", "Broadcom AI revenue",
+        "--tickers", "AVGO|MRVL", data_dir=data,
+    )  # fmt: skip
     result = run_py(DAG_TEST.format(dags=str(DAGS)), airflow_home, timeout=1500)
     for dag_id, run in result.items():
         assert run["state"] == "success", (dag_id, run)
@@ -279,7 +285,7 @@ def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
         .execute("select event_id from marts.dim_events")
         .fetchall()
     )
-    assert events
+    assert ("broadcom-ai",) in events, events
     for (event_id,) in events:
         assert (data / "site" / "reports" / f"{event_id}.html").is_file(), event_id
     assert "-16.97" in (data / "site" / "reports" / "deepseek-r1-selloff.html").read_text()
