@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 
 from aftershock import report_charts as charts
 from aftershock.paths import site_dir, warehouse_path
@@ -59,10 +59,8 @@ def _rows(con, sql: str, params: list) -> list[dict]:
 
 
 def _missing(v) -> bool:
-    import jinja2
-
     # Undefined: an event with no summary row (the site index renders every event's report).
-    return v is None or isinstance(v, jinja2.Undefined) or (isinstance(v, float) and math.isnan(v))
+    return v is None or isinstance(v, Undefined) or (isinstance(v, float) and math.isnan(v))
 
 
 def _fmt(v, digits=2, scale=1.0, sign=False, suffix=""):

@@ -4,8 +4,9 @@
     noise of 1e-10 would standardise a CAR into an arbitrary huge SCAR that changes with summation order.
     With sigma = 0 the standardised tests leave the pair out ('no residual variance'). -#}
 {% macro ols_residual_sigma(syy, sxy, sxx, n) -%}
+    {%- set ssr %}({{ syy }} - {{ sxy }} * {{ sxy }} / {{ sxx }}){% endset -%}
     case when {{ n }} > 2 and {{ sxx }} > 0 then
-        case when {{ syy }} - {{ sxy }} * {{ sxy }} / {{ sxx }} <= 1e-10 * {{ syy }} then 0.0
-             else sqrt(({{ syy }} - {{ sxy }} * {{ sxy }} / {{ sxx }}) / ({{ n }} - 2)) end
+        case when {{ ssr }} <= 1e-10 * {{ syy }} then 0.0
+             else sqrt({{ ssr }} / ({{ n }} - 2)) end
     end
 {%- endmacro %}
