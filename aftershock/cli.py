@@ -26,9 +26,9 @@ def _date_arg(text: str) -> str:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from aftershock.ingest_commands import SOURCES
+    from aftershock.ingest_commands import request_options, run
 
-    results = SOURCES[args.what].run(args)
+    results = run(args.what, args.source, **request_options(args))
     for r in results:
         print(r.summary())
     return 0

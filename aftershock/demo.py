@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
-
 import duckdb
 
 from aftershock import ingest_commands
 from aftershock.build import run_build
-from aftershock.paths import DEMO_EVENT, SAMPLE_DIR, warehouse_path
+from aftershock.paths import DEMO_EVENT, warehouse_path
 from aftershock.tables import fmt_num, render
-
-# (source, path under sample/) in landing order; sources other issues add register here too.
-SAMPLE_BATCHES: list[tuple[str, str]] = [
-    ("prices", "prices/prices_daily.csv"),
-    ("shares", "shares/shares_outstanding.csv"),
-    ("wealth", "wealth/billionaires_networth_daily.csv"),
-    ("news", "news"),
-]
 
 # Printers of the demo's tables, in order; each takes a read-only connection and an event id.
 SECTIONS = []
 
 
 def ingest_sample() -> None:
-    for source, rel in SAMPLE_BATCHES:
-        args = argparse.Namespace(
-            source="file", path=str(SAMPLE_DIR / rel), start=None, end=None, ticker=None, batch_id=f"sample-{source}"
-        )
-        for result in ingest_commands.SOURCES[source].run(args):
+    for source in ingest_commands.SOURCES:  # in landing order
+        for result in ingest_commands.run(source, "sample"):
             print(result.summary())
 
 

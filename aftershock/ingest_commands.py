@@ -1,7 +1,9 @@
 """`aftershock ingest <source>`: one runner per lake source, each returning the landing results.
 
-Each source has one entry in SOURCES: an `add_arguments(parser)` and a `run(args) -> list[LandResult]`; the
-command line and the Airflow tasks call the same runners.
+`run(source, mode, ...)` is the typed entry point the command line, Airflow and the demo all call. Each
+source has one entry in SOURCES: its help, its bundled sample, its extra command-line options and its
+runner, which takes an IngestRequest. The schedules stay in aftershock.orchestration.SCHEDULES, because the
+DAG files import those at parse time and this module imports pandas (a test keeps the two in step).
 """
 
 from __future__ import annotations
@@ -33,11 +35,33 @@ from ingest.errors import IngestError
 from ingest.landing import LandResult
 
 
+@dataclass(frozen=True)
+class IngestRequest:
+    """One ingest run, as every caller states it. `mode` is "file" (read `path`) or "live" (the source's
+    client); the options after `tickers` matter to one source each and keep the clients' defaults."""
+
+    mode: str = "live"
+    path: Path | None = None
+    start: str | None = None
+    end: str | None = None
+    batch_id: str | None = None
+    tickers: tuple[str, ...] = ()
+    history: bool = True  # prices, shares: reach back to the earliest estimation window when the lake does not
+    url: str = wealth_live.FORBES_URL
+    limit: int = wealth_live.LIMIT
+    deadline: float = wealth_live.DEADLINE_S
+    feed_urls: tuple[str, ...] = ()
+    feeds: Path | None = None  # news: a feeds CSV instead of the configured one
+    timeout: float = news_fetch.DEFAULT_READ_TIMEOUT_S
+    max_bytes: int = news_fetch.DEFAULT_MAX_BYTES
+
+
 @dataclass
 class SourceCommand:
     help: str
+    sample: str  # the bundled sample, as a path under sample/
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], list[LandResult]]
+    run: Callable[..., list[LandResult]]  # (IngestRequest, session=None) -> landed batches
 
 
 def _warn(msg: str) -> None:
@@ -178,28 +202,28 @@ def _prices_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
-    if args.source == "file":
-        if not args.path:
+def run_prices(req: IngestRequest, session=None) -> list[LandResult]:
+    if req.mode == "file":
+        if not req.path:
             raise IngestError("--source file needs --path")
-        path = Path(args.path)
-        ticker = args.ticker[0] if args.ticker else None
-        batch = args.batch_id or prices.file_batch_id(path, "prices", ticker)
+        path = Path(req.path)
+        ticker = req.tickers[0] if req.tickers else None
+        batch = req.batch_id or prices.file_batch_id(path, "prices", ticker)
         if ticker is None:
             # the long CSV format in one DuckDB pass (same rules, reasons and quarantine); None = not this path's kind of file
             try:
-                result = prices_fast.land_long_csv(path, batch, args.start, args.end)
+                result = prices_fast.land_long_csv(path, batch, req.start, req.end)
             except IngestError as exc:
                 raise IngestError(exc if str(path) in str(exc) else f"{path}: {exc}") from exc
             if result is not None:
                 return [_warn_closed_days(_warn_unknown_tickers(result))]
-        frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
+        frame = prices.restrict_dates(prices.read_file(path, ticker), req.start, req.end)
         return [_warn_closed_days(_warn_unknown_tickers(_land("prices", batch, frame, prices.split, origin=path)))]
-    tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
-    end = args.end or pd.Timestamp.today().strftime("%Y-%m-%d")
-    start = args.start or (pd.Timestamp(end) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
+    tickers = [t.upper() for t in req.tickers] if req.tickers else _read_watchlist_tickers()
+    end = req.end or pd.Timestamp.today().strftime("%Y-%m-%d")
+    start = req.start or (pd.Timestamp(end) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
     windows = {start: tickers}
-    if getattr(args, "history", True):
+    if req.history:
         # A ticker without the sessions the estimation windows need is fetched from their start.
         need = history.history_start()
         short = history.needs_history("prices", tickers, "date", need) if need.isoformat() < start else []
@@ -212,9 +236,9 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
         for msg in live.errors.values():
             _warn(msg)
         history_batch = first != start
-        batch = args.batch_id or f"live-{first}-{end}"
-        if args.batch_id and history_batch:
-            batch = f"{args.batch_id}-history"
+        batch = req.batch_id or f"live-{first}-{end}"
+        if req.batch_id and history_batch:
+            batch = f"{req.batch_id}-history"
         if live.frame.empty:
             if history_batch:  # the history is one more try next run; the regular window may still land
                 _warn(f"prices live history {first}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
@@ -234,27 +258,25 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
 # ---- shares -----------------------------------------------------------------
 
 
-def run_shares(args: argparse.Namespace, session=None) -> list[LandResult]:
-    if args.source == "file":
-        if not args.path:
+def run_shares(req: IngestRequest, session=None) -> list[LandResult]:
+    if req.mode == "file":
+        if not req.path:
             raise IngestError("--source file needs --path")
-        path = Path(args.path)
+        path = Path(req.path)
         frame = shares.read_file(path)
-        return [
-            _land("shares", args.batch_id or prices.file_batch_id(path, "shares"), frame, shares.split, origin=path)
-        ]
-    tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
+        return [_land("shares", req.batch_id or prices.file_batch_id(path, "shares"), frame, shares.split, origin=path)]
+    tickers = [t.upper() for t in req.tickers] if req.tickers else _read_watchlist_tickers()
     tickers = [t for t in tickers if not t.startswith("^")]
     # Without --start, reach back as far as the estimation windows (yfinance's own default is 18
     # months): a market value on day -1 of the earliest event needs the shares count of then.
-    start = args.start or (history.history_start().isoformat() if getattr(args, "history", True) else None)
-    frame, errors = shares.fetch_live(tickers, start, args.end, session=session)
+    start = req.start or (history.history_start().isoformat() if req.history else None)
+    frame, errors = shares.fetch_live(tickers, start, req.end, session=session)
     for msg in errors.values():
         _warn(msg)
     if frame.empty:
         raise IngestError("shares live: no ticker returned a shares history")
     day = pd.Timestamp.today().strftime("%Y-%m-%d")
-    result = _land("shares", args.batch_id or f"live-{day}", frame, shares.split)
+    result = _land("shares", req.batch_id or f"live-{day}", frame, shares.split)
     result.warnings = list(errors.values()) + result.warnings
     return [result]
 
@@ -321,25 +343,25 @@ def _land_snapshot(frame: pd.DataFrame, batch_id: str | None) -> LandResult:
     return result
 
 
-def run_wealth(args: argparse.Namespace, session=None, sleep=None) -> list[LandResult]:
-    if args.source == "file":
-        if not args.path:
+def run_wealth(req: IngestRequest, session=None, sleep=None) -> list[LandResult]:
+    if req.mode == "file":
+        if not req.path:
             raise IngestError("--source file needs --path")
-        path = Path(args.path)
+        path = Path(req.path)
         frame, is_snapshot = wealth.read_file(path)
         if is_snapshot:
-            return [_land_snapshot(frame, args.batch_id)]
-        frame = wealth.restrict_dates(frame, args.start, args.end)
-        return [_land("wealth", args.batch_id or prices.file_batch_id(path, "wealth"), frame, wealth.split)]
+            return [_land_snapshot(frame, req.batch_id)]
+        frame = wealth.restrict_dates(frame, req.start, req.end)
+        return [_land("wealth", req.batch_id or prices.file_batch_id(path, "wealth"), frame, wealth.split)]
     extra = {"sleep": sleep} if sleep else {}
     fetched = wealth_live.fetch(
-        getattr(args, "url", None) or wealth_live.FORBES_URL,
-        limit=getattr(args, "limit", None) or wealth_live.LIMIT,
+        req.url,
+        limit=req.limit,
         session=session,
-        deadline_s=getattr(args, "deadline", None) or wealth_live.DEADLINE_S,
+        deadline_s=req.deadline,
         **extra,
     )
-    return [_land_snapshot(fetched.frame, args.batch_id)]
+    return [_land_snapshot(fetched.frame, req.batch_id)]
 
 
 # ---- news -------------------------------------------------------------------
@@ -377,30 +399,30 @@ def _seed_feeds() -> list:
     return news.load_feeds(config.path("feeds.csv"))
 
 
-def run_news(args: argparse.Namespace, session=None) -> list[LandResult]:
+def run_news(req: IngestRequest, session=None) -> list[LandResult]:
     from datetime import datetime
 
     seed = _seed_feeds()
-    if args.source == "file":
-        if not args.path:
+    if req.mode == "file":
+        if not req.path:
             raise IngestError("--source file needs --path (a feed file or a folder of them)")
-        path = Path(args.path)
+        path = Path(req.path)
         collected = news.collect_files(path, seed)
-        batch = args.batch_id or prices.file_batch_id(path, "news")
+        batch = req.batch_id or prices.file_batch_id(path, "news")
     else:
         feeds = seed
-        if getattr(args, "feeds", None):
-            feeds = news.load_feeds(Path(args.feeds))
-        if getattr(args, "feed_url", None):
-            feeds = [news.feed_for_url(u, seed) for u in args.feed_url]
+        if req.feeds:
+            feeds = news.load_feeds(Path(req.feeds))
+        if req.feed_urls:
+            feeds = [news.feed_for_url(u, seed) for u in req.feed_urls]
         collected = news.collect_live(
             feeds,
             session=session,
-            read_timeout=getattr(args, "timeout", None) or news_fetch.DEFAULT_READ_TIMEOUT_S,
-            max_bytes=getattr(args, "max_bytes", None) or news_fetch.DEFAULT_MAX_BYTES,
+            read_timeout=req.timeout,
+            max_bytes=req.max_bytes,
         )
-        batch = args.batch_id or "live-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    collected.items = news.within_dates(collected.items, args.start, args.end)
+        batch = req.batch_id or "live-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    collected.items = news.within_dates(collected.items, req.start, req.end)
     for msg in collected.warnings:
         _warn(msg)
     results = news.land(collected, batch)
@@ -414,15 +436,70 @@ def run_news(args: argparse.Namespace, session=None) -> list[LandResult]:
 
 
 SOURCES: dict[str, SourceCommand] = {
-    "prices": SourceCommand("daily OHLCV bars (yfinance or a CSV/Parquet/Yahoo export file)", _prices_args, run_prices),
-    "shares": SourceCommand("shares outstanding (yfinance shares history or a CSV file)", _prices_args, run_shares),
+    "prices": SourceCommand(
+        "daily OHLCV bars (yfinance or a CSV/Parquet/Yahoo export file)",
+        "prices/prices_daily.csv",
+        _prices_args,
+        run_prices,
+    ),
+    "shares": SourceCommand(
+        "shares outstanding (yfinance shares history or a CSV file)",
+        "shares/shares_outstanding.csv",
+        _prices_args,
+        run_shares,
+    ),
     "wealth": SourceCommand(
         "Forbes real-time billionaires snapshot (live JSON, a saved JSON response, "
         "or a CSV date,person_uri,person_name,net_worth_musd,rank)",
+        "wealth/billionaires_networth_daily.csv",
         _wealth_args,
         run_wealth,
     ),
     "news": SourceCommand(
-        "RSS/Atom news items and per-feed health (the feeds seed, or a feed file or folder)", _news_args, run_news
+        "RSS/Atom news items and per-feed health (the feeds seed, or a feed file or folder)",
+        "news",
+        _news_args,
+        run_news,
     ),
 }
+
+
+def sample_path(source: str) -> Path:
+    """The bundled sample of a registered source."""
+    from aftershock.paths import SAMPLE_DIR
+
+    return SAMPLE_DIR / SOURCES[source].sample
+
+
+def run(source: str, mode: str, *, session=None, sleep=None, **options) -> list[LandResult]:
+    """Land one batch of `source`. mode: "live" (the source's client), "file" (options path=...) or "sample"
+    (the bundled sample, batch id sample-<source> unless given). Options are IngestRequest's fields."""
+    if source not in SOURCES:
+        raise IngestError(f"{source}: not an ingest source (known: {', '.join(SOURCES)})")
+    if mode == "sample":
+        mode = "file"
+        options = {"path": sample_path(source), "batch_id": f"sample-{source}"} | {
+            k: v for k, v in options.items() if v is not None
+        }
+    elif mode not in ("live", "file"):
+        raise IngestError(f"{source}: mode {mode!r} is not live, file or sample")
+    request = IngestRequest(mode=mode, **options)
+    extra = {"sleep": sleep} if sleep is not None else {}
+    return SOURCES[source].run(request, session=session, **extra)
+
+
+def request_options(args: argparse.Namespace) -> dict:
+    """The IngestRequest options the command line's `aftershock ingest <source>` was given."""
+    options = {
+        "path": Path(args.path) if args.path else None,
+        "start": args.start,
+        "end": args.end,
+        "batch_id": args.batch_id,
+        "tickers": tuple(getattr(args, "ticker", None) or ()),
+        "feed_urls": tuple(getattr(args, "feed_url", None) or ()),
+        "feeds": Path(args.feeds) if getattr(args, "feeds", None) else None,
+    }
+    for name in ("history", "url", "limit", "deadline", "timeout", "max_bytes"):
+        if hasattr(args, name):
+            options[name] = getattr(args, name)
+    return options

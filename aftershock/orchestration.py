@@ -160,40 +160,11 @@ def ingest_for_run(source: str, params: dict | None = None, interval_start=None,
     return run_ingest(source, mode=mode, start=start, end=end)
 
 
-def sample_path(source: str) -> Path:
-    from aftershock.demo import SAMPLE_BATCHES
-    from aftershock.paths import SAMPLE_DIR
-
-    for name, rel in SAMPLE_BATCHES:
-        if name == source:
-            return SAMPLE_DIR / rel
-    raise SourceNotAvailable(f"{source}: no bundled sample (see aftershock.demo.SAMPLE_BATCHES); nothing to ingest")
-
-
-def ingest_argv(
-    source: str, mode: str, start: str | None = None, end: str | None = None, batch_id: str | None = None
-) -> list[str]:
-    """The `aftershock ingest` arguments for one run, so Airflow and the command line share one parser."""
-    argv = ["ingest", source]
-    if mode == "sample":
-        argv += ["--source", "file", "--path", str(sample_path(source))]
-    else:
-        argv += ["--source", "live"]
-    if start:
-        argv += ["--start", start]
-    if end:
-        argv += ["--end", end]
-    if batch_id:
-        argv += ["--batch-id", batch_id]
-    return argv
-
-
 def run_ingest(
     source: str, mode: str | None = None, start: str | None = None, end: str | None = None, batch_id: str | None = None
 ) -> dict:
     """Land one batch of `source` through its registered runner; returns a JSON-able summary (XCom)."""
-    from aftershock.cli import parser
-    from aftershock.ingest_commands import SOURCES
+    from aftershock.ingest_commands import SOURCES, run
 
     if source not in SOURCES:
         raise SourceNotAvailable(f"{source}: not in the ingest registry (aftershock.ingest_commands.SOURCES)")
@@ -201,8 +172,7 @@ def run_ingest(
     if mode == "sample":
         # The sample is a fixed historical file: a scheduled run's interval (today) would select nothing.
         batch_id = batch_id or f"sample-{source}" + (f"-{start}-{end}" if (start or end) else "")
-    args = parser().parse_args(ingest_argv(source, mode, start, end, batch_id))
-    results = SOURCES[source].run(args)
+    results = run(source, mode, start=start, end=end, batch_id=batch_id)
     for r in results:
         print(r.summary())
     return {

@@ -430,11 +430,10 @@ def _run(cmd: list[str], env: dict, what: str) -> str:
 
 
 def sample_lake(data_dir: Path) -> None:
-    from aftershock.demo import SAMPLE_BATCHES
-    from aftershock.paths import SAMPLE_DIR
+    from aftershock.ingest_commands import SOURCES, sample_path
 
-    for source, rel in SAMPLE_BATCHES:
-        aftershock("ingest", source, "--source", "file", "--path", str(SAMPLE_DIR / rel), data_dir=data_dir)
+    for source in SOURCES:
+        aftershock("ingest", source, "--source", "file", "--path", str(sample_path(source)), data_dir=data_dir)
 
 
 def bench_airflow(s: Sizes, work: Path) -> dict:

@@ -67,13 +67,18 @@ def test_source_mode_is_configuration(monkeypatch):
         orch.source_mode()
 
 
-def test_ingest_arguments_per_mode():
-    sample = orch.ingest_argv("prices", "sample", "2025-01-21", "2025-01-28")
-    assert sample[:4] == ["ingest", "prices", "--source", "file"]
-    assert Path(sample[5]).is_file() and sample[-4:] == ["--start", "2025-01-21", "--end", "2025-01-28"]
-    assert orch.ingest_argv("prices", "live") == ["ingest", "prices", "--source", "live"]
+def test_every_source_has_a_bundled_sample_and_the_typed_api_names_a_wrong_call():
+    from aftershock.ingest_commands import SOURCES, run, sample_path
+    from ingest.errors import IngestError
+
+    for source in SOURCES:
+        assert sample_path(source).exists(), source
+    with pytest.raises(IngestError, match="no-such-source"):
+        run("no-such-source", "sample")
+    with pytest.raises(IngestError, match="'bogus' is not live, file or sample"):
+        run("prices", "bogus")
     with pytest.raises(orch.SourceNotAvailable, match="no-such-source"):
-        orch.ingest_argv("no-such-source", "sample")
+        orch.run_ingest("no-such-source", mode="sample")
 
 
 def test_every_registered_source_has_a_schedule_and_so_a_dag():
@@ -292,9 +297,9 @@ def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
 
 
 def _sample_batches():
-    from aftershock.demo import SAMPLE_BATCHES
+    from aftershock.ingest_commands import SOURCES
 
-    return SAMPLE_BATCHES
+    return [(source, cmd.sample) for source, cmd in SOURCES.items()]
 
 
 FAILING_RUN = """

@@ -7,7 +7,6 @@ demo's data directory: a lake with the sample batches and a published warehouse.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -280,7 +279,7 @@ HTTP_CASES = [
 
 @pytest.mark.parametrize("name,status,ctype", HTTP_CASES, ids=[c[0] for c in HTTP_CASES])
 def test_bad_http_response_fails_that_ticker_only(name, status, ctype, published_copy):
-    from aftershock.ingest_commands import run_prices
+    from aftershock.ingest_commands import run
 
     from conftest import SAMPLE
 
@@ -289,10 +288,15 @@ def test_bad_http_response_fails_that_ticker_only(name, status, ctype, published
     body = (CORPUS / "prices" / name).read_bytes()
     session = BadBodySession(bars, "NVDA", status, body, ctype)
     lake_before = digest_tree(published_copy / "lake" / "raw")
-    args = argparse.Namespace(
-        source="live", path=None, start="2025-01-21", end="2025-01-28", ticker=["NVDA", "AAPL"], batch_id="http-case"
+    [res] = run(
+        "prices",
+        "live",
+        start="2025-01-21",
+        end="2025-01-28",
+        tickers=("NVDA", "AAPL"),
+        batch_id="http-case",
+        session=session,
     )
-    [res] = run_prices(args, session=session)
     assert any(w.startswith("NVDA:") for w in res.warnings), res.warnings  # the ticker is named
     landed = pd.read_parquet(res.path)
     assert set(landed["ticker"]) == {"AAPL"}  # the good ticker still lands
@@ -301,16 +305,21 @@ def test_bad_http_response_fails_that_ticker_only(name, status, ctype, published
 
 
 def test_every_http_response_bad_lands_nothing(published_copy):
-    from aftershock.ingest_commands import run_prices
+    from aftershock.ingest_commands import run
     from ingest.errors import IngestError
 
     body = (CORPUS / "prices" / "http_html_error_page.html").read_bytes()
     session = BadBodySession({}, "NVDA", 503, body, "text/html")
-    args = argparse.Namespace(
-        source="live", path=None, start="2025-01-21", end="2025-01-28", ticker=["NVDA"], batch_id="http-none"
-    )
     with pytest.raises(IngestError, match="no ticker returned data.*NVDA"):
-        run_prices(args, session=session)
+        run(
+            "prices",
+            "live",
+            start="2025-01-21",
+            end="2025-01-28",
+            tickers=("NVDA",),
+            batch_id="http-none",
+            session=session,
+        )
     assert not (published_copy / "lake" / "raw" / "prices" / "http-none.parquet").exists()
 
 

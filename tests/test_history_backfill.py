@@ -4,7 +4,6 @@ The internet boundary is the recorded-payload Yahoo session (tests/fakes/yahoo.p
 
 from __future__ import annotations
 
-import argparse
 import re
 from urllib.parse import unquote
 
@@ -13,7 +12,7 @@ import exchange_calendars as xcals
 import pandas as pd
 import pytest
 
-from aftershock.ingest_commands import run_prices, run_shares
+from aftershock.ingest_commands import run
 from ingest import history
 
 from conftest import SAMPLE
@@ -27,9 +26,8 @@ def _bars(*tickers):
     return {t: g.reset_index(drop=True) for t, g in s.groupby("ticker") if t in tickers}
 
 
-def _args(start, end, *tickers, **kw):
-    # what an Airflow prices run passes: its data interval, not a history range
-    return argparse.Namespace(source="live", path=None, start=start, end=end, ticker=list(tickers), batch_id=None, **kw)
+def _prices(start, end, *tickers, session, **kw):
+    return run("prices", "live", start=start, end=end, tickers=tickers, session=session, **kw)
 
 
 def _requested_from(session) -> dict[str, str]:
@@ -61,19 +59,19 @@ def test_history_start_covers_every_events_estimation_window():
 
 def test_first_live_run_on_an_empty_lake_backfills_then_only_the_interval(data_dir):
     session = FakeYahooSession(_bars("NVDA", "^GSPC", "AAPL"))
-    landed = run_prices(_args("2025-01-27", "2025-01-28", "NVDA", "^GSPC"), session=session)
+    landed = _prices("2025-01-27", "2025-01-28", "NVDA", "^GSPC", session=session)
     assert [r.batch_id for r in landed] == [f"live-{history.history_start()}-2025-01-28"]
     for t in ("NVDA", "^GSPC"):
         assert _sessions_before_day0(data_dir, t) >= ESTIMATION_SESSIONS + history.MARGIN_SESSIONS, t
 
     # the next run: both have their history, so it fetches its interval only
     session.calls.clear()
-    [again] = run_prices(_args("2025-01-28", "2025-01-29", "NVDA", "^GSPC"), session=session)
+    [again] = _prices("2025-01-28", "2025-01-29", "NVDA", "^GSPC", session=session)
     assert again.batch_id == "live-2025-01-28-2025-01-29" and again.rows == 4  # 2 tickers x 2 sessions
     assert len(_requested_from(session)) == 2
 
     # a ticker added to the watchlist gets its own history; the others still only the interval
-    landed = run_prices(_args("2025-01-29", "2025-01-30", "NVDA", "^GSPC", "AAPL"), session=session)
+    landed = _prices("2025-01-29", "2025-01-30", "NVDA", "^GSPC", "AAPL", session=session)
     by_batch = {r.batch_id: r for r in landed}
     assert set(by_batch) == {f"live-{history.history_start()}-2025-01-30", "live-2025-01-29-2025-01-30"}
     history_rows = duckdb.sql(
@@ -87,15 +85,15 @@ def test_a_ticker_without_older_bars_is_not_refetched_in_full_every_run(data_dir
     recent = _bars("NVDA")["NVDA"]
     recent = recent[recent["date"] >= "2025-01-02"]  # a listing younger than the estimation window
     session = FakeYahooSession({"NVDA": recent})
-    [first] = run_prices(_args("2025-01-27", "2025-01-28", "NVDA"), session=session)
+    [first] = _prices("2025-01-27", "2025-01-28", "NVDA", session=session)
     assert first.batch_id.startswith(f"live-{history.history_start()}")
-    [second] = run_prices(_args("2025-01-28", "2025-01-29", "NVDA"), session=session)
+    [second] = _prices("2025-01-28", "2025-01-29", "NVDA", session=session)
     assert second.batch_id == "live-2025-01-28-2025-01-29"
 
 
 def test_no_history_flag_fetches_only_the_range(data_dir):
     session = FakeYahooSession(_bars("NVDA"))
-    [only] = run_prices(_args("2025-01-27", "2025-01-28", "NVDA", history=False), session=session)
+    [only] = _prices("2025-01-27", "2025-01-28", "NVDA", history=False, session=session)
     assert only.batch_id == "live-2025-01-27-2025-01-28" and only.rows == 2
 
 
@@ -103,10 +101,7 @@ def test_no_history_flag_fetches_only_the_range(data_dir):
 def test_live_shares_reach_back_to_the_history_start(data_dir, start, expected):
     shares = pd.read_csv(SAMPLE / "shares" / "shares_outstanding.csv")
     session = FakeYahooSession({}, shares_by_symbol={"NVDA": shares[shares["ticker"] == "NVDA"]})
-    run_shares(
-        argparse.Namespace(source="live", path=None, start=start, end="2025-03-01", ticker=["NVDA"], batch_id=None),
-        session=session,
-    )
+    run("shares", "live", start=start, end="2025-03-01", tickers=("NVDA",), session=session)
     [url] = [u for u in session.calls if "timeseries" in u]
     asked = pd.Timestamp(int(re.search(r"period1=(\d+)", url).group(1)), unit="s", tz="UTC").tz_convert(
         "America/New_York"

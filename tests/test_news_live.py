@@ -3,14 +3,13 @@ reported by feed_id, never stops the other feeds, and never loses what already l
 
 from __future__ import annotations
 
-import argparse
 import glob
 import json
 
 import pandas as pd
 import pytest
 
-from aftershock.ingest_commands import run_news
+from aftershock.ingest_commands import run
 from ingest.errors import IngestError
 
 from conftest import run_cli
@@ -33,20 +32,12 @@ def feeds_csv(tmp_path, server: FeedServer, paths: dict[str, str]):
     return p
 
 
-def args(feeds_file, **kw) -> argparse.Namespace:
-    base = dict(
-        source="live",
-        path=None,
-        start=None,
-        end=None,
-        batch_id=None,
-        feed_url=None,
-        feeds=str(feeds_file),
-        timeout=1.0,
-        max_bytes=20_000,
-    )
-    base.update(kw)
-    return argparse.Namespace(**base)
+def run_news(options: dict):
+    return run("news", "live", **options)
+
+
+def args(feeds_file, **kw) -> dict:
+    return {"feeds": feeds_file, "timeout": 1.0, "max_bytes": 20_000} | kw
 
 
 def lake(data_dir, source: str) -> pd.DataFrame:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pandas as pd
 import pyarrow.parquet as pq
 
-from aftershock.ingest_commands import run_prices
+from aftershock.ingest_commands import run
 from ingest import prices_live
 
 from conftest import SAMPLE
@@ -22,16 +20,15 @@ def sample_bars(*tickers):
 def test_live_prices_land_close_and_adj_close_and_report_missing_ticker(data_dir):
     session = FakeYahooSession(sample_bars("NVDA", "^SOX"))
     # history=False: this test is about the client; tests/test_history_backfill.py covers the backfill
-    args = argparse.Namespace(
-        source="live",
-        path=None,
+    [res] = run(
+        "prices",
+        "live",
         start="2025-01-21",
         end="2025-01-28",
-        ticker=["NVDA", "^SOX", "NOSUCH"],
-        batch_id=None,
+        tickers=("NVDA", "^SOX", "NOSUCH"),
         history=False,
+        session=session,
     )
-    [res] = run_prices(args, session=session)
     assert any("NOSUCH" in w for w in res.warnings)
     table = pq.read_table(res.path).to_pandas().set_index(["ticker", "date"])
     nvda = table.loc[("NVDA", pd.Timestamp("2025-01-27"))]
@@ -81,16 +78,11 @@ def test_reshape_turns_multiindex_into_long_rows():
 
 
 def test_live_shares_history_lands_per_ticker_and_names_the_missing_one(data_dir):
-    from aftershock.ingest_commands import run_shares
-
     shares = pd.read_csv(SAMPLE / "shares" / "shares_outstanding.csv")
     session = FakeYahooSession(
         sample_bars("NVDA", "AAPL"), shares_by_symbol={"NVDA": shares[shares["ticker"] == "NVDA"]}
     )
-    args = argparse.Namespace(
-        source="live", path=None, start="2024-10-01", end="2025-03-01", ticker=["NVDA", "AAPL"], batch_id=None
-    )
-    [res] = run_shares(args, session=session)
+    [res] = run("shares", "live", start="2024-10-01", end="2025-03-01", tickers=("NVDA", "AAPL"), session=session)
     table = pq.read_table(res.path).to_pandas()
     assert sorted(table["shares_outstanding"]) == [24.4e9, 24.477e9, 24.49e9]
     assert set(table["ticker"]) == {"NVDA"}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from aftershock.ingest_commands import SnapshotAlreadyLanded, run_wealth
+from aftershock.ingest_commands import SnapshotAlreadyLanded, run
 from ingest.errors import IngestError, SourceUnreadable
 
 from conftest import SAMPLE, run_cli
@@ -17,9 +16,12 @@ from conftest import SAMPLE, run_cli
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def file_args(path, **kw) -> argparse.Namespace:
-    base = dict(source="file", path=str(path), start=None, end=None, batch_id=None, url=None, limit=None)
-    return argparse.Namespace(**{**base, **kw})
+def run_wealth(options: dict):
+    return run("wealth", "file", **options)
+
+
+def file_args(path, **kw) -> dict:
+    return {"path": path} | kw
 
 
 def test_sample_history_lands_every_row_with_extra_columns_ignored(data_dir):

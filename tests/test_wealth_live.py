@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from aftershock.ingest_commands import SnapshotAlreadyLanded, run_wealth
+from aftershock.ingest_commands import SnapshotAlreadyLanded, run
 from ingest import wealth, wealth_live
 
 from conftest import run_cli
@@ -27,8 +26,12 @@ def payload_without(field: str) -> bytes:
     return json.dumps(doc).encode()
 
 
-def live_args(url: str, **kw) -> argparse.Namespace:
-    return argparse.Namespace(source="live", path=None, start=None, end=None, batch_id=None, url=url, limit=4000, **kw)
+def run_wealth(options: dict, sleep=None):
+    return run("wealth", "live", sleep=sleep, **options)
+
+
+def live_args(url: str, **kw) -> dict:
+    return {"url": url, "limit": 4000} | kw
 
 
 class Sleeps(list):
