@@ -14,12 +14,13 @@ from typing import Callable
 
 from aftershock import publish as pub
 from aftershock.dbt_runner import DbtFailed, prepare_project, run_dbt
+from kernel.errors import AftershockError
 
 # A gate takes the building warehouse and returns a list of failure messages (empty = pass).
 Gate = Callable[[Path], list[str]]
 
 
-class NothingLanded(RuntimeError):
+class NothingLanded(AftershockError):
     """The lake holds no prices: every mart starts from them, so there is nothing to build."""
 
 
@@ -35,10 +36,10 @@ def check_prices_landed() -> None:
         )
 
 
-class GateFailed(RuntimeError):
+class GateFailed(AftershockError):
     def __init__(self, failures: list[str]):
         self.failures = failures
-        from ingest.settings import site_dir
+        from kernel.settings import site_dir
 
         super().__init__(
             "quality gate failed; the published warehouse was left as it was:\n  "

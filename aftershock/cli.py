@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from ingest.errors import IngestError
+from kernel.errors import AftershockError
+from kernel.settings import settings
 
 
 def _date_arg(text: str) -> str:
@@ -431,7 +433,7 @@ def parser() -> argparse.ArgumentParser:
     dc.add_argument(
         "--port",
         type=int,
-        default=int(os.environ.get("AFTERSHOCK_DOCS_PORT", "8081")),
+        default=settings().docs_port,
         help="port on 127.0.0.1 (default $AFTERSHOCK_DOCS_PORT or 8081)",
     )
     dc.add_argument("--quiet", action="store_true", help="do not echo dbt's output")
@@ -493,37 +495,9 @@ def main(argv: list[str] | None = None) -> int:
     except IngestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # every failure gets one clear line and a non-zero exit
-        from aftershock.build import GateFailed, NothingLanded
-        from aftershock.config import ConfigError
-        from aftershock.dbt_runner import DbtFailed
-        from aftershock.docs import DocsError
-        from aftershock.export import ExportError
-        from aftershock.promote import PromoteError
-        from aftershock.publish import BuildLocked, PublishedMeanwhile
-        from aftershock.report import ReportError
-        from aftershock.site import SiteError
-
-        if isinstance(
-            exc,
-            (
-                GateFailed,
-                DbtFailed,
-                BuildLocked,
-                PublishedMeanwhile,
-                FileNotFoundError,
-                ReportError,
-                PromoteError,
-                DocsError,
-                NothingLanded,
-                ExportError,
-                ConfigError,
-                SiteError,
-            ),
-        ):
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        raise
+    except (AftershockError, FileNotFoundError) as exc:  # every failure gets one clear line and a non-zero exit
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -23,8 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aftershock.paths import DBT_PROJECT
-from ingest.landing import atomic_write
-from ingest.settings import data_dir
+from kernel.errors import AftershockError
+from kernel.files import atomic_write
+from kernel.settings import data_dir, settings
 
 CONFIG_DIR_ENV = "AFTERSHOCK_CONFIG_DIR"
 EVENTS = "events.csv"
@@ -40,7 +40,7 @@ _EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 DETECTED_PREFIX = "detected-"
 
 
-class ConfigError(RuntimeError):
+class ConfigError(AftershockError):
     pass
 
 
@@ -57,7 +57,7 @@ def event_id_problem(event_id: str, curated: bool = True) -> str | None:
 
 
 def config_dir() -> Path:
-    env = os.environ.get(CONFIG_DIR_ENV, "").strip()
+    env = settings().config_dir.strip()
     return Path(env).resolve() if env else data_dir() / "config"
 
 

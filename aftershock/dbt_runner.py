@@ -11,11 +11,12 @@ from pathlib import Path
 
 from aftershock.paths import DBT_PROJECT, build_workspace, data_dir, venv_bin
 from ingest import lake_store
+from kernel.errors import AftershockError
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-class DbtFailed(RuntimeError):
+class DbtFailed(AftershockError):
     pass
 
 

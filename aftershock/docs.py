@@ -18,10 +18,11 @@ from pathlib import Path
 
 from aftershock.dbt_runner import prepare_project, run_dbt
 from aftershock.paths import build_workspace, site_dir, warehouse_path
-from ingest.landing import atomic_write
+from kernel.errors import AftershockError
+from kernel.files import atomic_write
 
 
-class DocsError(RuntimeError):
+class DocsError(AftershockError):
     pass
 
 

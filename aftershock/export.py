@@ -16,8 +16,9 @@ from pathlib import Path
 import duckdb
 
 from aftershock.paths import warehouse_path
-from ingest.landing import atomic_write
-from ingest.settings import lake_dir
+from kernel.errors import AftershockError
+from kernel.files import atomic_write
+from kernel.settings import lake_dir
 
 # suffix -> DuckDB COPY options
 FORMATS = {
@@ -30,7 +31,7 @@ _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _READS = {"SELECT", "EXPLAIN"}
 
 
-class ExportError(RuntimeError):
+class ExportError(AftershockError):
     pass
 
 

@@ -7,11 +7,12 @@ because the DAG processor imports this module every time it re-parses a DAG file
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+from kernel.settings import settings
 
 # Every task that writes the warehouse (building file, dbt, gate, publish) runs in this pool of
 # one slot: DuckDB allows a single writer, and the pool is what serialises the writers across runs.
@@ -79,12 +80,12 @@ def is_session(day) -> bool:
 
 
 def warehouse_queue() -> str:
-    return os.environ.get(WAREHOUSE_QUEUE_ENV, "").strip() or "default"
+    return settings().warehouse_queue.strip() or "default"
 
 
 def source_mode() -> str:
     """live (default) or sample, from AFTERSHOCK_SOURCE_MODE: switches every ingest DAG without editing it."""
-    mode = os.environ.get(SOURCE_MODE_ENV, "live").strip().lower() or "live"
+    mode = settings().source_mode.strip().lower() or "live"
     if mode not in SOURCE_MODES:
         raise ValueError(f"{SOURCE_MODE_ENV}={mode!r}: expected one of {', '.join(SOURCE_MODES)}")
     return mode
@@ -246,7 +247,7 @@ DBT_TASKS_ENV = "AFTERSHOCK_DBT_TASKS"
 def dbt_task_mode() -> str:
     """`model` (default): one Airflow task per dbt node (cosmos); `single`: one `dbt build` task,
     for a small machine where starting a task process per model costs more than the models."""
-    mode = os.environ.get(DBT_TASKS_ENV, "model").strip().lower() or "model"
+    mode = settings().dbt_tasks.strip().lower() or "model"
     if mode not in ("model", "single"):
         raise ValueError(f"{DBT_TASKS_ENV}={mode!r}: expected model or single")
     return mode
@@ -278,7 +279,7 @@ def write_manifest() -> Path:
 
     from aftershock.dbt_runner import run_dbt
     from aftershock.paths import DBT_PROJECT, build_workspace
-    from ingest.landing import atomic_write
+    from kernel.files import atomic_write
 
     build_workspace().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="manifest-", dir=build_workspace()) as scratch:
@@ -354,7 +355,7 @@ def generate_docs() -> str:
     from aftershock import docs
     from aftershock.paths import build_workspace
     from aftershock.publish import build_lock
-    from ingest.landing import atomic_write
+    from kernel.files import atomic_write
 
     with build_lock("airflow transform: docs"):
         out = docs._generate(echo=False)
@@ -409,7 +410,7 @@ SITE_URL_ENV = "AFTERSHOCK_SITE_URL"
 def site_links() -> list[tuple[str, str]]:
     """(name, URL) of the site's pages for the Airflow UI's menu (plugins/aftershock_site.py). The
     site is data/site served over HTTP (compose `site`, `aftershock docs --serve`) at AFTERSHOCK_SITE_URL."""
-    base = os.environ.get(SITE_URL_ENV, "http://127.0.0.1:8081").rstrip("/")
+    base = settings().site_url.rstrip("/")
     return [
         ("Event reports", f"{base}/reports/"),
         ("dbt docs", f"{base}/docs/index.html"),
@@ -421,7 +422,7 @@ def default_args() -> dict:
     """Retries with exponential backoff and a timeout on every task (DAG files pass this as default_args)."""
     from datetime import timedelta
 
-    retries = int(os.environ.get("AFTERSHOCK_TASK_RETRIES", "3"))
+    retries = settings().task_retries
     return {
         "owner": "aftershock",
         "retries": retries,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from ingest.settings import data_dir, lake_dir, raw_dir, site_dir, warehouse_path  # noqa: F401 (re-exported)
+from kernel.settings import data_dir, lake_dir, raw_dir, settings, site_dir, warehouse_path  # noqa: F401 (re-exported)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT = Path(os.environ.get("AFTERSHOCK_DBT_PROJECT", PROJECT_ROOT / "dbt"))
+DBT_PROJECT = Path(settings().dbt_project or PROJECT_ROOT / "dbt")
 SAMPLE_DIR = PROJECT_ROOT / "sample"
 DEMO_EVENT = "deepseek-r1-selloff"
 

@@ -19,9 +19,10 @@ import duckdb
 
 from aftershock import config
 from aftershock.paths import warehouse_path
+from kernel.errors import AftershockError
 
 
-class PromoteError(RuntimeError):
+class PromoteError(AftershockError):
     pass
 
 

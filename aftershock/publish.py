@@ -17,10 +17,12 @@ from pathlib import Path
 import duckdb
 
 from aftershock.paths import building_dir, warehouse_path
-from ingest.lake_store import _pid_alive, fsync_path
+from kernel.errors import AftershockError
+from kernel.files import fsync_path, pid_alive
+from kernel.settings import settings
 
 
-class BuildLocked(RuntimeError):
+class BuildLocked(AftershockError):
     pass
 
 
@@ -38,7 +40,7 @@ def build_lock(what: str = "build", wait: float | None = None):
     command re-copies the workspace under a running dbt. A second holder waits up to `wait` seconds
     (AFTERSHOCK_LOCK_WAIT_SECONDS, default 1800), saying who it waits for, then refuses."""
     if wait is None:
-        wait = float(os.environ.get(LOCK_WAIT_ENV, "1800"))
+        wait = settings().lock_wait_seconds
     path = lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = open(path, "a+")
@@ -75,8 +77,8 @@ def _owner_alive(folder: Path) -> bool:
     A folder of another machine's process or of an Airflow run (airflow-<run>) is judged by age."""
     pid = folder.name.partition("-")[0]
     if pid.isdigit():
-        return _pid_alive(int(pid))
-    max_age = float(os.environ.get("AFTERSHOCK_BUILDING_MAX_AGE_SECONDS", "7200"))
+        return pid_alive(int(pid))
+    max_age = settings().building_max_age_seconds
     return time.time() - folder.stat().st_mtime < max_age
 
 
@@ -187,7 +189,7 @@ def new_building_file(full_refresh: bool = False, owner: str | None = None) -> P
     return path
 
 
-class PublishedMeanwhile(RuntimeError):
+class PublishedMeanwhile(AftershockError):
     """Another build published after this building file was seeded: publishing it would go back in time."""
 
 

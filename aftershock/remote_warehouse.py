@@ -15,12 +15,12 @@ resolves the pointer and ATTACHes the version read-only over httpfs, under the c
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ingest import lake_store
 from ingest.lake_store import S3Store
+from kernel.settings import settings
 
 URL_ENV = "AFTERSHOCK_WAREHOUSE_URL"
 POINTER = "current"
@@ -29,7 +29,7 @@ CATALOG = "aftershock"  # the published file's stem: views refer to their tables
 
 
 def url() -> str | None:
-    return os.environ.get(URL_ENV, "").strip() or None
+    return settings().warehouse_url.strip() or None
 
 
 def _store() -> S3Store:

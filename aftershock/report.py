@@ -16,13 +16,14 @@ from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 
 from aftershock import report_charts as charts
 from aftershock.paths import site_dir, warehouse_path
+from kernel.errors import AftershockError
 
 PRICE_LINES = 8  # worst and best movers drawn in the price chart, besides the benchmarks
 CAR_WINDOW = (-1, 1)
 GROUP_WINDOW = (0, 0)
 
 
-class ReportError(RuntimeError):
+class ReportError(AftershockError):
     pass
 
 

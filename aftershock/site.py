@@ -19,10 +19,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from aftershock.paths import site_dir, warehouse_path
 from aftershock.report import ReportError, _fmt, _rows, build_report, reports_dir
-from ingest.landing import atomic_write
+from kernel.errors import AftershockError
+from kernel.files import atomic_write
 
 
-class SiteError(RuntimeError):
+class SiteError(AftershockError):
     pass
 
 

@@ -35,8 +35,9 @@ from great_expectations.expectations.expectation import (  # noqa: E402
 from expectations import lake_suites, mart_suites, registry  # noqa: F401 (the suites register themselves)
 from expectations.gx_env import ProgressBarsConfig, gx
 from expectations.registry import LAKE_SUITES, MART_SUITES, LakeSuite
-from ingest import lake_store, settings
+from ingest import lake_store
 from ingest.schemas import SCHEMAS
+from kernel import settings
 
 SAMPLE_ROWS = 3  # offending rows quoted per failed expectation
 SITE_NAME = "quality"
@@ -78,7 +79,7 @@ def _load_passed() -> dict:
 
 
 def _save_passed(passed: dict) -> None:
-    from ingest.landing import atomic_write
+    from kernel.files import atomic_write
 
     text = json.dumps(passed, indent=1, sort_keys=True)
     atomic_write(_cache_path(), lambda p: p.write_text(text))

@@ -1,7 +1,9 @@
 """Errors raised by ingest. Every message names the file, feed, ticker or row at fault."""
 
+from kernel.errors import AftershockError
 
-class IngestError(Exception):
+
+class IngestError(AftershockError):
     """A batch could not be read or landed at all (the command exits non-zero)."""
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingest import settings
+from kernel import settings
 
 # Sessions before the earliest estimation start: day 0 is found by the exchange calendar, and a
 # few sessions of slack keep the first return (which needs the previous close) inside the window.
@@ -96,7 +96,7 @@ def needs_history(source: str, tickers: list[str], date_column: str, start: date
 
 def record_backfilled(source: str, tickers: list[str], start: date) -> None:
     """Remember that `tickers` were fetched from `start`, after their batch landed."""
-    from ingest.landing import atomic_write
+    from kernel.files import atomic_write
 
     state = _load_state()
     state.setdefault(source, {}).update({t: start.isoformat() for t in tickers})

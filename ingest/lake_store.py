@@ -18,14 +18,14 @@ import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 from urllib.parse import urlparse
 
-from ingest import settings
 from ingest.errors import IngestError
+from kernel import settings
+from kernel.files import TMP_MARK, atomic_write, pid_alive
 
 LAKE_URL_ENV = "AFTERSHOCK_LAKE_URL"
-TMP_MARK = ".tmp-"
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,6 @@ class StoredFile:
 # ---- local file helpers (also used for the warehouse and state files) -------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale_temp(folder: Path) -> list[Path]:
     """Remove temp files left by a writer that died (its pid no longer runs)."""
     removed = []
@@ -71,33 +61,10 @@ def sweep_stale_temp(folder: Path) -> list[Path]:
             pid = int(p.name.rsplit(TMP_MARK, 1)[1])
         except ValueError:
             pid = -1
-        if pid < 0 or not _pid_alive(pid) or pid == os.getpid():
+        if pid < 0 or not pid_alive(pid) or pid == os.getpid():
             p.unlink(missing_ok=True)
             removed.append(p)
     return removed
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file (or a folder, to make a rename in it durable) to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call write(tmp_path), fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}")
-    try:
-        write(tmp)
-        fsync_path(tmp)
-        os.replace(tmp, path)
-        fsync_path(path.parent)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 # ---- the two stores --------------------------------------------------------------------------
@@ -277,7 +244,7 @@ class S3Store:
 
 
 def lake_url() -> str | None:
-    return os.environ.get(LAKE_URL_ENV, "").strip() or None
+    return settings.settings().lake_url.strip() or None
 
 
 def store() -> LocalStore | S3Store:

@@ -25,10 +25,10 @@ import pyarrow.parquet as pq
 
 from ingest import lake_store
 from ingest.errors import IngestError
+from ingest.schemas import LINEAGE, SCHEMAS
 
 # Re-exported: the warehouse and state files use the same local helpers.
-from ingest.lake_store import TMP_MARK, _pid_alive, atomic_write, fsync_path, sweep_stale_temp  # noqa: F401
-from ingest.schemas import LINEAGE, SCHEMAS
+from kernel.files import TMP_MARK, pid_alive
 
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
@@ -86,7 +86,7 @@ def sweep_stale_scratch(folder: Path, source: str = "prices") -> list[Path]:
             continue
         m = _SCRATCH.match(p.name)
         if m and m["host"] == socket.gethostname():
-            stale = int(m["pid"]) != os.getpid() and not _pid_alive(int(m["pid"]))
+            stale = int(m["pid"]) != os.getpid() and not pid_alive(int(m["pid"]))
         else:
             try:
                 stale = time.time() - p.stat().st_mtime > SCRATCH_MAX_AGE_S

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ingest import settings
 from ingest.http_body import BodyTooLarge, BodyTooSlow, read_capped
-from ingest.landing import atomic_write
+from kernel import settings
+from kernel.files import atomic_write
 
 USER_AGENT = "aftershock-news/0.1 (+https://github.com/aftershock; RSS/Atom collector)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from aftershock import cli
-from ingest import landing, prices, settings
+from ingest import landing, prices
+from kernel import settings
 
 from conftest import SAMPLE
 from fakes.forbes import ScriptedServer

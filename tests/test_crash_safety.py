@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest import landing
+from kernel.files import TMP_MARK
 
 from conftest import BIN, run_cli, sha256
 
@@ -51,7 +51,7 @@ def lake_view(d: Path, source: str) -> list[str]:
 SLOW_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from ingest import landing
+    from kernel import files
 
     def write(tmp):
         with open(tmp, "wb") as fh:
@@ -60,7 +60,7 @@ SLOW_WRITER = textwrap.dedent("""
             Path(sys.argv[2]).touch()         # tell the test we are mid-write
             time.sleep(600)
 
-    landing.atomic_write(Path(sys.argv[1]), write)
+    files.atomic_write(Path(sys.argv[1]), write)
 """)
 
 
@@ -73,7 +73,7 @@ def test_kill_during_the_temp_write_leaves_nothing_visible_and_is_swept(data_dir
     )
     try:
         assert wait_for(ready.exists, 60)
-        temps = [p for p in target.parent.iterdir() if landing.TMP_MARK in p.name]
+        temps = [p for p in target.parent.iterdir() if TMP_MARK in p.name]
         assert len(temps) == 1 and temps[0].stat().st_size > 65536
     finally:
         proc.send_signal(signal.SIGKILL)

@@ -6,7 +6,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from ingest import landing, prices, prices_fast, settings
+from ingest import landing, prices, prices_fast
+from kernel import settings
 
 MIXED = """date,ticker,open,high,low,close,adj_close,volume
 2025-01-24,NVDA,148.37,148.97,141.88,142.62,142.57,234657600

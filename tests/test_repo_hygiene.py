@@ -84,3 +84,30 @@ def test_feed_urls_are_http_or_https():
     with open(feeds, newline="", encoding="utf-8") as fh:
         urls = [row["url"].strip() for row in csv.DictReader(fh)]
     assert urls and all(re.match(r"^https?://[^\s/]+", u) for u in urls), [u for u in urls if not u.startswith("http")]
+
+
+def test_every_aftershock_variable_is_a_documented_setting():
+    """kernel.settings.Settings is the one list of AFTERSHOCK_* variables: one the code reads or sets
+    that is not a field there (with a description) fails here, and so does a field no code uses."""
+    from kernel.settings import Settings
+
+    fields = {f"AFTERSHOCK_{name.upper()}": info for name, info in Settings.model_fields.items()}
+    used = set()
+    for folder in ("aftershock", "ingest", "expectations", "dags", "plugins", "dbt"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in {".py", ".yml", ".sql"} and "target" not in path.parts:
+                used |= set(re.findall(r"AFTERSHOCK_[A-Z0-9_]*[A-Z0-9]", path.read_text(errors="replace")))
+    assert used - set(fields) == set(), "add these to kernel.settings.Settings"
+    assert {name for name, info in fields.items() if not info.description} == set()
+    # a field read only through settings() is used by its attribute name
+    attrs = {
+        n
+        for n in Settings.model_fields
+        if any(
+            f".{n}" in p.read_text()
+            for folder in ("aftershock", "ingest", "expectations")
+            for p in (ROOT / folder).rglob("*.py")
+        )
+    }
+    unused = {name for name in fields if name not in used and name.removeprefix("AFTERSHOCK_").lower() not in attrs}
+    assert unused == set(), f"settings no code uses: {sorted(unused)}"
