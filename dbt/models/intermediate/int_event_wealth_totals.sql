@@ -1,7 +1,7 @@
--- Billionaires' total change per event, from the wealth mart.
+-- Billionaires' total change per event, from int_event_wealth_changes (what the wealth mart publishes).
 select
     event_id,
     count(*) as billionaires,
     sum(change_usd) as billionaires_change_usd
-from {{ ref('fct_event_wealth_impact') }}
+from {{ ref('int_event_wealth_changes') }}
 group by event_id
