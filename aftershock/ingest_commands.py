@@ -194,7 +194,7 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
             if result is not None:
                 return [_warn_closed_days(_warn_unknown_tickers(result))]
         frame = prices.restrict_dates(prices.read_file(path, ticker), args.start, args.end)
-        return [_warn_closed_days(_warn_unknown_tickers(_land("prices", batch, frame, prices.split, origin=path)))]
+        return [_warn_closed_days(_warn_unknown_tickers(_land("prices", batch, frame, prices_fast.split, origin=path)))]
     tickers = [t.upper() for t in args.ticker] if args.ticker else _read_watchlist_tickers()
     end = args.end or pd.Timestamp.today().strftime("%Y-%m-%d")
     start = args.start or (pd.Timestamp(end) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
@@ -221,7 +221,9 @@ def run_prices(args: argparse.Namespace, session=None) -> list[LandResult]:
                 continue
             raise IngestError(f"prices live {first}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
         landed = _warn_closed_days(
-            _warn_unknown_tickers(_land("prices", batch, live.frame, prices.split), earlier=list(live.errors.values()))
+            _warn_unknown_tickers(
+                _land("prices", batch, live.frame, prices_fast.split), earlier=list(live.errors.values())
+            )
         )
         if history_batch:
             got = set(live.frame["ticker"].dropna())
