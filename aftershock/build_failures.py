@@ -1,6 +1,6 @@
 """Which rows, and which lake batches, made a dbt data test fail.
 
-dbt says "FAIL 1 dbt_expr_fct_event_stock_impact_return_pct..." and nothing about the row. When a
+dbt says "FAIL 1 value_between_fct_event_stock_impact_return_pct..." and nothing about the row. When a
 build fails on a test, this reads dbt's own record of the run (run_results.json: the failed tests'
 compiled SQL; manifest.json: the model each one tests) and runs each failing query again on the
 building file, read-only, before the file is discarded. Each offending row is shown by its keys

@@ -81,8 +81,8 @@ def not_null(*cols: str) -> list:
     return [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in cols]
 
 
-def between(col: str, lo=None, hi=None, strict_lo: bool = False, mostly: float | None = None):
-    kw = {"column": col, "min_value": lo, "max_value": hi, "strict_min": strict_lo}
+def between(col: str, lo=None, hi=None, strict_lo: bool = False, strict_hi: bool = False, mostly: float | None = None):
+    kw = {"column": col, "min_value": lo, "max_value": hi, "strict_min": strict_lo, "strict_max": strict_hi}
     if mostly is not None:
         kw["mostly"] = mostly
     return gxe.ExpectColumnValuesToBeBetween(**kw)

@@ -81,6 +81,35 @@ def test_bad_mart_values_are_named_with_rows(published_copy):
     assert any("chk_market_cap_change_inconsistent" in f and "AVGO" in f for f in failures), text
 
 
+def test_mart_bounds_are_the_ones_dbt_declares(published_copy):
+    """The return bound lives in the dbt YAML (value_between); the gate reads it from the manifest."""
+    import json
+
+    manifest = published_copy / "build" / "dbt_target" / "manifest.json"
+    m = json.loads(manifest.read_text())
+    tests = [
+        n
+        for n in m["nodes"].values()
+        if (n.get("test_metadata") or {}).get("name") == "value_between"
+        and n["attached_node"] == "model.aftershock.fct_event_stock_impact"
+        and n["column_name"] == "return_pct"
+    ]
+    assert [t["test_metadata"]["kwargs"]["min_value"] for t in tests] == [-95]
+    tests[0]["test_metadata"]["kwargs"]["min_value"] = -10  # the selloff's day 0 (NVDA -16.97 %) is now out of bounds
+    manifest.write_text(json.dumps(m))
+    failures = gate.run_gate(warehouse(published_copy), echo=False)
+    ret = [f for f in failures if "column=return_pct, min_value=-10" in f and "fct_event_stock_impact" in f]
+    assert len(failures) == 1 and ret and "return_pct: -1" in ret[0], failures
+
+    del m["nodes"][tests[0]["unique_id"]]  # no declaration: the suite says so instead of guessing a bound
+    manifest.write_text(json.dumps(m))
+    failures = gate.run_gate(warehouse(published_copy), echo=False)
+    assert any(
+        "marts.fct_event_stock_impact: its suite could not be built" in f and "fct_event_stock_impact.return_pct" in f
+        for f in failures
+    ), failures
+
+
 def test_duplicate_mart_keys_fail(published_copy):
     db = published_copy / "dup.duckdb"
     shutil.copyfile(warehouse(published_copy), db)
