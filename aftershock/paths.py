@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from ingest.settings import data_dir, lake_dir, raw_dir, site_dir, warehouse_path  # noqa: F401 (re-exported)
+from ingest.settings import data_dir, lake_dir, raw_dir, site_dir, state_dir, warehouse_path  # noqa: F401 (re-exported)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = Path(os.environ.get("AFTERSHOCK_DBT_PROJECT", PROJECT_ROOT / "dbt"))
