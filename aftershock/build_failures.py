@@ -1,6 +1,6 @@
 """Which rows, and which lake batches, made a dbt data test fail.
 
-dbt says "FAIL 1 dbt_expr_fct_event_stock_impact_return_pct..." and nothing about the row. When a
+dbt says "FAIL 1 value_between_fct_event_stock_impact_return_pct..." and nothing about the row. When a
 build fails on a test, this reads dbt's own record of the run (run_results.json: the failed tests'
 compiled SQL; manifest.json: the model each one tests) and runs each failing query again on the
 building file, read-only, before the file is discarded. Each offending row is shown by its keys
@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 
 ROWS_SHOWN = 5
+# A lake_batch_files test (dbt/tests/generic) names a batch file and what is wrong with it.
+FILE_COLUMNS = ("file", "problem", "n_rows", "first_row")
 KEY_COLUMNS = ("event_id", "ticker", "person_uri", "trade_date", "date", "relative_day", "window_start", "window_end")
 
 
@@ -73,7 +75,12 @@ def describe(building: Path, target: Path) -> str:
         for r in failed:
             node = nodes.get(r["unique_id"], {})
             model = nodes.get(node.get("attached_node") or "", {})
-            table = f"{model.get('schema')}.{model.get('name')}" if model else "?"
+            sources = node.get("sources") or []
+            table = (
+                f"{model.get('schema')}.{model.get('name')}"
+                if model
+                else (f"source {'.'.join(sources[0])}" if sources else "?")
+            )
             tested = node.get("column_name")
             try:
                 cur = con.execute(f"select * from ({r['compiled_code']}) as failing limit {ROWS_SHOWN}")
@@ -81,12 +88,15 @@ def describe(building: Path, target: Path) -> str:
                 continue
             names = [d[0] for d in cur.description]
             rows = [dict(zip(names, values)) for values in cur.fetchall()]
-            shown = [c for c in names if c in KEY_COLUMNS or c == tested]
+            shown = [c for c in names if c in FILE_COLUMNS] or [c for c in names if c in KEY_COLUMNS or c == tested]
             lines.append(
                 f"{table} failed {node.get('name', r['unique_id'])} ({r.get('failures')} rows; the first {len(rows)}):"
             )
             for row in rows:
-                lines.append("  " + ", ".join(f"{c}={_value(row[c])}" for c in shown))
+                # a file's path and its problem are shown whole: they say what to open and fix
+                lines.append(
+                    "  " + ", ".join(f"{c}={row[c] if c in ('file', 'problem') else _value(row[c])}" for c in shown)
+                )
                 lines += [f"    from {s}" for s in _lake_rows(con, row)]
     finally:
         con.close()

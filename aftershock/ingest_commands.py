@@ -218,7 +218,7 @@ def run_prices(req: IngestRequest, session=None) -> list[LandResult]:
             if result is not None:
                 return [_warn_closed_days(_warn_unknown_tickers(result))]
         frame = prices.restrict_dates(prices.read_file(path, ticker), req.start, req.end)
-        return [_warn_closed_days(_warn_unknown_tickers(_land("prices", batch, frame, prices.split, origin=path)))]
+        return [_warn_closed_days(_warn_unknown_tickers(_land("prices", batch, frame, prices_fast.split, origin=path)))]
     tickers = [t.upper() for t in req.tickers] if req.tickers else _read_watchlist_tickers()
     end = req.end or pd.Timestamp.today().strftime("%Y-%m-%d")
     start = req.start or (pd.Timestamp(end) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
@@ -245,7 +245,9 @@ def run_prices(req: IngestRequest, session=None) -> list[LandResult]:
                 continue
             raise IngestError(f"prices live {first}..{end}: no ticker returned data ({', '.join(sorted(live.errors))})")
         landed = _warn_closed_days(
-            _warn_unknown_tickers(_land("prices", batch, live.frame, prices.split), earlier=list(live.errors.values()))
+            _warn_unknown_tickers(
+                _land("prices", batch, live.frame, prices_fast.split), earlier=list(live.errors.values())
+            )
         )
         if history_batch:
             got = set(live.frame["ticker"].dropna())

@@ -5,7 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kernel.settings import data_dir, lake_dir, raw_dir, settings, site_dir, warehouse_path  # noqa: F401 (re-exported)
+from kernel.settings import (  # noqa: F401 (re-exported)
+    data_dir,
+    lake_dir,
+    raw_dir,
+    settings,
+    site_dir,
+    state_dir,
+    warehouse_path,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = Path(settings().dbt_project or PROJECT_ROOT / "dbt")

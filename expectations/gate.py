@@ -1,8 +1,13 @@
-"""The quality gate: every lake batch and every mart through its GX suite, Data Docs on every run.
+"""The quality gate: every mart of the building warehouse through its GX suite, Data Docs on every run.
 
 `run_gate(building)` matches `aftershock.build.Gate`: it takes the building warehouse and returns
 failure messages (empty = pass). Each message names the expectation, the table and a few
 offending rows, so the person reading a failed build knows what to open.
+
+It validates only the building warehouse. The lake's batch files are checked by dbt before any model
+reads them (the lake_batch_files test on each lake source: columns, types, lineage naming the file), and
+their rows by ingest (ingest.prices_fast.RULES and each source's checks); numeric bounds a mart shares
+with dbt are read from the dbt manifest (expectations.dbt_bounds), not repeated here.
 
 The frames are read through DuckDB into pandas and validated with GX's pandas datasource: GX's
 SQL datasource over duckdb-engine reports every expectation as failed on this stack. A table
@@ -12,11 +17,6 @@ part at a time, and the parts' results are added up into one message per expecta
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import itertools
-import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +32,9 @@ from great_expectations.expectations.expectation import (  # noqa: E402
     MulticolumnMapExpectation,
 )
 
-from expectations import lake_suites, mart_suites, registry  # noqa: F401 (the suites register themselves)
+from expectations import mart_suites, registry  # noqa: F401 (the suites register themselves)
 from expectations.gx_env import ProgressBarsConfig, gx
-from expectations.registry import LAKE_SUITES, MART_SUITES, LakeSuite
-from ingest import lake_store
-from ingest.schemas import SCHEMAS
+from expectations.registry import MART_SUITES
 from kernel import settings
 
 SAMPLE_ROWS = 3  # offending rows quoted per failed expectation
@@ -45,44 +43,6 @@ SITE_NAME = "quality"
 
 def docs_dir() -> Path:
     return settings.site_dir() / SITE_NAME
-
-
-# ---- lake batches that already passed ----------------------------------------------------
-# A landed batch never changes (a re-landing is a new file: new mtime, new ETag), so a batch that passed
-# this version of its suite is not read again: the gate's cost follows the new data, not the lake.
-
-
-def _cache_path() -> Path:
-    return settings.state_dir() / "gate" / "passed_batches.json"
-
-
-@functools.lru_cache(maxsize=None)
-def _suite_code() -> bytes:
-    return b"".join(Path(mod.__file__).read_bytes() for mod in (lake_suites, registry))
-
-
-def _fingerprint(source: str) -> str:
-    h = hashlib.sha256(_suite_code())
-    h.update(json.dumps(SCHEMAS.get(source, {}), sort_keys=True).encode())
-    return h.hexdigest()[:16]
-
-
-def _stamp(f: lake_store.StoredFile, source: str) -> dict:
-    return {"size": f.bytes, "mtime_ns": f.modified_ns, "etag": f.etag, "suite": _fingerprint(source)}
-
-
-def _load_passed() -> dict:
-    try:
-        return json.loads(_cache_path().read_text())
-    except (OSError, ValueError):
-        return {}  # no cache, or a damaged one: validate everything
-
-
-def _save_passed(passed: dict) -> None:
-    from kernel.files import atomic_write
-
-    text = json.dumps(passed, indent=1, sort_keys=True)
-    atomic_write(_cache_path(), lambda p: p.write_text(text))
 
 
 HISTORY_RUNS = 10  # gate runs of each suite kept in the Data Docs (every page is re-rendered on each run)
@@ -231,7 +191,7 @@ class Outcome:
             return
         idx = res.get("unexpected_index_list")
         if idx and len(self.rows) < SAMPLE_ROWS:
-            cols = list(dict.fromkeys(c for c in ["_file", *key, *_columns_of(kwargs)] if c in frame.columns))
+            cols = list(dict.fromkeys(c for c in [*key, *_columns_of(kwargs)] if c in frame.columns))
             picked = frame.loc[[i for i in idx[: SAMPLE_ROWS - len(self.rows)] if i in frame.index], cols]
             self.rows += [
                 "{" + ", ".join(f"{c}: {_cell(v)}" for c, v in row.items()) + "}" for _, row in picked.iterrows()
@@ -286,7 +246,7 @@ _TOTALLED = (_ROW_COUNT, _CONTAIN_SET)
 
 
 def part_rows() -> int:
-    return max(1, int(os.environ.get("AFTERSHOCK_GATE_PART_ROWS", "1000000")))
+    return max(1, settings.settings().gate_part_rows)
 
 
 def _unique_columns(expectations: list) -> list[list[str]]:
@@ -312,13 +272,12 @@ def _quote(col: str) -> str:
 class TableCheck:
     """One table: the rows `sql` selects on `con`, the suite `build` makes from a part's frame."""
 
-    table: str  # e.g. "lake prices batch file sample-prices.parquet" or "marts.fct_event_stock_impact"
+    table: str  # e.g. "marts.fct_event_stock_impact"
     con: duckdb.DuckDBPyConnection
     sql: str
     params: list
     build: Callable[[pd.DataFrame], list]
     key: list[str]  # columns that name an offending row in messages
-    batch: str | None = None  # lake runs: the batch file's cache key
 
     def expectations(self, frame: pd.DataFrame) -> list:
         try:
@@ -360,47 +319,6 @@ class TableCheck:
             frame = self._frame(f"where {split} % {n} = {i}")
             if len(frame):
                 yield i + 1, n, frame
-
-
-def lake_checks(con, failures: list[str], passed: dict | None = None) -> Iterator[TableCheck]:
-    """Two checks per landed batch file of every source that has a suite or a registered schema (its
-    schema, then its rows), except batches in `passed` whose file and suite are unchanged since they passed."""
-    passed = passed or {}
-    store = lake_store.store()
-    for source in sorted(set(LAKE_SUITES) | set(SCHEMAS)):
-        suite = LAKE_SUITES.get(source) or LakeSuite(source, lambda df, b, s=source: lake_suites.common(s, df, b))
-        for f in store.list(f"raw/{source}"):
-            batch = f"{source}/{f.name}"
-            if passed.get(batch) == _stamp(f, source):
-                continue
-            table = f"lake {source} batch file {f.name}"
-            url = store.url(f.key)
-            try:
-                con.execute("select count(*) from read_parquet(?)", [url]).fetchone()
-            except duckdb.Error as exc:
-                failures.append(
-                    f"{table}: cannot be read as Parquet ({str(exc).splitlines()[0]}); "
-                    "a file must land through `aftershock ingest`"
-                )
-                continue
-            yield TableCheck(
-                f"{table} (schema)",
-                con,
-                "select column_name, column_type from (describe select * from read_parquet(?))",
-                [url],
-                lambda frame, s=source: lake_suites.schema_suite(s, frame),
-                ["column_name", "column_type"],
-                batch,
-            )
-            yield TableCheck(
-                table,
-                con,
-                "select ? as _file, * from read_parquet(?)",
-                [f.name, url],
-                lambda frame, b=f.stem, suite=suite: suite.build(frame, b),
-                suite.key,
-                batch,
-            )
 
 
 def _relations(con) -> set[str]:
@@ -454,51 +372,27 @@ def check_table(check: TableCheck, validator: _Validator) -> list[str]:
     return [o.message(check.table) for o in outcomes if not o.success]
 
 
-def run_gate(building: Path, echo: bool = True, full: bool = False) -> list[str]:
-    """Validate the lake and the building warehouse; return failure messages (empty = publish).
-
-    `full` re-validates lake batches that already passed (the default skips them)."""
+def run_gate(building: Path, echo: bool = True) -> list[str]:
+    """Validate the marts of the building warehouse; return failure messages (empty = publish)."""
     failures: list[str] = []
     skipped: list[str] = []
-    before = {} if full else _load_passed()
     site = docs_dir()
     if site.exists():
         shutil.rmtree(site)  # the site shows this run; stale pages of an earlier run would mislead
     validator = _Validator(site)
     tables = passed = 0
-    batch_ok: dict[str, bool] = {}  # batch -> every check of it passed (its schema and its rows)
-    lake_con = duckdb.connect()
-    lake_store.configure(lake_con)
-    mart_con = duckdb.connect(str(building), read_only=True)
+    con = duckdb.connect(str(building), read_only=True)
     try:
-        checks = itertools.chain(lake_checks(lake_con, failures, before), mart_checks(mart_con, failures, skipped))
-        for check in checks:
+        for check in mart_checks(con, failures, skipped):
             bad = check_table(check, validator)
             failures += bad
             tables += 1
             passed += not bad
-            if check.batch:
-                batch_ok[check.batch] = batch_ok.get(check.batch, True) and not bad
     finally:
-        lake_con.close()
-        mart_con.close()
+        con.close()
     validator.build_docs()
-    # Remember the batches that passed (kept only while their file is there and unchanged).
-    store = lake_store.store()
-    landed = {
-        f"{source}/{f.name}": (source, f)
-        for source in {b.split("/", 1)[0] for b in {*batch_ok, *before}}
-        for f in store.list(f"raw/{source}")
-    }
-    now = {b: _stamp(landed[b][1], landed[b][0]) for b, ok in batch_ok.items() if ok and b in landed}
-    kept = {b: st for b, st in before.items() if b in landed and _stamp(landed[b][1], landed[b][0]) == st}
-    _save_passed({**kept, **now})
     if echo:
-        print(
-            f"  gate | {passed}/{tables} tables passed their suites"
-            f" ({len(kept)} lake batches unchanged since they passed, not re-read);"
-            f" Data Docs: {site / 'index.html'}"
-        )
+        print(f"  gate | {passed}/{tables} tables passed their suites; Data Docs: {site / 'index.html'}")
         for s in skipped:
             print(f"  gate | skipped {s}")
     return failures

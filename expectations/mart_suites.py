@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from expectations.dbt_bounds import dbt_between
 from expectations.gx_env import gxe
 from expectations.registry import between, flag_false, has, mart_suite, not_null, positive, unique_key
 
@@ -86,15 +87,15 @@ def stock_impact(df: pd.DataFrame) -> list:
     return [
         unique_key("event_id", "ticker"),
         *not_null("event_id", "ticker", "prev_close", "day0_close", "return_pct"),
-        positive("prev_close"),
+        # Bounds dbt declares (value_between in the model's YAML), read from the manifest: one declaration.
+        dbt_between("fct_event_stock_impact", "prev_close"),
         positive("day0_close"),
-        # A listed stock cannot lose more than everything; +500 % in a day is beyond any move studied here.
-        between("return_pct", -100, 500),
+        dbt_between("fct_event_stock_impact", "return_pct"),
         between("benchmark_return_pct", -100, 500),
         between("abnormal_return_pct", -200, 600),
         between("sigma", 0, 10),
         between("estimation_days", 0, 400),
-        positive("market_cap_prev_usd"),
+        dbt_between("fct_event_stock_impact", "market_cap_prev_usd"),
         positive("shares_outstanding"),
         flag_false("chk_market_cap_change_inconsistent"),
     ]
@@ -165,9 +166,9 @@ def wealth_impact(df: pd.DataFrame) -> list:
         unique_key("event_id", "person_uri"),
         # before (and so the change) is null when the person is missing from the day -1 snapshot.
         *not_null("event_id", "person_uri", "net_worth_after_usd"),
-        positive("net_worth_before_usd"),
-        positive("net_worth_after_usd"),
-        between("change_pct", -100, 500),
+        dbt_between("fct_event_wealth_impact", "net_worth_before_usd"),
+        dbt_between("fct_event_wealth_impact", "net_worth_after_usd"),
+        dbt_between("fct_event_wealth_impact", "change_pct"),
         between("rank_before", 1, 100_000),
         between("rank_after", 1, 100_000),
         flag_false("chk_change_not_after_minus_before"),

@@ -1,9 +1,9 @@
 """The table-driven registry of suites the gate runs.
 
-A suite names a table (a lake source or a mart) and a function that, given the frame read
-for it, returns the GX expectations to run. Suites whose table does not exist in this build
-(a source never landed, a mart another branch adds) are skipped, so a suite can be written
-before its table ships and starts guarding it the first build after it does.
+A suite names a relation of the building warehouse (a mart, or a query across marts) and a
+function that, given the frame read for it, returns the GX expectations to run. Suites whose
+table does not exist in this build (a mart another branch adds) are skipped, so a suite can be
+written before its table ships and starts guarding it the first build after it does.
 """
 
 from __future__ import annotations
@@ -15,15 +15,6 @@ import pandas as pd
 
 # Through gx_env, which turns GX analytics off before GX loads.
 from expectations.gx_env import gxe
-
-
-@dataclass(frozen=True)
-class LakeSuite:
-    """Checks every landed batch file of one lake source on its own."""
-
-    source: str
-    build: Callable[[pd.DataFrame, str], list]  # (frame of one batch, batch id) -> expectations
-    key: list[str] = field(default_factory=list)  # columns that name an offending row in messages
 
 
 @dataclass(frozen=True)
@@ -40,16 +31,7 @@ class MartSuite:
     )  # the columns users query by: missing ones fail before the sql runs
 
 
-LAKE_SUITES: dict[str, LakeSuite] = {}
 MART_SUITES: dict[str, MartSuite] = {}
-
-
-def lake_suite(source: str, key: list[str] | None = None):
-    def deco(fn):
-        LAKE_SUITES[source] = LakeSuite(source, fn, key or [])
-        return fn
-
-    return deco
 
 
 def mart_suite(
@@ -81,8 +63,8 @@ def not_null(*cols: str) -> list:
     return [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in cols]
 
 
-def between(col: str, lo=None, hi=None, strict_lo: bool = False, mostly: float | None = None):
-    kw = {"column": col, "min_value": lo, "max_value": hi, "strict_min": strict_lo}
+def between(col: str, lo=None, hi=None, strict_lo: bool = False, strict_hi: bool = False, mostly: float | None = None):
+    kw = {"column": col, "min_value": lo, "max_value": hi, "strict_min": strict_lo, "strict_max": strict_hi}
     if mostly is not None:
         kw["mostly"] = mostly
     return gxe.ExpectColumnValuesToBeBetween(**kw)

@@ -1,6 +1,8 @@
-"""Daily prices: validation rules and the two file readers (long CSV/Parquet, Yahoo export).
+"""Daily prices: the two pandas file readers (long CSV/Parquet, Yahoo export).
 
-The live client (yfinance) lives in `ingest.prices_live` and produces the same batch.
+Their frames are judged by the price rules of `ingest.prices_fast` (RULES, in SQL: `prices_fast.split`),
+which also lands a long CSV in one DuckDB pass. The live client (yfinance) lives in `ingest.prices_live`
+and produces the same frame.
 """
 
 from __future__ import annotations
@@ -18,30 +20,6 @@ LONG_COLUMNS = list(PRICES)  # date,ticker,open,high,low,close,adj_close,volume
 YAHOO_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
 
 NUMERIC = ["open", "high", "low", "close", "adj_close", "volume"]
-# A price outside this range is a typo or a unit error, not a quote (the cheapest listed quotes are
-# fractions of a cent, Berkshire A is under $1M): kept out at ingest, where the row can be named,
-# instead of failing the build's return tests or its variance arithmetic (1e-300 overflows it).
-MIN_PRICE, MAX_PRICE = 1e-4, 1e7
-PRICE_RANGE = f"must be between {MIN_PRICE:g} and {MAX_PRICE:,.0f}"
-
-CHECKS: list[v.Check] = [
-    v.not_null("date"),
-    v.not_in_future("date"),
-    ("ticker is missing", lambda d: d["ticker"].notna() & (d["ticker"].astype("string").str.strip() != "")),
-    *(v.readable_number(c) for c in NUMERIC),
-    v.positive_finite("open", allow_null=True),
-    v.positive_finite("high", allow_null=True),
-    v.positive_finite("low", allow_null=True),
-    v.positive_finite("close"),
-    v.positive_finite("adj_close", allow_null=True),
-    ("high < low", lambda d: d["high"].isna() | d["low"].isna() | (d["high"] >= d["low"])),
-    v.non_negative("volume"),
-    *(
-        (f"{c} {PRICE_RANGE}", lambda d, c=c: d[c].isna() | d[c].between(MIN_PRICE, MAX_PRICE))
-        for c in ["open", "high", "low", "close", "adj_close"]
-    ),
-]
-KEY = ["ticker", "date"]
 
 
 def file_batch_id(path: Path, kind: str, ticker: str | None = None) -> str:
@@ -169,7 +147,3 @@ def restrict_dates(df: pd.DataFrame, start: str | None, end: str | None) -> pd.D
     if end:
         df = df[df["date"].isna() | (df["date"] <= pd.Timestamp(end))]
     return df
-
-
-def split(df: pd.DataFrame) -> v.Split:
-    return v.split_rows(df, CHECKS, KEY)

@@ -1,12 +1,16 @@
-"""Long-format price CSVs parsed, validated and landed by DuckDB, without pandas.
+"""The price row rules (RULES, in SQL), and the long-format CSV landing that applies them in DuckDB.
 
-The pandas reader (`ingest.prices`) holds a whole file as Python-level strings and
-needs several gigabytes and minutes for ten million rows. This path applies the same rules
-(`prices.CHECKS` in the same order, the same duplicate-key rule, the same date restriction)
-in one pass over the file: DuckDB parses it and writes every row into a Parquet file by
-verdict (row checks passed or not). The passed file is checked for duplicate keys (a columnar
-scan of two columns) and, when it has none, renamed into the lake as the batch; only the
-failed rows come back to Python, for the same quarantine CSV writer.
+Every price path judges its rows here, with the same SQL: a long CSV in one DuckDB pass over the
+file (`land_long_csv`), and every frame a pandas reader makes (a Parquet or Yahoo-export file, the
+live yfinance batch, `prices.read_file`'s fallback for a CSV this path cannot read) through `split`.
+A rule is declared once, in RULES, with the message a rejected row carries in quarantine.
+
+The pandas reader (`ingest.prices`) holds a whole file as Python-level strings and needs several
+gigabytes and minutes for ten million rows. `land_long_csv` parses a long CSV in DuckDB and writes
+every row into a Parquet file by verdict (RULES passed or not), with the duplicate-key rule and the
+date restriction of the pandas path. The passed file is checked for duplicate keys (a columnar scan
+of two columns) and, when it has none, renamed into the lake as the batch; only the failed rows come
+back to Python, for the same quarantine CSV writer.
 
 A file whose every value DuckDB's typed CSV reader takes is read typed (fast). Any other file
 is read as text and cast value by value (try_cast, like pandas' errors="coerce").
@@ -28,13 +32,53 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ingest import lake_store, landing, prices
 from ingest import validate as v
 from ingest.errors import SourceUnreadable
 from ingest.landing import LandResult
+from kernel.settings import settings
 
 NUMERIC = ["open", "high", "low", "close", "adj_close", "volume"]
+PRICE_COLUMNS = ["open", "high", "low", "close", "adj_close"]
+KEY = ["ticker", "date"]
+# A price outside this range is a typo or a unit error, not a quote (the cheapest listed quotes are
+# fractions of a cent, Berkshire A is under $1M): kept out at ingest, where the row can be named,
+# instead of failing the build's return tests or its variance arithmetic (1e-300 overflows it).
+MIN_PRICE, MAX_PRICE = 1e-4, 1e7
+PRICE_RANGE = f"must be between {MIN_PRICE:g} and {MAX_PRICE:,.0f}"
+
+_INF = "'inf'::double"
+
+
+def _positive(c: str) -> str:
+    return f"{c} > 0 and {c} < {_INF}"
+
+
+def _when_present(test: str) -> str:
+    return f"coalesce({test}, true)"
+
+
+# Every price row rule, once: (the reason a rejected row is quarantined with, SQL true on a row that
+# passes). A row is rejected with the first rule it does not pass; a rule that is null fails (the
+# rules that allow a missing value say so with coalesce). The columns: date (timestamp), ticker
+# (trimmed, upper case), the NUMERIC columns as doubles (NaN read as null), and `_unreadable_<c>`,
+# the reader's flag of a value given but not a number. `{today}` is today's UTC date.
+# Plain comparisons rather than is-null / isfinite tests: they run on every row of a big file.
+RULES: list[tuple[str, str]] = [
+    ("date is missing or unparseable", "date is not null"),
+    ("date is in the future", "date <= {today}"),
+    ("ticker is missing", "ticker <> ''"),
+    *((f"{c} is not a number", f"not _unreadable_{c}") for c in NUMERIC),
+    *((f"{c} must be positive and finite when present", _when_present(_positive(c))) for c in ["open", "high", "low"]),
+    ("close must be positive and finite", _positive("close")),
+    ("adj_close must be positive and finite when present", _when_present(_positive("adj_close"))),
+    ("high < low", _when_present("high >= low")),
+    ("volume must be >= 0", _when_present(f"volume >= 0 and volume < {_INF}")),
+    *((f"{c} {PRICE_RANGE}", _when_present(f"{c} between {MIN_PRICE!r} and {MAX_PRICE!r}")) for c in PRICE_COLUMNS),
+]
+DUPLICATE_KEY = v.duplicate_key_reason(KEY)
 
 
 def _sql_str(s: str) -> str:
@@ -45,47 +89,64 @@ def _ident(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
-def _check_sql() -> list[tuple[str, str, str]]:
-    """prices.CHECKS as SQL, in the same order with the same labels: (label, fails, passes).
+def _rules() -> list[tuple[str, str]]:
+    today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
+    return [(label, passes.format(today=today)) for label, passes in RULES]
 
-    `fails` names the first failed rule of a rejected row (only rejected rows are labelled);
-    `passes` is its negation written as plain comparisons (null where the rule is moot, which the
-    caller reads as passed): they run on every row, and comparisons cost less than the is-null /
-    isfinite tests. NaN never reaches either: the reader turns it into null. `_unreadable_<c>` is
-    the source's flag of a value given but not a number (always false when read typed).
-    """
-    labels = [label for label, _ in prices.CHECKS]
-    inf = "'inf'::double"
 
-    def positive(c: str) -> str:
-        return f"{c} > 0 and {c} < {inf}"
+def _reason_sql() -> str:
+    """The message of the first rule the row does not pass (null when it passes them all)."""
+    return (
+        "case "
+        + " ".join(f"when not coalesce({passes}, false) then {_sql_str(label)}" for label, passes in _rules())
+        + " end"
+    )
 
-    def in_range(c: str) -> str:
-        return f"coalesce({c} between {prices.MIN_PRICE!r} and {prices.MAX_PRICE!r}, true)"
 
-    rules = [
-        ("date is null", "date is not null"),
-        ("date > {today}", "date <= {today}"),
-        ("ticker is null or ticker = ''", "ticker <> ''"),
-        *((f"_unreadable_{c}", f"not _unreadable_{c}") for c in NUMERIC),
-        ("not (open is null or (isfinite(open) and open > 0))", f"coalesce({positive('open')}, true)"),
-        ("not (high is null or (isfinite(high) and high > 0))", f"coalesce({positive('high')}, true)"),
-        ("not (low is null or (isfinite(low) and low > 0))", f"coalesce({positive('low')}, true)"),
-        ("close is null or not (isfinite(close) and close > 0)", positive("close")),
-        (
-            "not (adj_close is null or (isfinite(adj_close) and adj_close > 0))",
-            f"coalesce({positive('adj_close')}, true)",
-        ),
-        ("high is not null and low is not null and high < low", "coalesce(high >= low, true)"),
-        (
-            "not (volume is null or (isfinite(volume) and volume >= 0))",
-            f"coalesce(volume >= 0 and volume < {inf}, true)",
-        ),
-        *((f"not {in_range(c)}", in_range(c)) for c in ["open", "high", "low", "close", "adj_close"]),
-    ]
-    if len(labels) != len(rules):  # a rule added to prices.CHECKS must be added here too
-        raise RuntimeError("ingest.prices_fast is out of step with prices.CHECKS")
-    return [(label, fails, passes) for label, (fails, passes) in zip(labels, rules)]
+def _ok_sql() -> str:
+    """True when the row passes every rule (a null rule fails the row)."""
+    return "coalesce(" + " and ".join(f"({passes})" for _, passes in _rules()) + ", false)"
+
+
+def split(df: pd.DataFrame) -> v.Split:
+    """RULES and the key rule on a frame from a pandas reader (`prices.coerce`: the parsed columns
+    and `_raw_<column>`, each value as read): the SQL the CSV landing runs, in DuckDB.
+
+    Only rows that pass RULES compete for a key: every copy of a duplicated (ticker, date) is
+    rejected, a broken copy does not sink a good one."""
+    df = df.reset_index(drop=True)
+    cols = {"_row": pa.array(range(len(df)), pa.int64())}
+    cols["date"] = pa.array(pd.to_datetime(df["date"]).astype("datetime64[us]"), pa.timestamp("us"))
+    cols["ticker"] = pa.array(df["ticker"].astype("string"), pa.string())
+    for c in NUMERIC:
+        cols[c] = pa.array(pd.to_numeric(df[c], errors="coerce").astype("float64"), pa.float64())
+        raw = df.get(v.RAW + c)
+        # v.MISSING: text both readers take as no value; compared stripped and lower-cased, as pandas reads it.
+        text = raw.astype("string").str.strip().str.lower() if raw is not None else pd.Series(pd.NA, index=df.index)
+        cols[f"_text_{c}"] = pa.array(text.astype("string"), pa.string())
+    con = duckdb.connect()
+    try:
+        con.register("frame", pa.table(cols))
+        missing = ", ".join(_sql_str(m) for m in v.MISSING)
+        nums = ", ".join(f"nullif({c}, 'nan'::double) as {c}" for c in NUMERIC)
+        flags = ", ".join(
+            f"coalesce(_text_{c} not in ({missing}) and nullif({c}, 'nan'::double) is null, false) as _unreadable_{c}"
+            for c in NUMERIC
+        )
+        reasons = con.execute(f"""
+            with judged as (
+                select _row, ticker, date, {_ok_sql()} as _ok, {_reason_sql()} as _rule
+                from (select _row, date, trim(ticker) as ticker, {nums}, {flags} from frame)
+            )
+            select case when not _ok then _rule
+                        when sum(_ok::int) over (partition by ticker, date) > 1 then {_sql_str(DUPLICATE_KEY)}
+                   end
+            from judged order by _row
+        """).fetchall()
+    finally:
+        con.close()
+    reason = pd.Series([r for (r,) in reasons], index=df.index, dtype="string")
+    return v.split_by_reason(df, reason)
 
 
 def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
@@ -173,21 +234,6 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
     )
 
 
-def _reason_sql() -> str:
-    today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
-    return (
-        "case "
-        + " ".join(f"when {fails.format(today=today)} then {_sql_str(label)}" for label, fails, _ in _check_sql())
-        + " end"
-    )
-
-
-def _ok_sql() -> str:
-    today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
-    # One null (a null date or ticker, a null close) fails the row, as in the pandas checks.
-    return "coalesce(" + " and ".join(f"({passes.format(today=today)})" for _, _, passes in _check_sql()) + ", false)"
-
-
 def _in_range_sql(start: str | None, end: str | None) -> str:
     keep = []
     if start:
@@ -200,7 +246,7 @@ def _in_range_sql(start: str | None, end: str | None) -> str:
 def _split_file(
     con: duckdb.DuckDBPyConnection, source: str, start: str | None, end: str | None, lineage: str, out: Path
 ) -> None:
-    """One pass: every row in range into out/_ok=true|false/*.parquet by the row checks' verdict."""
+    """One pass: every row in range into out/_ok=true|false/*.parquet by its RULES verdict."""
     con.execute(f"""
         copy (
             select date::timestamp_ms as date, ticker, {", ".join(NUMERIC)}, {lineage}, ({_ok_sql()}) as _ok
@@ -216,7 +262,7 @@ def _parquet_list(paths: list[Path]) -> str:
 def land_long_csv(
     path: Path, batch_id: str, start: str | None = None, end: str | None = None, ingested_at: datetime | None = None
 ) -> LandResult | None:
-    """Land a long-format price CSV like `prices.read_file` + `prices.split` + `landing.land_batch`.
+    """Land a long-format price CSV like `prices.read_file` + `split` + `landing.land_batch`.
 
     Returns None when this path cannot read the file the way pandas would.
     """
@@ -234,7 +280,7 @@ def land_long_csv(
     scratch = Path(tempfile.mkdtemp(prefix=landing.scratch_prefix("prices"), dir=scratch_root))
     con = duckdb.connect(
         config={
-            "memory_limit": os.environ.get("AFTERSHOCK_INGEST_MEMORY", "1GB"),
+            "memory_limit": settings().ingest_memory,
             "temp_directory": str(scratch / "spill"),
         }
     )
@@ -279,11 +325,10 @@ def land_long_csv(
             # The rejected rows (rare) are read again as text, so the quarantine holds every field as read.
             if not good_sql:
                 con.execute("create temp table dup_keys (dup_ticker varchar, dup_date timestamp)")
-            dup_label = f"duplicate key ({', '.join(prices.KEY)}) in batch"
             dup = "exists (select 1 from dup_keys where dup_ticker = ticker and dup_date = date)"
             rejected = con.execute(f"""
                 select {", ".join(f"_raw_{c} as {c}" for c in prices.LONG_COLUMNS)},
-                       case when not {_ok_sql()} then {_reason_sql()} else {_sql_str(dup_label)} end as _reject_reason
+                       case when not {_ok_sql()} then {_reason_sql()} else {_sql_str(DUPLICATE_KEY)} end as _reject_reason
                 from {_source(con, path, cols, typed=False)}
                 where {_in_range_sql(start, end)} and (not {_ok_sql()} or {dup})
             """).df()

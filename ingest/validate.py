@@ -122,15 +122,6 @@ def positive_finite(col: str, allow_null: bool = False) -> Check:
     return (f"{col} must be {label}", ok)
 
 
-def non_negative(col: str, allow_null: bool = True) -> Check:
-    def ok(d: pd.DataFrame) -> pd.Series:
-        v = pd.to_numeric(d[col], errors="coerce").astype("float64")
-        good = np.isfinite(v) & (v >= 0)
-        return good | v.isna() if allow_null else good
-
-    return (f"{col} must be >= 0", ok)
-
-
 def readable_number(col: str) -> Check:
     """A value that was given but does not parse as a number (`abc`, `1e5x`) is not a missing one."""
 
@@ -160,7 +151,17 @@ def split_rows(df: pd.DataFrame, checks: list[Check], key: list[str] | None = No
         ok = reason.isna()
         dup = pd.Series(False, index=df.index)
         dup[ok] = df[ok].duplicated(subset=key, keep=False)
-        reason = reason.mask(dup, f"duplicate key ({', '.join(key)}) in batch")
+        reason = reason.mask(dup, duplicate_key_reason(key))
+    return split_by_reason(df, reason)
+
+
+def duplicate_key_reason(key: list[str]) -> str:
+    return f"duplicate key ({', '.join(key)}) in batch"
+
+
+def split_by_reason(df: pd.DataFrame, reason: pd.Series) -> Split:
+    """Rows with a reason (one per row, NA = passed) rejected, with their values as read where the
+    reader kept them (`keep_raw`); the rest good, in their parsed form."""
     bad_mask = reason.notna()
     raw_cols = [c for c in df.columns if c.startswith(RAW)]
     parsed = [c for c in df.columns if not c.startswith(RAW)]

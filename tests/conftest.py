@@ -59,12 +59,15 @@ def sha256(path: Path) -> str:
 
 @pytest.fixture
 def published_copy(demo_dir, tmp_path, monkeypatch) -> Path:
-    """A private data directory holding the demo's lake and its good published warehouse."""
+    """A private data directory holding the demo's lake, its good published warehouse and the dbt
+    manifest of the build that made it (the gate reads the bounds dbt declares from it)."""
     import shutil
 
     d = tmp_path / "data"
     shutil.copytree(demo_dir / "lake", d / "lake")
     (d / "warehouse").mkdir(parents=True)
     shutil.copyfile(demo_dir / "warehouse" / "aftershock.duckdb", d / "warehouse" / "aftershock.duckdb")
+    (d / "build" / "dbt_target").mkdir(parents=True)
+    shutil.copyfile(demo_dir / "build" / "dbt_target" / "manifest.json", d / "build" / "dbt_target" / "manifest.json")
     monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(d))
     return d

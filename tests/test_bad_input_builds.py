@@ -48,8 +48,8 @@ def test_a_build_failed_by_data_names_the_table_ticker_date_and_lake_batch(publi
     proc = run_cli("build", data_dir=published_copy, check=False)
     assert proc.returncode == 1
     assert (
-        "marts.fct_event_stock_impact failed dbt_expr_fct_event_stock_impact_return_pct__return_pct_between_95"
-        "_and_500 (2 rows; the first 2):\n  event_id=deepseek-r1-selloff, ticker=NVDA, return_pct=-99.993\n"
+        "marts.fct_event_stock_impact failed value_between_fct_event_stock_impact_return_pct__500___95"
+        " (2 rows; the first 2):\n  event_id=deepseek-r1-selloff, ticker=NVDA, return_pct=-99.993\n"
         f"    from NVDA 2025-01-27 close 0.01 (lake batch {batch})\n"
         "    from NVDA 2025-01-24 close 142.62 (lake batch sample-prices)\n"
         # the detected event of the next session (the typo's rebound) is studied too, and named

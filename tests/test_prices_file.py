@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from ingest import landing, prices
+from ingest import landing, prices, prices_fast
 from ingest.errors import SourceUnreadable
 
 from conftest import SAMPLE, run_cli
@@ -63,7 +63,7 @@ def test_yahoo_export_needs_ticker_and_matches_long_format(tmp_path):
 )
 def test_bad_rows_are_quarantined_with_a_reason(tmp_path, data_dir, row, reason):
     path = write(tmp_path, "p.csv", GOOD + row + "\n")
-    split = prices.split(prices.read_file(path))
+    split = prices_fast.split(prices.read_file(path))
     res = landing.land_batch("prices", "b", split.good, split.rejected)
     assert res.rows == 3 and res.rejected == 1
     q = pd.read_csv(res.quarantine_path)
@@ -73,7 +73,7 @@ def test_bad_rows_are_quarantined_with_a_reason(tmp_path, data_dir, row, reason)
 
 def test_duplicate_keys_reject_every_copy(tmp_path, data_dir):
     path = write(tmp_path, "p.csv", GOOD + "2025-01-27,NVDA,1,2,1,1.5,1,10\n")
-    split = prices.split(prices.read_file(path))
+    split = prices_fast.split(prices.read_file(path))
     assert len(split.good) == 2
     assert len(split.rejected) == 2
     assert set(split.rejected["_reject_reason"]) == {"duplicate key (ticker, date) in batch"}
@@ -137,7 +137,7 @@ def test_all_rows_bad_lands_nothing_and_keeps_earlier_batch(tmp_path, data_dir):
 
 def test_sample_prices_are_all_valid():
     df = prices.read_file(SAMPLE / "prices" / "prices_daily.csv")
-    split = prices.split(df)
+    split = prices_fast.split(df)
     assert split.rejected.empty
     assert df["ticker"].nunique() == 25
     assert df["date"].min() == pd.Timestamp("2024-01-02") and df["date"].max() == pd.Timestamp("2025-06-30")

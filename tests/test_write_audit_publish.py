@@ -50,27 +50,37 @@ def _bad_prices_file(folder: Path, name: str, **override) -> Path:
     return path
 
 
-def test_gate_failure_exits_non_zero_names_the_problem_and_keeps_the_published_file(published_copy):
+def test_a_file_that_bypassed_ingest_fails_the_build_by_name_and_keeps_the_published_file(published_copy):
     db = published_copy / "warehouse" / "aftershock.duckdb"
     before = sha256(db)
     assert nvda_return(db) == -16.97
-    # ingest would reject this row; copied by hand it reaches dbt, whose tests do not look at `open`,
-    # and as the newest landing it wins: NVDA's day 0 would silently change if it were published.
-    _bad_prices_file(published_copy / "lake" / "raw" / "prices", "zz_hand_copied.parquet", open=-124.8, close=90.0)
+    raw = published_copy / "lake" / "raw" / "prices"
+    # ingest would reject this row; copied by hand with another batch's lineage, as the newest landing it
+    # would win in stg_prices: NVDA's day 0 would silently change if it were published.
+    _bad_prices_file(raw, "zz_hand_copied.parquet", open=-124.8, close=90.0)
+    # and a file with no lineage at all (written by some other tool)
+    no_lineage = raw / "zz_no_lineage.parquet"
+    pq.write_table(
+        pq.read_table(raw / "zz_hand_copied.parquet").drop(["_source", "_batch_id", "_ingested_at"]), no_lineage
+    )
     proc = run_cli("build", data_dir=published_copy, check=False)
     assert proc.returncode != 0
     err = proc.stderr
-    assert "quality gate failed" in err
-    assert "lake prices batch file zz_hand_copied.parquet" in err
-    assert "expect_column_values_to_be_between(column=open" in err and "-124.8" in err and "NVDA" in err
-    assert "expect_column_values_to_be_in_set(column=_batch_id" in err  # lineage names another batch
+    # dbt's lake_batch_files test on the lake source, before any model reads the files
+    assert "source lake.prices failed source_lake_batch_files_lake_prices" in err, err
+    assert (
+        f"file={raw / 'zz_hand_copied.parquet'}, problem=_batch_id is 'sample-prices', not the file's batch "
+        "'zz_hand_copied', n_rows=1, first_row=NVDA 2025-01-27" in err
+    ), err
+    assert f"file={no_lineage}, problem=has no column _batch_id" in err, err
+    assert "Traceback" not in err
     assert sha256(db) == before
     assert nvda_return(db) == -16.97
     assert not any((published_copy / "warehouse" / "building").iterdir())
-    assert (published_copy / "site" / "quality" / "index.html").is_file()  # Data Docs even on failure
 
-    # Remove the bad file and the next build publishes again, with nothing to clean by hand.
-    (published_copy / "lake" / "raw" / "prices" / "zz_hand_copied.parquet").unlink()
+    # Remove the bad files and the next build publishes again, with nothing to clean by hand.
+    (raw / "zz_hand_copied.parquet").unlink()
+    no_lineage.unlink()
     ok = run_cli("build", data_dir=published_copy)
     assert "published" in ok.stdout
     assert nvda_return(db) == -16.97
@@ -92,7 +102,7 @@ def test_negative_close_copied_into_the_lake_is_not_published(published_copy):
     _bad_prices_file(published_copy / "lake" / "raw" / "prices", "zz_negative.parquet", close=-118.42)
     proc = run_cli("build", data_dir=published_copy, check=False)
     assert proc.returncode != 0
-    # dbt's own test on stg_prices (close > 0) or the gate: either way it is named and not published.
+    # dbt names it (its lineage names another batch; stg_prices' close > 0 would too): not published.
     assert "close" in proc.stderr
     assert sha256(db) == before
     assert nvda_return(db) == -16.97

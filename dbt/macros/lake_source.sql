@@ -11,12 +11,7 @@
 {% macro lake_source(table, new_only=false) -%}
     {%- set rel = source('lake', table) -%}
     {%- if not execute -%}{{ return(rel) }}{%- endif -%}
-    {%- set sql -%}
-        select path from raw.lake_batches
-        where source = {{ sql_string(table) }} {{ "and not consumed" if new_only }}
-        order by path
-    {%- endset -%}
-    {%- set paths = run_query(sql).columns[0].values() -%}
+    {%- set paths = lake_batches(table, new_only) | map(attribute=0) | list -%}
     {%- if paths | length == 0 -%}
         {%- set node = graph.sources['source.aftershock.lake.' ~ table] -%}
         (select
@@ -32,4 +27,15 @@
 {#- A SQL string literal: quotes doubled, so a path or value holding ' stays one literal. -#}
 {% macro sql_string(value) -%}
     '{{ value | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- The (path, batch_id) of each batch file this build recorded for a lake source (raw.lake_batches),
+    new_only: those the published warehouse has not consumed. -#}
+{% macro lake_batches(table, new_only=false) -%}
+    {%- set sql -%}
+        select path, batch_id from raw.lake_batches
+        where source = {{ sql_string(table) }} {{ "and not consumed" if new_only }}
+        order by path
+    {%- endset -%}
+    {{ return(run_query(sql).rows | list) }}
 {%- endmacro %}
