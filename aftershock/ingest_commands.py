@@ -480,7 +480,10 @@ def run(source: str, mode: str, *, session=None, sleep=None, **options) -> list[
         raise IngestError(f"{source}: not an ingest source (known: {', '.join(SOURCES)})")
     if mode == "sample":
         mode = "file"
-        options = {"path": sample_path(source), "batch_id": f"sample-{source}"} | {
+        # One batch id per requested range, so a range landed from the fixed sample file never replaces the whole of it.
+        start, end = options.get("start"), options.get("end")
+        batch_id = f"sample-{source}" + (f"-{start}-{end}" if (start or end) else "")
+        options = {"path": sample_path(source), "batch_id": batch_id} | {
             k: v for k, v in options.items() if v is not None
         }
     elif mode not in ("live", "file"):

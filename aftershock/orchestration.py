@@ -170,9 +170,6 @@ def run_ingest(
     if source not in SOURCES:
         raise SourceNotAvailable(f"{source}: not in the ingest registry (aftershock.ingest_commands.SOURCES)")
     mode = mode or source_mode()
-    if mode == "sample":
-        # The sample is a fixed historical file: a scheduled run's interval (today) would select nothing.
-        batch_id = batch_id or f"sample-{source}" + (f"-{start}-{end}" if (start or end) else "")
     results = run(source, mode, start=start, end=end, batch_id=batch_id)
     for r in results:
         print(r.summary())
