@@ -7,6 +7,8 @@ AFTERSHOCK_DATA_DIR (default ./data). A value that does not parse is an Aftersho
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -49,6 +51,14 @@ class Settings(BaseSettings):
 
 
 def settings() -> Settings:
+    # Parsing costs about half a millisecond and the paths ask for it on every call: parse once per
+    # distinct AFTERSHOCK_* environment (variable names are matched case-insensitively, as pydantic does).
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("AFTERSHOCK_")))
+    return _parsed(env)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(env: tuple[tuple[str, str], ...]) -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
