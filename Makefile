@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AFTERSHOCK_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: venv demo test lint sql build docs report clean-data help airflow airflow-stop bench bench-quick
+.PHONY: venv demo test test-bench lint sql build docs report clean-data help airflow airflow-stop bench bench-quick
 # 8080 is Airflow's; the docs site defaults next to it.
 DOCS_PORT ?= 8081
 
 help:
 	@echo "make demo   - install (first run ~2 min), ingest the bundled sample, build, print the impact table"
-	@echo "make test   - install, then run the whole test suite"
+	@echo "make test   - install, then run the test suite (all but the benchmark harness's smoke test)"
+	@echo "make test-bench - the benchmark harness at tiny sizes, as a test (CI runs it after make test)"
 	@echo "make lint   - ruff (lint + format check) and sqlfluff on the dbt models"
 	@echo "make sql    - DuckDB shell, read-only, on the published warehouse"
 	@echo "make build  - dbt build + quality gate + publish on what is in the lake"
@@ -39,7 +40,12 @@ build: $(STAMP)
 # on dbt, servers or subprocesses, so two run in little more than the time of one.
 PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadfile -m "not bench" $(PYTEST_ARGS)
+
+# The harness smoke test runs every benchmark part at tiny sizes (about eight builds and an Airflow run):
+# it guards bench/ rather than the product, so it is CI's second step instead of a quarter of `make test`.
+test-bench: $(STAMP)
+	$(BIN)/python -m pytest -q --durations=5 -m bench $(PYTEST_ARGS) tests/test_bench_smoke.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,7 @@
 """`make bench` at tiny sizes: the generator and every part of the harness run and report.
 
+The harness test is marked `bench`: `make test-bench` runs it (CI does, after `make test`).
+
 No timing is asserted (the machine is shared); the figures must exist, be positive, and the
 event study must agree with the pandas + statsmodels reference.
 """
@@ -35,6 +37,7 @@ def test_generator_is_deterministic_and_valid(tmp_path):
     assert "<rss" in open(n["daily"][0]).read()
 
 
+@pytest.mark.bench  # about eight builds and an Airflow run: `make test-bench`, CI's step after `make test`
 def test_quick_harness_writes_every_figure(tmp_path):
     out = tmp_path / "results"
     result = harness.main(["--quick", "--out", str(out), "--work", str(tmp_path / "work")])
