@@ -125,7 +125,7 @@ def _export(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from aftershock.report import build_report
 
-    result = build_report(args.event_id, out_dir=Path(args.out_dir) if args.out_dir else None)
+    result = build_report(args.event_id, out_dir=Path(args.out_dir) if args.out_dir else None, force=args.force)
     print(f"wrote {result.html}")
     for png in result.pngs:
         print(f"wrote {png}")
@@ -247,9 +247,9 @@ def _docs(args: argparse.Namespace) -> int:
     from aftershock.paths import site_dir
     from aftershock.site import build_index
 
-    target = docs.generate(echo=not args.quiet)
+    target = docs.generate(echo=not args.quiet, force=args.force)
     print(f"dbt docs in {target / 'index.html'}")
-    print(f"site index in {build_index(reports=not args.no_reports).index}")
+    print(f"site index in {build_index(reports=not args.no_reports, force=args.force).index}")
     if args.serve:
         srv = docs.server(site_dir(), port=args.port)
         print(f"serving http://127.0.0.1:{srv.server_address[1]}/ (Ctrl-C to stop)", flush=True)
@@ -265,7 +265,7 @@ def _docs(args: argparse.Namespace) -> int:
 def _site(args: argparse.Namespace) -> int:
     from aftershock.site import build_index
 
-    result = build_index(reports=not args.no_reports)
+    result = build_index(reports=not args.no_reports, force=args.force)
     print(f"wrote {result.index} ({len(result.reports)} reports, {len(result.tickers)} ticker pages)")
     for event_id, why in result.failed.items():
         print(f"warning: no report for {event_id}: {why}", file=sys.stderr)
@@ -362,6 +362,11 @@ def parser() -> argparse.ArgumentParser:
     )
     r.add_argument("event_id", help="an event_id of marts.dim_events")
     r.add_argument("--out-dir", help="directory to write to (default data/site/reports)")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="redraw even what was already made from this published warehouse by this version",
+    )
     r.set_defaults(func=_report)
 
     cfg_note = (
@@ -438,6 +443,11 @@ def parser() -> argparse.ArgumentParser:
     )
     dc.add_argument("--quiet", action="store_true", help="do not echo dbt's output")
     dc.add_argument("--no-reports", action="store_true", help="write the site index only, not every event's report")
+    dc.add_argument(
+        "--force",
+        action="store_true",
+        help="redraw even what was already made from this published warehouse by this version",
+    )
     dc.set_defaults(func=_docs)
 
     st = sub.add_parser(
@@ -447,6 +457,11 @@ def parser() -> argparse.ArgumentParser:
         "the published warehouse. `aftershock docs` also regenerates the dbt docs.",
     )
     st.add_argument("--no-reports", action="store_true", help="write the index and ticker pages only")
+    st.add_argument(
+        "--force",
+        action="store_true",
+        help="redraw even what was already made from this published warehouse by this version",
+    )
     st.set_defaults(func=_site)
 
     fr = sub.add_parser(

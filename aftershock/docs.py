@@ -19,7 +19,7 @@ from pathlib import Path
 from aftershock.dbt_runner import prepare_project, run_dbt
 from aftershock.paths import build_workspace, site_dir, warehouse_path
 from kernel.errors import AftershockError
-from kernel.files import atomic_write
+from kernel.files import atomic_write, content_digest, file_identity
 
 
 class DocsError(AftershockError):
@@ -30,23 +30,35 @@ def docs_dir() -> Path:
     return site_dir() / "docs"
 
 
-def generate(echo: bool = True) -> Path:
-    """Under the build lock: the docs share the build workspace with builds."""
+_STAMP = ".generated-from"  # what the pages were made of: the published file's identity and the project
+
+
+def generate(echo: bool = True, force: bool = False) -> Path:
+    """Under the build lock: the docs share the build workspace with builds. Docs already generated
+    from this published file and this project (models, macros, configuration) are kept unless `force`:
+    `dbt docs generate` is a minute of work that would write the same pages."""
     from aftershock.publish import build_lock
 
     with build_lock("docs"):
-        return _generate(echo)
+        return _generate(echo, reuse=not force)
 
 
-def _generate(echo: bool) -> Path:
+def _generate(echo: bool, reuse: bool = False) -> Path:
     published = warehouse_path()
     if not published.exists():
         raise DocsError(f"no published warehouse at {published}; run `aftershock build` (or `make demo`) first")
+    project = prepare_project()
+    source = f"{file_identity(published)}|{content_digest([project])}"
+    target = docs_dir()
+    stamp = target / _STAMP
+    pages = [target / n for n in ("manifest.json", "catalog.json", "index.html")]
+    if reuse and stamp.is_file() and stamp.read_text() == source and all(p.is_file() for p in pages):
+        print("dbt docs are current: generated from this published warehouse and project (--force redoes them)")
+        return target
     # same file name as the published one, so the views' catalog references resolve
     copy = build_workspace() / "docs" / published.name
     copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(published, copy)
-    project = prepare_project()
     try:
         run_dbt(["docs", "generate", "--static"], project, copy, echo=echo)
     finally:
@@ -56,13 +68,14 @@ def _generate(echo: bool) -> Path:
     missing = [src for src in produced.values() if not (generated / src).is_file()]
     if missing:
         raise DocsError(f"dbt docs generate wrote no {', '.join(missing)} in {generated}")
-    target = docs_dir()
+    stamp.unlink(missing_ok=True)  # pages being replaced are not current until the stamp is rewritten
     # manifest and catalog first, the page last: a reader never gets a page without its data
     for name in ("manifest.json", "catalog.json"):
         src = generated / produced[name]
         atomic_write(target / name, lambda tmp, src=src: shutil.copyfile(src, tmp))
     page = _without_raw_icon_urls((generated / produced["index.html"]).read_text(encoding="utf-8"))
     atomic_write(target / "index.html", lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
+    atomic_write(stamp, lambda tmp: Path(tmp).write_text(source))
     return target
 
 

@@ -7,6 +7,7 @@ Everything comes from the published warehouse. Sections whose mart is not part o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,11 @@ from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 from aftershock import report_charts as charts
 from aftershock.paths import site_dir, warehouse_path
 from kernel.errors import AftershockError
+from kernel.files import atomic_write, content_digest, file_identity
+
+_HERE = Path(__file__).resolve().parent
+# What a report is made of besides the warehouse: a change to any of these redraws every report.
+_REPORT_CODE = [_HERE / "report.py", _HERE / "report_charts.py", _HERE / "templates"]
 
 PRICE_LINES = 8  # worst and best movers drawn in the price chart, besides the benchmarks
 CAR_WINDOW = (-1, 1)
@@ -80,7 +86,27 @@ def _safe_link(url):
     return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else None
 
 
-def build_report(event_id: str, out_dir: Path | None = None, db: Path | None = None) -> ReportResult:
+def _source_key(db: Path, event_id: str) -> str:
+    return f"{event_id}|{file_identity(db)}|{content_digest(_REPORT_CODE)}"
+
+
+def _current(out_dir: Path, event_id: str, key: str) -> ReportResult | None:
+    """The report already written from this very warehouse by this very code, if it is whole."""
+    try:
+        made = json.loads((out_dir / f".{event_id}.source.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    html, pngs = out_dir / f"{event_id}.html", [out_dir / p for p in made.get("pngs", [])]
+    if made.get("key") != key or not html.is_file() or not all(p.is_file() for p in pngs):
+        return None
+    return ReportResult(html, pngs)
+
+
+def build_report(
+    event_id: str, out_dir: Path | None = None, db: Path | None = None, force: bool = False
+) -> ReportResult:
+    """Write the event's report; a report already drawn from the same published file by the same
+    code is kept (drawing the charts is most of the cost of a report), unless `force`."""
     from aftershock.config import event_id_problem
 
     if problem := event_id_problem(event_id, curated=False):  # the same rule the events file is read with
@@ -90,11 +116,17 @@ def build_report(event_id: str, out_dir: Path | None = None, db: Path | None = N
         raise ReportError(f"no published warehouse at {db}; run `aftershock build` (or `make demo`) first")
     out_dir = out_dir or reports_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
+    key = _source_key(db, event_id)
+    if not force and (kept := _current(out_dir, event_id, key)):
+        return kept
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return _build(con, event_id, out_dir)
+        result = _build(con, event_id, out_dir)
     finally:
         con.close()
+    made = {"key": key, "pngs": [p.name for p in result.pngs]}
+    atomic_write(out_dir / f".{event_id}.source.json", lambda tmp: Path(tmp).write_text(json.dumps(made)))
+    return result
 
 
 def _build(con, event_id: str, out_dir: Path) -> ReportResult:

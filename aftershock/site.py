@@ -53,8 +53,9 @@ def _write(path: Path, html: str) -> Path:
     return path
 
 
-def build_index(reports: bool = True, db: Path | None = None) -> SiteResult:
-    """Write data/site/index.html (and, with reports=True, every event's report and every ticker's page)."""
+def build_index(reports: bool = True, db: Path | None = None, force: bool = False) -> SiteResult:
+    """Write data/site/index.html (and, with reports=True, every event's report and every ticker's page).
+    A report already drawn from this published file by this code is kept unless `force`."""
     db = db or warehouse_path()
     if not db.exists():
         raise SiteError(f"no published warehouse at {db}; run `aftershock build` (or `make demo`) first")
@@ -68,7 +69,7 @@ def build_index(reports: bool = True, db: Path | None = None) -> SiteResult:
             con.close()
         for event_id in ids:
             try:
-                result.reports.append(build_report(event_id, db=db).html)
+                result.reports.append(build_report(event_id, db=db, force=force).html)
             except ReportError as exc:
                 result.failed[event_id] = str(exc)
     env = Environment(loader=PackageLoader("aftershock", "templates"), autoescape=select_autoescape(["html"]))

@@ -41,3 +41,24 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def file_identity(path: Path) -> str:
+    """Which version of a file this is, without reading it: a publish renames a new file into place,
+    so any new warehouse has a new inode and mtime even at the same size."""
+    st = path.stat()
+    return f"{path.resolve()}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def content_digest(paths: list[Path]) -> str:
+    """sha256 of the names and bytes of these files (folders: every file under them)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for root in paths:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for f in files:
+            if "__pycache__" in f.parts:
+                continue
+            h.update(str(f.relative_to(root.parent)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()

@@ -32,7 +32,11 @@ def docs_site(demo_dir, tmp_path_factory):
     shutil.copytree(demo_dir / "site" / "quality", d / "site" / "quality")  # the demo's gate wrote the Data Docs
     run_cli("docs", "--quiet", data_dir=d)
     site = d / "site" / "docs"
-    assert sorted(p.name for p in site.iterdir()) == ["catalog.json", "index.html", "manifest.json"]
+    assert sorted(p.name for p in site.iterdir()) == [".generated-from", "catalog.json", "index.html", "manifest.json"]
+    # the stamp names the published file the pages were made from: the next publish makes them stale
+    from kernel.files import file_identity
+
+    assert (site / ".generated-from").read_text().startswith(file_identity(d / "warehouse" / "aftershock.duckdb"))
     return d, site
 
 
@@ -205,14 +209,17 @@ def test_docs_serve_command_serves_on_localhost(docs_site):
     )
     try:
         deadline = time.monotonic() + 300
-        url = None
+        url, said = None, []
         while time.monotonic() < deadline and url is None:
             line = proc.stdout.readline()
             if not line:
                 break
+            said.append(line)
             m = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
             url = m.group(1) if m else None
         assert url, "aftershock docs --serve never said where it serves"
+        # nothing was published since the fixture's `aftershock docs`: the pages are kept, not regenerated
+        assert any("dbt docs are current" in line for line in said), said
         with urllib.request.urlopen(url, timeout=30) as r:  # the site index at the root
             assert r.status == 200 and b"deepseek-r1-selloff" in r.read()
         with urllib.request.urlopen(url + "docs/index.html", timeout=30) as r:

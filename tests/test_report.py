@@ -90,3 +90,39 @@ def test_report_default_location(demo_dir, tmp_path):
     run_cli("report", "deepseek-r1-selloff", data_dir=d)
     assert (d / "site" / "reports" / "deepseek-r1-selloff.html").is_file()
     assert (d / "site" / "reports" / "deepseek-r1-selloff-car.png").is_file()
+
+
+def test_a_report_is_redrawn_only_for_a_new_warehouse_new_code_or_force(demo_dir, tmp_path):
+    """Drawing charts is most of a report's cost: the site refresh keeps a report that the same code
+    already drew from the same published file, and redraws it after a publish, a missing chart or --force."""
+    import shutil
+
+    from aftershock import report
+
+    db = tmp_path / "aftershock.duckdb"
+    shutil.copyfile(demo_dir / "warehouse" / "aftershock.duckdb", db)
+    out = tmp_path / "reports"
+
+    def drawn() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.suffix in {".html", ".png"}}
+
+    first = report.build_report("deepseek-r1-selloff", out_dir=out, db=db)
+    before = drawn()
+    assert first.pngs and set(before) == {first.html.name, *(p.name for p in first.pngs)}
+    kept = report.build_report("deepseek-r1-selloff", out_dir=out, db=db)
+    assert kept == first and drawn() == before
+
+    assert report.build_report("deepseek-r1-selloff", out_dir=out, db=db, force=True).html == first.html
+    forced = drawn()
+    assert all(forced[name] > before[name] for name in before)
+
+    first.pngs[0].unlink()  # a chart lost from the folder: the report is not whole, so it is drawn again
+    report.build_report("deepseek-r1-selloff", out_dir=out, db=db)
+    assert first.pngs[0].is_file() and drawn()[first.html.name] > forced[first.html.name]
+
+    again = drawn()
+    published = tmp_path / "published.duckdb"  # a publish renames a new file into place
+    shutil.copyfile(db, published)
+    published.replace(db)
+    report.build_report("deepseek-r1-selloff", out_dir=out, db=db)
+    assert all(drawn()[name] > again[name] for name in again)
