@@ -272,7 +272,8 @@ def run_shares(req: IngestRequest, session=None) -> list[LandResult]:
     # Without --start, reach back as far as the estimation windows (yfinance's own default is 18
     # months): a market value on day -1 of the earliest event needs the shares count of then.
     start = req.start or (history.history_start().isoformat() if req.history else None)
-    frame, errors = shares.fetch_live(tickers, start, req.end, session=session)
+    series, errors = shares.fetch(tickers, start, req.end, session=session)
+    frame = shares.parse(series)
     for msg in errors.values():
         _warn(msg)
     if frame.empty:
@@ -363,7 +364,7 @@ def run_wealth(req: IngestRequest, session=None, sleep=None) -> list[LandResult]
         deadline_s=req.deadline,
         **extra,
     )
-    return [_land_snapshot(fetched.frame, req.batch_id)]
+    return [_land_snapshot(wealth.parse_json(fetched.body, fetched.url), req.batch_id)]
 
 
 # ---- news -------------------------------------------------------------------

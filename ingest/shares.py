@@ -41,15 +41,16 @@ def read_file(path: Path) -> pd.DataFrame:
         raise SourceUnreadable(f"{path}: {exc}") from None
 
 
-def fetch_live(tickers: list[str], start: str | None = None, end: str | None = None, session=None):
-    """Shares history from yfinance, one series per ticker. Returns (frame, {ticker: error})."""
+def fetch(tickers: list[str], start: str | None = None, end: str | None = None, session=None):
+    """Shares history from yfinance, one series per ticker, as it answered. Returns
+    ({ticker: series}, {ticker: error}); `parse` turns the series into rows."""
     import warnings
 
     import yfinance as yf
     from yfinance.data import YfData
 
     YfData.cache_get.cache_clear()  # see prices_live: yfinance memoises responses by URL
-    frames, errors = [], {}
+    series, errors = {}, {}
     for t in tickers:
         try:
             with warnings.catch_warnings():
@@ -61,11 +62,19 @@ def fetch_live(tickers: list[str], start: str | None = None, end: str | None = N
         if s is None or len(s) == 0:
             errors[t] = f"{t}: no shares history returned"
             continue
+        series[t] = s
+    return series, errors
+
+
+def parse(series: dict[str, pd.Series]) -> pd.DataFrame:
+    """One row per ticker and date; of several counts on one date the last one reported."""
+    frames = []
+    for t, s in series.items():
         s = s[~s.index.duplicated(keep="last")]
         frames.append(pd.DataFrame({"ticker": t, "as_of_date": s.index, "shares_outstanding": s.values}))
     if not frames:
-        return pd.DataFrame(columns=COLUMNS), errors
-    return coerce(pd.concat(frames, ignore_index=True)), errors
+        return pd.DataFrame(columns=COLUMNS)
+    return coerce(pd.concat(frames, ignore_index=True))
 
 
 def split(df: pd.DataFrame) -> v.Split:

@@ -15,10 +15,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-import pandas as pd
 import requests
 
-from ingest import wealth
 from ingest.errors import SourceUnreadable
 from ingest.http_body import BodyTooLarge, BodyTooSlow, read_capped
 
@@ -43,7 +41,10 @@ class _Retryable(Exception):
 
 @dataclass
 class Fetched:
-    frame: pd.DataFrame
+    """What the server sent, not yet read: `wealth.parse_json(body, url)` parses it, as
+    news_parse.parse does for a fetched feed, so a recorded payload tests the parser without HTTP."""
+
+    body: bytes
     url: str
     attempts: int
     bytes_read: int
@@ -130,7 +131,7 @@ def fetch(
     deadline_s: float = DEADLINE_S,
     sleep=time.sleep,
 ) -> Fetched:
-    """GET the list and return it as a normalised batch dated by the data's own timestamp."""
+    """GET the list: the bytes of the first whole answer, with how many attempts and waits it took."""
     if attempts < 1:
         raise ValueError("attempts must be >= 1")
     deadline = time.monotonic() + deadline_s
@@ -164,8 +165,7 @@ def fetch(
                 waits.append(wait)
                 sleep(wait)
                 continue
-            frame = wealth.parse_json(body, url)
-            return Fetched(frame, url, attempt, len(body), waits)
+            return Fetched(body, url, attempt, len(body), waits)
     finally:
         if own:
             session.close()

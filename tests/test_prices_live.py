@@ -106,3 +106,12 @@ def test_offline_noise_is_one_short_reason_per_ticker():
     )
     assert _reason(msgs, "AAPL").startswith("DNSError(")  # its own reason already is the network error
     assert _reason(["['X']: possibly delisted; no price data found"], "X") == "possibly delisted; no price data found"
+
+
+def test_shares_parse_keeps_the_last_count_reported_for_a_date():
+    from ingest import shares
+
+    reported = pd.Series([1.0e9, 2.0e9, 3.0e9], index=pd.to_datetime(["2025-01-02", "2025-01-02", "2025-01-03"]))
+    frame = shares.parse({"NVDA": reported})
+    assert list(frame["shares_outstanding"]) == [2.0e9, 3.0e9] and set(frame["ticker"]) == {"NVDA"}
+    assert list(shares.parse({}).columns) == shares.COLUMNS  # nothing answered: no rows, the same columns

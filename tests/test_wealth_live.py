@@ -84,7 +84,7 @@ def test_429_waits_as_long_as_retry_after_says_then_succeeds():
     with ScriptedServer(steps) as srv:
         got = wealth_live.fetch(srv.url, sleep=sleeps, backoff_s=0.5)
     assert sleeps == [7.0]
-    assert got.attempts == 2 and len(got.frame) == 10
+    assert got.attempts == 2 and len(wealth.parse_json(got.body, got.url)) == 10
     assert len(srv.requests) == 2
 
 
@@ -110,7 +110,7 @@ def test_500_then_good_recovers():
     sleeps = Sleeps()
     with ScriptedServer([{"status": 503, "body": b""}, {"body": GOOD}]) as srv:
         got = wealth_live.fetch(srv.url, sleep=sleeps, backoff_s=0.5)
-    assert sleeps == [0.5] and len(got.frame) == 10
+    assert sleeps == [0.5] and len(wealth.parse_json(got.body, got.url)) == 10
 
 
 def test_truncated_body_is_retried_and_reported(data_dir):
@@ -122,13 +122,18 @@ def test_truncated_body_is_retried_and_reported(data_dir):
     assert len(srv.requests) == 3 and sleeps == [0.1, 0.2]
     with ScriptedServer([{"body": GOOD, "truncate": 300}, {"body": GOOD}]) as srv:
         got = wealth_live.fetch(srv.url, sleep=Sleeps(), backoff_s=0.1)
-    assert got.attempts == 2 and len(got.frame) == 10
+    assert got.attempts == 2 and len(wealth.parse_json(got.body, got.url)) == 10
 
 
-def test_truncated_body_without_length_fails_as_invalid_json():
+def test_truncated_body_without_length_fails_as_invalid_json(data_dir):
+    with ScriptedServer([{"body": GOOD[:300], "no_length": True}]) as srv:
+        got = wealth_live.fetch(srv.url, sleep=Sleeps())  # the client cannot tell: no length to check against
+        with pytest.raises(wealth.SourceUnreadable, match="not valid JSON"):
+            wealth.parse_json(got.body, got.url)
     with ScriptedServer([{"body": GOOD[:300], "no_length": True}]) as srv:
         with pytest.raises(wealth.SourceUnreadable, match="not valid JSON"):
-            wealth_live.fetch(srv.url, sleep=Sleeps())
+            run_wealth(live_args(srv.url), sleep=Sleeps())
+    assert not (data_dir / "lake" / "raw" / "wealth").exists()
 
 
 def test_response_missing_finalworth_is_schema_drift_naming_the_field(data_dir):
