@@ -71,3 +71,22 @@ def published_copy(demo_dir, tmp_path, monkeypatch) -> Path:
     shutil.copyfile(demo_dir / "build" / "dbt_target" / "manifest.json", d / "build" / "dbt_target" / "manifest.json")
     monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(d))
     return d
+
+
+# The longest files first (seconds of the last CI run in brackets): `make test` gives whole files to two
+# workers in collection order, and a long file collected late leaves one worker running it alone at the end.
+LONGEST_FIRST = [
+    "test_celery_executor.py",  # (480) Airflow on Celery, Redis, Postgres and an object store
+    "test_batch_integrity.py",  # (380) racing landings and builds
+    "test_airflow_standalone.py",  # (305) first start of a fresh install
+    "test_airflow_dags.py",  # (260) dag.test() of every DAG
+    "test_incremental.py",  # (175) three builds compared relation by relation
+    "test_docs.py",  # (175) the site, dbt docs and Chromium
+    "test_lake_batches.py",  # (150)
+    "test_trading_calendar.py",  # (150)
+]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
