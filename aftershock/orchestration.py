@@ -298,31 +298,100 @@ def ensure_manifest() -> Path:
     return path
 
 
-WATCHER_PRODUCER = "dbt_producer_watcher"  # cosmos's task id of the one `dbt build` in WATCHER mode
+WATCHER_PRODUCER = "dbt_producer_watcher"  # task id of the one `dbt build` the node tasks watch
+NODE_RESULTS_XCOM = "node_results"  # the producer's one XCom: every node task's outcome
+_OK = ("success", "pass", "warn", "no-op")
 
 
-def watch_after_build(group) -> list:
-    """Start the node tasks of a cosmos WATCHER task group once its producer's `dbt build` has
-    ended; returns the node tasks the quality gate waits for.
+def node_results(target: Path) -> dict[str, dict] | None:
+    """Each rendered node's outcome from one `dbt build` (its run_results.json and manifest.json in
+    `target`), None when dbt wrote no results. A model or seed is reported with the tests that
+    depend on it alone (dbt ran them right after it); a test of two models (a relationships test)
+    has its own entry, as it has its own task. {unique_id: {"ok": bool, "log": [lines]}}."""
+    import json
 
-    cosmos starts the first node tasks beside the producer and has them wait in the triggerer;
-    `dag.test()` (the tests and the bench) runs one task at a time, so a node task that happened
-    to run first would wait for a build that never starts (apache/airflow#56723). Placed after
-    the producer, each node task reads its node's result at once: one short task per node instead
-    of a poke, a deferral and a resume, which is also cheaper under the real scheduler for a build
-    of seconds. `one_done`: after a failed build the node tasks still say which nodes passed and
-    which failed (the rest of the branch is upstream_failed); a build that never started skips them.
+    results_file = target / "run_results.json"
+    if not results_file.is_file():
+        return None
+    results = {r["unique_id"]: r for r in json.loads(results_file.read_text())["results"]}
+    manifest_json = json.loads((target / "manifest.json").read_text())
+    manifest = {**manifest_json["nodes"], **manifest_json.get("unit_tests", {})}
 
-    The gate waits for the node tasks, not for cosmos's `..._done` task (which only fails when
-    the build did): a node task that is retried or cleared rebuilds its node alone, and once every
-    node task has succeeded the building file holds every node, so the gate may judge it."""
-    producer = group.children[f"{group.group_id}.{WATCHER_PRODUCER}"]
-    own = {producer.task_id, f"{producer.task_id}_done"}
-    for root in group.get_roots():
-        if root.task_id not in own:
-            producer >> root
-            root.trigger_rule = "one_done"
-    return [leaf for leaf in group.get_leaves() if leaf.task_id not in own]
+    def line(uid: str) -> str:
+        r = results[uid]
+        message = f": {r['message']}" if r.get("message") and r["status"] not in _OK else ""
+        return f"{uid} {r['status']} in {r.get('execution_time') or 0:.2f}s{message}"
+
+    tests_of: dict[str, list[str]] = {}
+    report: dict[str, dict] = {}
+    for uid in results:
+        node = manifest.get(uid, {})
+        parents = node.get("depends_on", {}).get("nodes", [])
+        if node.get("resource_type") in ("test", "unit_test") and len(parents) == 1:
+            tests_of.setdefault(parents[0], []).append(uid)
+    reported_by_parent = {t for ts in tests_of.values() for t in ts}
+    for uid, r in results.items():
+        if uid in reported_by_parent:
+            continue
+        tests = sorted(tests_of.get(uid, []))
+        failed = [t for t in tests if results[t]["status"] not in _OK]
+        ok = r["status"] in _OK and not failed
+        log = [line(uid)]
+        if tests:
+            log.append(f"{len(tests) - len(failed)} of {len(tests)} tests passed")
+            log += [line(t) for t in (failed or tests)]
+        report[uid] = {"ok": ok, "log": log}
+    return report
+
+
+def dbt_build_watched(building: str, report) -> None:
+    """The producer of the transform's node tasks: one `dbt build` into the building file, as
+    `aftershock build` runs it (same runner, every test right after its model), then
+    `report(node_results(...))` with every node's outcome, also when the build failed (then the
+    DbtFailed is raised after the report)."""
+    from aftershock.dbt_runner import run_dbt
+    from aftershock.paths import build_workspace
+    from aftershock.publish import build_lock
+
+    target = build_workspace() / "dbt_target"
+    with build_lock("airflow transform: dbt build"):  # dbt's target and logs are the shared build workspace's
+        (target / "run_results.json").unlink(missing_ok=True)  # never report an earlier build's results
+        try:
+            run_dbt(["build"], airflow_project(), Path(building))
+        finally:
+            results = node_results(target)
+            if results is not None:
+                report(results)
+
+
+def node_outcome(results: dict[str, dict] | None, unique_id: str) -> tuple[bool, list[str]]:
+    """(passed, log lines) of one node task from the producer's node_results."""
+    if results is None:
+        return False, [f"the dbt build reported no results (see the {WATCHER_PRODUCER} log): {unique_id} was not built"]
+    if unique_id not in results:
+        return False, [f"the dbt build did not run {unique_id}"]
+    return results[unique_id]["ok"], results[unique_id]["log"]
+
+
+def node_rebuild_args(resource_type: str, name: str) -> list[str]:
+    """The dbt command a retried or cleared node task runs: that node alone and the tests of it
+    alone (`cautious`: a test that also reads another model has its own task)."""
+    if resource_type == "test":
+        return ["build", "--select", name]
+    return ["build", "--select", name, "--indirect-selection", "cautious"]
+
+
+def rebuild_node(building: str, resource_type: str, name: str) -> None:
+    """A node task's retry: dbt for its node alone into the run's building file. Its target and logs
+    go to a scratch folder, so two retries never share one (DuckDB still lets one write at a time)."""
+    import tempfile
+
+    from aftershock.dbt_runner import run_dbt
+    from aftershock.paths import build_workspace
+
+    build_workspace().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="node-", dir=build_workspace()) as scratch:
+        run_dbt(node_rebuild_args(resource_type, name), airflow_project(), Path(building), workspace=Path(scratch))
 
 
 def run_gate(building: str) -> str:

@@ -624,7 +624,7 @@ def markdown(r: dict) -> str:
         row(
             "airflow_transform_vs_cli",
             fmt(A["airflow_transform_vs_cli"]),
-            f"the transform DAG (`dag.test()`, cosmos WATCHER: one dbt build, {A['node_tasks']} node tasks) from its "
+            f"the transform DAG (`dag.test()`, one dbt build, {A['node_tasks']} node tasks reporting it) from its "
             f"first task to the end of `publish` {fmt(A['airflow_to_publish_s'])} s vs `aftershock build` "
             f"{fmt(A['cli_build_s'])} s, the bundled sample, empty warehouse; the whole run with dbt docs and reports "
             f"{fmt(A['airflow_whole_run_s'])} s vs the same CLI work {fmt(A['cli_build_s'] + A['cli_docs_reports_s'])} s "

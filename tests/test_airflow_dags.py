@@ -93,6 +93,67 @@ def test_sample_ingest_lands_the_requested_range(data_dir):
     assert str(dates[0]) >= "2025-01-21" and str(dates[1]) <= "2025-01-28"
 
 
+def _build_target(tmp_path, statuses: dict[str, str]) -> Path:
+    """A dbt target folder of one `dbt build`: a model, its two tests, a test of two models."""
+    nodes = {
+        "seed.aftershock.events": {"resource_type": "seed", "depends_on": {"nodes": []}},
+        "model.aftershock.dim_events": {"resource_type": "model", "depends_on": {"nodes": ["seed.aftershock.events"]}},
+        "test.aftershock.not_null_dim_events_event_id.1": {
+            "resource_type": "test",
+            "depends_on": {"nodes": ["model.aftershock.dim_events"]},
+        },
+        "test.aftershock.unique_dim_events_event_id.2": {
+            "resource_type": "test",
+            "depends_on": {"nodes": ["model.aftershock.dim_events"]},
+        },
+        "test.aftershock.relationships_x.3": {
+            "resource_type": "test",
+            "depends_on": {"nodes": ["model.aftershock.dim_events", "seed.aftershock.events"]},
+        },
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+    results = [
+        {"unique_id": uid, "status": statuses.get(uid, "pass" if uid.startswith("test.") else "success"),
+         "message": "Got 2 results, configured to fail if != 0", "execution_time": 0.1}
+        for uid in nodes
+    ]  # fmt: skip
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
+    return tmp_path
+
+
+def test_a_model_task_reports_its_tests_and_a_failed_test_fails_it(tmp_path):
+    results = orch.node_results(_build_target(tmp_path, {}))
+    # one entry per node task: the seed, the model (with its two tests), the test of two models
+    assert set(results) == {
+        "seed.aftershock.events",
+        "model.aftershock.dim_events",
+        "test.aftershock.relationships_x.3",
+    }
+    ok, log = orch.node_outcome(results, "model.aftershock.dim_events")
+    assert ok and "2 of 2 tests passed" in log
+    failing = orch.node_results(_build_target(tmp_path, {"test.aftershock.unique_dim_events_event_id.2": "fail"}))
+    ok, log = orch.node_outcome(failing, "model.aftershock.dim_events")
+    assert not ok and "1 of 2 tests passed" in log
+    assert any("unique_dim_events_event_id" in line and "configured to fail" in line for line in log)
+    assert orch.node_outcome(failing, "seed.aftershock.events")[0]
+    # a build that wrote no results, or did not run the node, fails the node's task (its retry runs dbt)
+    (tmp_path / "run_results.json").unlink()
+    assert orch.node_results(tmp_path) is None
+    assert not orch.node_outcome(None, "model.aftershock.dim_events")[0]
+    assert not orch.node_outcome(failing, "model.aftershock.other")[0]
+
+
+def test_a_retried_node_task_runs_dbt_for_its_node_alone(data_dir, monkeypatch):
+    calls = []
+    monkeypatch.setattr("aftershock.dbt_runner.run_dbt", lambda args, project, building, **kw: calls.append(args))
+    orch.rebuild_node("/tmp/b.duckdb", "model", "dim_events")
+    orch.rebuild_node("/tmp/b.duckdb", "test", "relationships_x")
+    assert calls == [
+        ["build", "--select", "dim_events", "--indirect-selection", "cautious"],  # its tests, not those of two models
+        ["build", "--select", "relationships_x"],
+    ]
+
+
 # ---- the DAG files under Airflow ----------------------------------------------------------------
 
 PARSE = """
@@ -187,29 +248,32 @@ def test_dags_are_wired_as_designed(airflow_home):
     # one dbt build (the producer) in the single-writer pool, after the building file exists
     assert producer["pool"] == orch.WAREHOUSE_POOL and producer["upstream"] == ["prepare_building"]
     assert producer["retries"] == 0, "a second dbt build in the same run must never start"
-    # ... and still one task per dbt node: every model and seed, and a test task per tested model
+    # ... and still one task per dbt node: every model and seed (reporting its tests too), and a
+    # task per test of two models (a relationships test), after both
     models = {p.stem for p in (ROOT / "dbt" / "models").rglob("*.sql")} | {
         p.stem for p in (ROOT / "dbt" / "models").rglob("*.py")
     }
     seeds = {p.stem for p in (ROOT / "dbt" / "seeds").glob("*.csv")}
     node_tasks = {t for t in tasks if t.startswith("dbt.") and "producer_watcher" not in t}
-    for m in models:
-        assert {f"dbt.{m}.run", f"dbt.{m}_run"} & node_tasks, f"model {m} has no task"
-    assert all(f"dbt.{s}.seed" in node_tasks or f"dbt.{s}_seed" in node_tasks for s in seeds)
-    assert "dbt.fct_event_stock_impact.test" in node_tasks
+    built = {f"dbt.{m}_model_build" for m in models} | {f"dbt.{s}_seed_build" for s in seeds}
+    assert built <= node_tasks, f"nodes without a task: {sorted(built - node_tasks)}"
+    detached = node_tasks - built
+    assert detached and all(t.startswith("dbt.relationships_") and t.endswith("_test") for t in detached), detached
+    moves_event = "dbt.relationships_fct_detected_moves_event_id__event_id__ref_dim_events__test"
+    assert {"dbt.fct_detected_moves_model_build", "dbt.dim_events_model_build"} <= set(tasks[moves_event]["upstream"])
     # node tasks only read the build's results: not in the writers' pool, so they never wait behind it
     assert all(tasks[t]["pool"] != orch.WAREHOUSE_POOL for t in node_tasks)
     # the first node tasks start when the build has ended, successful or not
     roots = [t for t in node_tasks if "dbt.dbt_producer_watcher" in tasks[t]["upstream"]]
     assert roots and all(tasks[t]["trigger_rule"] == "one_done" for t in roots)
     assert all(tasks[t]["upstream"] for t in node_tasks)
-    # the marts wait for their upstream models (and their tests)
-    assert "dbt.int_event_window_returns.test" in tasks["dbt.fct_event_stock_impact.run"]["upstream"]
+    # the marts wait for their upstream models (whose tasks report their tests too)
+    assert "dbt.int_event_window_returns_model_build" in tasks["dbt.fct_event_stock_impact_model_build"]["upstream"]
     writers = ["prepare_building", "gate", "publish", "docs"]
     assert all(tasks[t]["pool"] == orch.WAREHOUSE_POOL for t in writers)
     # the gate judges the building file once every node task has succeeded; then publish, docs, site
     leaves = {t for t in node_tasks if not any(t in tasks[d]["upstream"] for d in node_tasks)}
-    assert leaves and leaves <= set(tasks["gate"]["upstream"]) and "dbt.fct_event_summary.test" in leaves
+    assert leaves and leaves <= set(tasks["gate"]["upstream"]) and "dbt.fct_event_summary_model_build" in leaves
     assert tasks["publish"]["upstream"] == ["gate"]
     assert tasks["docs"]["upstream"] == ["publish"] and tasks["refresh_site"]["upstream"] == ["publish"]
     assert all(t["backoff"] and t["timeout"] for t in tasks.values())
@@ -220,6 +284,40 @@ def test_single_dbt_task_mode_keeps_the_pool(airflow_home):
     tasks = dags["aftershock_transform"]["tasks"]
     assert set(tasks) == {"prepare_building", "dbt_build", "gate", "publish", "docs", "refresh_site"}
     assert tasks["dbt_build"]["pool"] == orch.WAREHOUSE_POOL and tasks["dbt_build"]["upstream"] == ["prepare_building"]
+
+
+NODE_TASK = """
+import json
+from aftershock import orchestration as orch
+from aftershock.airflow_watcher import DbtNodeWatcher
+calls = []
+orch.rebuild_node = lambda building, kind, name: calls.append([building, kind, name])
+class TI:
+    def __init__(self, try_number, results):
+        self.try_number, self.results = try_number, results
+    def xcom_pull(self, task_ids, key='return_value'):
+        return self.results if key == orch.NODE_RESULTS_XCOM else '/run/building.duckdb'
+op = DbtNodeWatcher(task_id='dim_events_model_build', unique_id='model.aftershock.dim_events', resource_type='model',
+                    resource_name='dim_events', producer_task_id='dbt.dbt_producer_watcher')
+out = {{'template_fields': list(op.template_fields)}}
+op.execute({{'ti': TI(1, {{'model.aftershock.dim_events': {{'ok': True, 'log': ['built']}}}})}})
+for results in ({{'model.aftershock.dim_events': {{'ok': False, 'log': ['a test failed']}}}}, None):
+    try:
+        op.execute({{'ti': TI(1, results)}})
+        out.setdefault('failed', []).append(None)
+    except Exception as exc:
+        out.setdefault('failed', []).append(type(exc).__name__)
+op.execute({{'ti': TI(2, None)}})  # a retry, or a clear: dbt for this node alone, into the run's building file
+out['calls'] = calls
+print('RESULT', json.dumps(out))
+"""
+
+
+def test_a_node_task_fails_with_its_node_and_its_retry_rebuilds_the_node(airflow_home):
+    out = run_py(NODE_TASK.format(), airflow_home)
+    assert out["template_fields"] == [], "a node task writes no rendered template fields"
+    assert out["failed"] == ["AirflowException", "AirflowException"]  # a failed node or test; no results at all
+    assert out["calls"] == [["/run/building.duckdb", "model", "dim_events"]]  # only on the retry, not on the first try
 
 
 DAG_TEST = """
@@ -277,7 +375,7 @@ def test_every_dag_runs_with_dag_test_on_the_sample(airflow_home):
     transform = result["aftershock_transform"]["tasks"]
     # one dbt build, and every node's task reports its node as built and tested
     assert all(s == "success" for s in transform.values()), {t: s for t, s in transform.items() if s != "success"}
-    assert transform["dbt.fct_event_stock_impact.run"] == transform["dbt.fct_event_stock_impact.test"] == "success"
+    assert transform["dbt.fct_event_stock_impact_model_build"] == "success"
 
     nvda = published_nvda_impact(data)
     assert round(nvda[0], 2) == -16.97 and round(nvda[1] / 1e9, 1) == -592.7
@@ -327,9 +425,8 @@ def test_a_failed_node_fails_its_task_and_nothing_is_published(airflow_home, tmp
     tasks = result["tasks"]
     assert result["state"] == "failed"
     assert tasks["dbt.dbt_producer_watcher"] == "failed"
-    # the node tasks say which node failed and which were built before it
-    assert tasks["dbt.fct_event_summary.run"] == "failed"
-    assert tasks["dbt.fct_event_summary.test"] == "upstream_failed"
-    assert tasks["dbt.dim_events.run"] == tasks["dbt.fct_event_stock_impact.test"] == "success"
+    # the node tasks say which node failed and which were built (and tested) before it
+    assert tasks["dbt.fct_event_summary_model_build"] == "failed"
+    assert tasks["dbt.dim_events_model_build"] == tasks["dbt.fct_event_stock_impact_model_build"] == "success"
     assert tasks["gate"] == tasks["publish"] == "upstream_failed"
     assert not (data / "warehouse" / "aftershock.duckdb").exists(), "a failed build must never be published"
