@@ -262,7 +262,8 @@ def event_study(prices: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
 
 
 def from_marts(con) -> pd.DataFrame:
-    """The same figures read from the warehouse marts."""
+    """The same figures read from the warehouse marts, for the events of the seed: the sessions the
+    detector flags are studied too (origin 'detected' in dim_events), and this loop does not detect."""
     cars = ", ".join(
         f"sum(abnormal_return_pct) filter (where relative_day between {a} and {b}) / 100 as {car_name(a, b)}"
         for a, b in CAR_WINDOWS
@@ -275,6 +276,7 @@ def from_marts(con) -> pd.DataFrame:
         select i.event_id, i.ticker, i.estimation_days, i.alpha, i.beta, i.sigma,
                i.return_pct / 100 as return_0, i.abnormal_return_pct / 100 as ar_0, car.* exclude (event_id, ticker)
         from marts.fct_event_stock_impact i left join car using (event_id, ticker)
+        where i.event_id in (select event_id from marts.dim_events where origin <> 'detected')
     """).df()
 
 

@@ -2,8 +2,9 @@
 -- start to the event-window end: estimation-window ARs are the model residuals the rank, sign
 -- and cross-correlation tests need. Constant mean ignores the benchmark (beta = 0).
 -- A view over the whole grid, for anyone who wants it; the models read the two tables cut from it,
--- int_event_window_returns (every column, event window only) and int_event_estimation_residuals
--- (four columns, estimation window only), which are a fraction of its size to write.
+-- int_event_window_returns (every column, event and CAR windows) and int_event_stock_residuals
+-- (six narrow columns, the cross-section's pairs on the estimation and event windows), which are
+-- a fraction of its size to write.
 {{ config(materialized='view') }}
 
 select

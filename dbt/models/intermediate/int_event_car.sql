@@ -28,9 +28,12 @@ summed as (
 ),
 
 estimation_signs as (
-    -- share of positive estimation-window residuals, the generalised sign test's expected p
+    -- share of positive estimation-window residuals, the generalised sign test's expected p: for
+    -- the cross-section's pairs (int_event_stock_residuals), the only ones the sign test averages
+    -- over, so the 17 million residuals of every pair are not computed again for it
     select event_id, ticker, avg(case when abnormal_return > 0 then 1.0 else 0.0 end) as est_positive_share
-    from {{ ref('int_event_estimation_residuals') }}
+    from {{ ref('int_event_stock_residuals') }}
+    where in_estimation
     group by event_id, ticker
 )
 

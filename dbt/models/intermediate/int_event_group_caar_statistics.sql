@@ -2,7 +2,8 @@
 -- that hold up under event-day clustering (the whole group shares day 0):
 --   bmp_t  mean SCAR / (s(SCAR) / sqrt N)                         (Boehmer et al. 1991)
 --   kp_t   bmp_t sqrt((1 - r) / (1 + (N - 1) r)), r the mean pairwise correlation of the group's
---          estimation-window residuals, each pair over its common days  (Kolari and Pynnönen 2010)
+--          estimation-window residuals, each pair over its common days  (Kolari and Pynnönen 2010;
+--          the mean_pairwise_correlation macro, as int_event_residual_correlation)
 -- Both t with N - 1 dof; p-values are added in fct_event_group_caar. The same SCARs as the
 -- event-wide CAAR (int_event_car), so a group holding every stock reproduces fct_event_caar.
 with members as (
@@ -28,31 +29,18 @@ moments as (
     group by all
 ),
 
-est as (
-    select event_id, ticker, relative_day, abnormal_return
-    from {{ ref('int_event_stock_residuals') }}
-    where in_estimation
-),
-
-pair_correlations as (
-    select
-        a.event_id,
-        a.group_type,
-        a.group_name,
-        corr(ea.abnormal_return, eb.abnormal_return) as correlation
-    from members as a
-    inner join members as b
-        on b.event_id = a.event_id and b.group_type = a.group_type and b.group_name = a.group_name
-        and a.ticker < b.ticker
-    inner join est as ea on ea.event_id = a.event_id and ea.ticker = a.ticker
-    inner join est as eb on eb.event_id = b.event_id and eb.ticker = b.ticker and eb.relative_day = ea.relative_day
-    group by a.event_id, a.group_type, a.group_name, a.ticker, b.ticker
+est as materialized (
+    -- each member's estimation-window residuals, once per group it belongs to; materialised, as
+    -- the correlation passes over it four times
+    select m.event_id, m.group_type, m.group_name, e.ticker, e.relative_day, e.abnormal_return
+    from members as m
+    inner join {{ ref('int_event_stock_residuals') }} as e using (event_id, ticker)
+    where e.in_estimation
 ),
 
 group_correlation as (
-    select event_id, group_type, group_name, avg(correlation) as mean_correlation
-    from pair_correlations
-    group by all
+    -- each pair over its common days; one pass for a group whose stocks share every day (the macro)
+    {{ mean_pairwise_correlation('est', ['event_id', 'group_type', 'group_name']) }}
 ),
 
 stats as (

@@ -20,12 +20,14 @@ events as (
 ),
 
 pairs as (
+    -- every event x other session over the stocks both scored: 63 million stock rows at 500
+    -- tickers x 100 events x 1,260 sessions, so only sums are kept here; the list of common tickers
+    -- is built for the top sessions alone (listing it for every pair ran out of memory at that size)
     select
         e.event_id,
         e.day0_date,
         s.trade_date as analog_date,
         count(*) as common_tickers,
-        list(a.ticker order by a.ticker) as tickers,
         sum(a.score * s.score) / nullif(sqrt(sum(a.score * a.score) * sum(s.score * s.score)), 0) as similarity,
         corr(a.score, s.score) as correlation
     from events as e
@@ -39,6 +41,15 @@ ranked as (
     select *, row_number() over (partition by event_id order by similarity desc, analog_date) as rank
     from pairs
     where similarity is not null
+    qualify rank <= {{ top_n }}
+),
+
+top_tickers as (
+    select r.event_id, r.analog_date, list(a.ticker order by a.ticker) as tickers
+    from ranked as r
+    inner join scores as a on a.trade_date = r.day0_date
+    inner join scores as s on s.ticker = a.ticker and s.trade_date = r.analog_date
+    group by r.event_id, r.analog_date
 ),
 
 events_on_day as (
@@ -61,9 +72,9 @@ select
     r.similarity,
     r.correlation,
     r.common_tickers,
-    r.tickers,
+    t.tickers,
     coalesce(n.news_items, 0) as news_items
 from ranked as r
+inner join top_tickers as t using (event_id, analog_date)
 left join events_on_day as d on d.day0_date = r.analog_date
 left join news as n on n.session_date = r.analog_date
-where r.rank <= {{ top_n }}
