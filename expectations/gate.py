@@ -11,7 +11,7 @@ with dbt are read from the dbt manifest (expectations.dbt_bounds), not repeated 
 
 The frames are read through DuckDB into pandas and validated with GX's pandas datasource: GX's
 SQL datasource over duckdb-engine reports every expectation as failed on this stack. A table
-larger than a part (AFTERSHOCK_GATE_PART_ROWS, default 1,000,000 rows) is read and validated a
+larger than a part (AFTERSHOCK_GATE_PART_ROWS, default 250,000 rows) is read and validated a
 part at a time, and the parts' results are added up into one message per expectation.
 """
 

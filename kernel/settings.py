@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     # build, gate, publish
     lock_wait_seconds: float = Field(1800, description="how long a build waits for another one to finish")
     building_max_age_seconds: float = Field(7200, description="age past which a left-over building file is stale")
-    gate_part_rows: int = Field(1_000_000, description="rows per slice the quality gate validates at a time")
+    gate_part_rows: int = Field(250_000, description="rows per slice the quality gate validates at a time")
     # Airflow
     dbt_tasks: str = Field("model", description="transform DAG: one task per dbt node (model) or one (single)")
     warehouse_queue: str = Field("", description="Celery queue of the tasks that write the warehouse")
