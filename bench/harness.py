@@ -412,7 +412,6 @@ def _airflow_env(home: Path, data: Path) -> dict:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
             "AFTERSHOCK_TASK_RETRIES": "0",

@@ -22,9 +22,8 @@ export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://$AIRFLOW__API__HOST:$AIRF
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
 # No usage metrics leave the machine (Airflow's and astronomer-cosmos's).
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
-# The Airflow UI's Aftershock menu (plugins/); the transform's dbt build is never retried, so cosmos's
-# per-node backup for a producer retry is only overhead.
-export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins" AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY=False
+# The Airflow UI's Aftershock menu (plugins/).
+export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
 export DO_NOT_TRACK=1 SCARF_NO_ANALYTICS=true
 # Which DAGs `start` unpauses (an awk regex on the DAG id); the end-to-end test unpauses only the transform.
 UNPAUSE="${AFTERSHOCK_UNPAUSE:-^aftershock_}"

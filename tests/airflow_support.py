@@ -32,7 +32,6 @@ def airflow_env(home: Path, data: Path, **extra: str) -> dict[str, str]:
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             # as scripts/airflow.sh and the compose file set them
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
             "DO_NOT_TRACK": "1",
             "SCARF_NO_ANALYTICS": "true",
         }
