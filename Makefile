@@ -37,10 +37,12 @@ build: $(STAMP)
 	$(BIN)/aftershock build
 
 # Two workers, one test file each at a time (a file's module fixtures stay shared): most tests wait
-# on dbt, servers or subprocesses, so two run in little more than the time of one.
+# on dbt, servers or subprocesses, so two run in little more than the time of one. Files are handed
+# out in collection order, longest first (tests/conftest.py): xdist's default reorder by test count
+# would leave a long one-test file (the Celery run) to start last, alone.
 PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadfile -m "not bench" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not bench" $(PYTEST_ARGS)
 
 # The harness smoke test runs every benchmark part at tiny sizes (about eight builds and an Airflow run):
 # it guards bench/ rather than the product, so it is CI's second step instead of a quarter of `make test`.

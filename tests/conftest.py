@@ -73,17 +73,26 @@ def published_copy(demo_dir, tmp_path, monkeypatch) -> Path:
     return d
 
 
-# The longest files first (seconds of the last CI run in brackets): `make test` gives whole files to two
-# workers in collection order, and a long file collected late leaves one worker running it alone at the end.
+# The longest files first; in brackets the seconds of each file's longest test (its setup where that
+# was longer) in the run of 2026-12-03 (`make test`, 446 tests in 4,269 s on a machine also running two
+# benchmarks; test_batch_integrity.py then held test_batch_schedule.py's test too). `make test`
+# hands whole files to two workers in this order (--no-loadscope-reorder), so a long file collected
+# late does not leave one worker running it alone at the end.
 LONGEST_FIRST = [
-    "test_celery_executor.py",  # (480) Airflow on Celery, Redis, Postgres and an object store
-    "test_batch_integrity.py",  # (380) racing landings and builds
-    "test_airflow_standalone.py",  # (305) first start of a fresh install
-    "test_airflow_dags.py",  # (260) dag.test() of every DAG
-    "test_incremental.py",  # (175) three builds compared relation by relation
-    "test_docs.py",  # (175) the site, dbt docs and Chromium
-    "test_lake_batches.py",  # (150)
-    "test_trading_calendar.py",  # (150)
+    "test_batch_integrity.py",  # (853) two forced orders of landings and builds
+    "test_celery_executor.py",  # (551) Airflow on Celery, Redis, Postgres and an object store
+    "test_incremental.py",  # (426 setup) three builds compared relation by relation
+    "test_batch_schedule.py",  # (416) a random schedule of landings and builds
+    "test_airflow_dags.py",  # (387) dag.test() of every DAG
+    "test_lake_batches.py",  # (360)
+    "test_trading_calendar.py",  # (342)
+    "test_docs.py",  # (281 setup) the site, dbt docs and Chromium
+    "test_config.py",  # (256)
+    "test_crash_safety.py",  # (229)
+    "test_s3_lake.py",  # (222)
+    "test_demo_e2e.py",  # (197)
+    "test_write_audit_publish.py",  # (179)
+    "test_airflow_standalone.py",  # (168) first start of a fresh install
 ]
 
 

@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from batch_support import WAREHOUSE, Stopped, after_listing
 from conftest import BIN, run_cli
-from test_batch_integrity import WAREHOUSE, Stopped, after_listing
 
 pytestmark = pytest.mark.slow
 
