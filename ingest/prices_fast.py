@@ -29,16 +29,23 @@ import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
-from ingest import lake_store, landing, prices
+from ingest import lake_store, landing
 from ingest import validate as v
 from ingest.errors import SourceUnreadable
 from ingest.landing import LandResult
+from ingest.schemas import PRICES
 from kernel.settings import settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, pyarrow and ingest.prices (which needs pandas) are imported where used: a CSV that DuckDB
+# reads typed and that has no rejected row, the usual one, is landed without them (a second of imports).
+LONG_COLUMNS = list(PRICES)
 
 NUMERIC = ["open", "high", "low", "close", "adj_close", "volume"]
 PRICE_COLUMNS = ["open", "high", "low", "close", "adj_close"]
@@ -90,7 +97,7 @@ def _ident(s: str) -> str:
 
 
 def _rules() -> list[tuple[str, str]]:
-    today = _sql_str(v.today_utc().isoformat()) + "::timestamp"
+    today = _sql_str(v.today_iso()) + "::timestamp"
     return [(label, passes.format(today=today)) for label, passes in RULES]
 
 
@@ -114,6 +121,9 @@ def split(df: pd.DataFrame) -> v.Split:
 
     Only rows that pass RULES compete for a key: every copy of a duplicated (ticker, date) is
     rejected, a broken copy does not sink a good one."""
+    import pandas as pd
+    import pyarrow as pa
+
     df = df.reset_index(drop=True)
     cols = {"_row": pa.array(range(len(df)), pa.int64())}
     cols["date"] = pa.array(pd.to_datetime(df["date"]).astype("datetime64[us]"), pa.timestamp("us"))
@@ -158,7 +168,7 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
     lowered = [c.strip().lower() for c in cols]
     if len(set(lowered)) != len(lowered):
         return None
-    if any(c not in lowered for c in prices.LONG_COLUMNS if c != "adj_close"):
+    if any(c not in lowered for c in LONG_COLUMNS if c != "adj_close"):
         return None  # the pandas reader names the missing columns (or the Yahoo export) itself
     return cols
 
@@ -205,12 +215,16 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
     if typed:
         flags = ", ".join(f"false as _unreadable_{c}" for c in NUMERIC)
         return f"(select {_ident(by_name['date'])}::timestamp as date, {ticker} as ticker, {nums}, {flags} from {csv})"
+    import pandas as pd
+
+    from ingest import prices
+
     missing = ", ".join(_sql_str(m) for m in v.MISSING)
     flags = ", ".join(
         f"coalesce(lower(trim({raw(c)})) not in ({missing}) and {col(c)} is null, false) as _unreadable_{c}"
         for c in NUMERIC
     )
-    raws = ", ".join(f"{raw(c)} as _raw_{c}" for c in prices.LONG_COLUMNS)
+    raws = ", ".join(f"{raw(c)} as _raw_{c}" for c in LONG_COLUMNS)
     # As text, DuckDB parses plain YYYY-MM-DD dates; any other date is parsed by pandas (odd_map),
     # so no date is read differently from the pandas reader.
     text = f"nullif({_ident(by_name['date'])}, '')"
@@ -235,6 +249,10 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
 
 
 def _in_range_sql(start: str | None, end: str | None) -> str:
+    if not (start or end):
+        return "true"
+    import pandas as pd  # the same reading of --start/--end as the pandas path's restrict_dates
+
     keep = []
     if start:
         keep.append(f"date >= {_sql_str(pd.Timestamp(start).isoformat())}::timestamp")
@@ -320,14 +338,14 @@ def land_long_csv(
                 f"from {good_sql} where {'true' if shortfall else 'false'} group by all having count(*) > 1"
             )
             has_dups = con.execute("select count(*) from dup_keys").fetchone()[0] > 0
-        rejected = pd.DataFrame()
+        rejected = None  # land_file: no rejected row
         if bad or has_dups:
             # The rejected rows (rare) are read again as text, so the quarantine holds every field as read.
             if not good_sql:
                 con.execute("create temp table dup_keys (dup_ticker varchar, dup_date timestamp)")
             dup = "exists (select 1 from dup_keys where dup_ticker = ticker and dup_date = date)"
             rejected = con.execute(f"""
-                select {", ".join(f"_raw_{c} as {c}" for c in prices.LONG_COLUMNS)},
+                select {", ".join(f"_raw_{c} as {c}" for c in LONG_COLUMNS)},
                        case when not {_ok_sql()} then {_reason_sql()} else {_sql_str(DUPLICATE_KEY)} end as _reject_reason
                 from {_source(con, path, cols, typed=False)}
                 where {_in_range_sql(start, end)} and (not {_ok_sql()} or {dup})
