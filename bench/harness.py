@@ -581,14 +581,14 @@ def markdown(r: dict) -> str:
     row(
         "landing_vs_native",
         fmt(L["landing_vs_native"], 3),
-        f"`aftershock ingest prices --source file` {fmt(L['aftershock_rows_per_s'], 0)} rows/s vs DuckDB "
-        f"`COPY (FROM read_csv(...)) TO parquet` {fmt(L['duckdb_native_rows_per_s'], 0)} rows/s; "
+        f"`aftershock ingest prices --source file` {fmt(L['aftershock_rows_per_s'], 0)} rows/s vs the DuckDB shell's "
+        f"`COPY (FROM read_csv(...)) TO parquet` {fmt(L['duckdb_native_rows_per_s'], 0)} rows/s, both whole processes; "
         f"{fmt(L['rows'])} rows, {L['csv_mb']} MB CSV, median of {L['runs']}",
     )
     row(
         "landing_vs_dlt",
         fmt(L.get("landing_vs_dlt")),
-        f"dlt pipeline into DuckDB (Arrow batches): {fmt(L.get('dlt_rows_per_s'), 0)} rows/s",
+        f"dlt pipeline into DuckDB (Arrow batches), timed in-process: {fmt(L.get('dlt_rows_per_s'), 0)} rows/s",
     )
     row(
         "incremental_cost_ratio_20y_vs_1y",
