@@ -3,7 +3,10 @@
 `run(source, mode, ...)` is the typed entry point the command line, Airflow and the demo all call. Each
 source has one entry in SOURCES: its help, its bundled sample, its extra command-line options and its
 runner, which takes an IngestRequest. The schedules stay in aftershock.orchestration.SCHEDULES, because the
-DAG files import those at parse time and this module imports pandas (a test keeps the two in step).
+DAG files import those at parse time and the runners import pandas (a test keeps the two in step).
+
+Each runner imports its source's modules when it runs: every command builds the whole parser (this
+module), and landing a price CSV should not pay for pandas, requests or the feed parser.
 """
 
 from __future__ import annotations
@@ -14,25 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-import pandas as pd
-
-from ingest import (
-    history,
-    lake_store,
-    landing,
-    news,
-    news_fetch,
-    prices,
-    prices_fast,
-    prices_live,
-    shares,
-    wealth,
-    wealth_live,
-)
+from ingest import defaults
 from ingest.errors import IngestError
 from ingest.landing import LandResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -47,13 +39,13 @@ class IngestRequest:
     batch_id: str | None = None
     tickers: tuple[str, ...] = ()
     history: bool = True  # prices, shares: reach back to the earliest estimation window when the lake does not
-    url: str = wealth_live.FORBES_URL
-    limit: int = wealth_live.LIMIT
-    deadline: float = wealth_live.DEADLINE_S
+    url: str = defaults.FORBES_URL
+    limit: int = defaults.LIMIT
+    deadline: float = defaults.DEADLINE_S
     feed_urls: tuple[str, ...] = ()
     feeds: Path | None = None  # news: a feeds CSV instead of the configured one
-    timeout: float = news_fetch.DEFAULT_READ_TIMEOUT_S
-    max_bytes: int = news_fetch.DEFAULT_MAX_BYTES
+    timeout: float = defaults.NEWS_READ_TIMEOUT_S
+    max_bytes: int = defaults.NEWS_MAX_BYTES
 
 
 @dataclass
@@ -87,10 +79,16 @@ def _warn_unknown_tickers(result: LandResult, earlier: list[str] = ()) -> LandRe
     """Tickers not on the watchlist land (nothing is lost) but are named: no mart uses them until
     they are added to the configured watchlist (aftershock.config), after which `aftershock build` picks them up without
     a re-ingest. Read from the landed batch, so every prices path (DuckDB, pandas, live) says the same."""
+    import duckdb
+
+    from ingest import lake_store
+
     con = duckdb.connect()
     try:
         lake_store.configure(con)
-        landed = con.execute("select distinct ticker from read_parquet(?)", [str(result.path)]).fetchall()
+        # The path inlined, not bound: a bound parameter makes duckdb import pandas (a second).
+        path = str(result.path).replace("'", "''")
+        landed = con.execute(f"select distinct ticker from read_parquet('{path}')").fetchall()
     finally:
         con.close()
     unknown = sorted({t for (t,) in landed if t is not None} - set(_read_watchlist_tickers()))
@@ -133,7 +131,10 @@ def _market_calendar() -> str:
 def _warn_closed_days(result: LandResult) -> LandResult:
     """Rows dated on a day the exchange has no session (a weekend, a holiday) land, but the build makes
     no session of them and gives them no return: say so, naming the first ones."""
-    import exchange_calendars as xcals
+    import duckdb
+
+    from ingest import lake_store
+    from ingest.exchange_sessions import closed_days
 
     con = duckdb.connect()
     lake_store.configure(con)  # an object-store batch is read over httpfs
@@ -144,22 +145,14 @@ def _warn_closed_days(result: LandResult) -> LandResult:
         if not days:
             return result
         code = _market_calendar()
-        try:
-            sessions = set(xcals.get_calendar(code, start=str(days[0]), end=str(days[-1])).sessions.date)
-        except xcals.errors.NoSessionsError:  # the batch is one weekend's rows
-            sessions = set()
-        except (
-            xcals.errors.CalendarError,
-            ValueError,
-        ):  # an unknown code or a date out of its range: the build says which
-            return result
-        closed = [d for d in days if d not in sessions]
+        closed = closed_days(code, days)  # None: the calendar cannot judge these dates; the build says why
         if not closed:
             return result
+        # The dates inlined, not bound: a Python list parameter makes duckdb import pandas (a second).
+        listed = ", ".join(f"'{d.isoformat()}'" for d in closed)
         n, first = con.execute(
             f"select count(*), list(ticker || ' ' || d order by d, ticker)[1:3] from {rows} "
-            "where d in (select unnest(?::date[]))",
-            [closed],
+            f"where d in (select unnest([{listed}]::date[]))"
         ).fetchone()
     finally:
         con.close()
@@ -174,6 +167,8 @@ def _warn_closed_days(result: LandResult) -> LandResult:
 
 
 def _land(source: str, batch_id: str, frame: pd.DataFrame, splitter, origin: Path | None = None) -> LandResult:
+    from ingest import landing
+
     parts = splitter(frame)
     try:
         return landing.land_batch(source, batch_id, parts.good, parts.rejected)
@@ -203,6 +198,8 @@ def _prices_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_prices(req: IngestRequest, session=None) -> list[LandResult]:
+    from ingest import prices, prices_fast
+
     if req.mode == "file":
         if not req.path:
             raise IngestError("--source file needs --path")
@@ -219,6 +216,10 @@ def run_prices(req: IngestRequest, session=None) -> list[LandResult]:
                 return [_warn_closed_days(_warn_unknown_tickers(result))]
         frame = prices.restrict_dates(prices.read_file(path, ticker), req.start, req.end)
         return [_warn_closed_days(_warn_unknown_tickers(_land("prices", batch, frame, prices_fast.split, origin=path)))]
+    import pandas as pd
+
+    from ingest import history, prices_live
+
     tickers = [t.upper() for t in req.tickers] if req.tickers else _read_watchlist_tickers()
     end = req.end or pd.Timestamp.today().strftime("%Y-%m-%d")
     start = req.start or (pd.Timestamp(end) - pd.Timedelta(days=7)).strftime("%Y-%m-%d")
@@ -261,6 +262,10 @@ def run_prices(req: IngestRequest, session=None) -> list[LandResult]:
 
 
 def run_shares(req: IngestRequest, session=None) -> list[LandResult]:
+    import pandas as pd
+
+    from ingest import history, prices, shares
+
     if req.mode == "file":
         if not req.path:
             raise IngestError("--source file needs --path")
@@ -300,24 +305,26 @@ class SnapshotAlreadyLanded(LandResult):
 def _wealth_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--url",
-        default=wealth_live.FORBES_URL,
+        default=defaults.FORBES_URL,
         help="with --source live: the Forbes real-time list endpoint (default %(default)s)",
     )
     p.add_argument(
         "--limit",
         type=int,
-        default=wealth_live.LIMIT,
+        default=defaults.LIMIT,
         help="with --source live: the list's `limit=` parameter (default %(default)s)",
     )
     p.add_argument(
         "--deadline",
         type=float,
-        default=wealth_live.DEADLINE_S,
+        default=defaults.DEADLINE_S,
         help="with --source live: seconds the whole download may take, retries included (default %(default)s)",
     )
 
 
 def _followed_people() -> list[str]:
+    import pandas as pd
+
     from aftershock import config
 
     seed = config.path("people.csv")
@@ -328,6 +335,8 @@ def _followed_people() -> list[str]:
 
 def _land_snapshot(frame: pd.DataFrame, batch_id: str | None) -> LandResult:
     """A Forbes snapshot lands once per date (batch forbes-<date>); an explicit --batch-id always lands."""
+    from ingest import wealth
+
     day = frame["date"].dropna().max()
     batch = batch_id or wealth.snapshot_batch_id(day)
     if batch_id is None and (existing := wealth.landed_snapshot(batch)):
@@ -347,6 +356,8 @@ def _land_snapshot(frame: pd.DataFrame, batch_id: str | None) -> LandResult:
 
 
 def run_wealth(req: IngestRequest, session=None, sleep=None) -> list[LandResult]:
+    from ingest import prices, wealth, wealth_live
+
     if req.mode == "file":
         if not req.path:
             raise IngestError("--source file needs --path")
@@ -385,25 +396,28 @@ def _news_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--timeout",
         type=float,
-        default=news_fetch.DEFAULT_READ_TIMEOUT_S,
+        default=defaults.NEWS_READ_TIMEOUT_S,
         help="read timeout per feed in seconds (default %(default)s)",
     )
     p.add_argument(
         "--max-bytes",
         type=int,
-        default=news_fetch.DEFAULT_MAX_BYTES,
+        default=defaults.NEWS_MAX_BYTES,
         help="size cap of one feed response (default %(default)s)",
     )
 
 
 def _seed_feeds() -> list:
     from aftershock import config
+    from ingest import news
 
     return news.load_feeds(config.path("feeds.csv"))
 
 
 def run_news(req: IngestRequest, session=None) -> list[LandResult]:
     from datetime import datetime
+
+    from ingest import news, news_fetch, prices
 
     seed = _seed_feeds()
     if req.mode == "file":

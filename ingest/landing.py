@@ -17,11 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-
-import duckdb
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from ingest import lake_store
 from ingest.errors import IngestError
@@ -29,6 +25,10 @@ from ingest.schemas import LINEAGE, SCHEMAS
 
 # Re-exported: the warehouse and state files use the same local helpers.
 from kernel.files import TMP_MARK, pid_alive
+
+if TYPE_CHECKING:  # imported where used: the DuckDB landing of a CSV needs none of pandas or pyarrow
+    import pandas as pd
+    import pyarrow as pa
 
 _SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
@@ -100,6 +100,8 @@ def sweep_stale_scratch(folder: Path, source: str = "prices") -> list[Path]:
 
 def conform(df: pd.DataFrame, source: str) -> pd.DataFrame:
     """Select and type the schema's columns in order."""
+    import pandas as pd
+
     schema = SCHEMAS[source]
     missing = [c for c in schema if c not in df.columns]
     if missing:
@@ -125,6 +127,8 @@ def conform(df: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def _arrow_table(df: pd.DataFrame) -> pa.Table:
+    import pyarrow as pa
+
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
@@ -163,6 +167,8 @@ LINEAGE_COLUMNS = ", ".join(LINEAGE)
 
 def _replacement_note(source: str, batch_id: str, new: Path) -> str | None:
     """A word when a landing replaces a batch file that held other data (lineage aside)."""
+    import duckdb
+
     store = lake_store.store()
     key = batch_key(source, batch_id)
     if not store.exists(key):
@@ -231,6 +237,9 @@ def land_batch(
     A batch with no valid rows is not landed (an earlier good landing of the same batch
     stays) and raises, so the command exits non-zero.
     """
+    import pandas as pd
+    import pyarrow.parquet as pq
+
     batch_id = safe_batch_id(batch_id)
     ingested_at = ingested_at or datetime.now(timezone.utc)
     if good.empty:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ingest import defaults
 from ingest.http_body import BodyTooLarge, BodyTooSlow, read_capped
 from kernel import settings
 from kernel.files import atomic_write
@@ -22,8 +23,8 @@ from kernel.files import atomic_write
 USER_AGENT = "aftershock-news/0.1 (+https://github.com/aftershock; RSS/Atom collector)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
-DEFAULT_READ_TIMEOUT_S = 15.0
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_READ_TIMEOUT_S = defaults.NEWS_READ_TIMEOUT_S
+DEFAULT_MAX_BYTES = defaults.NEWS_MAX_BYTES
 MAX_REDIRECTS = 5
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ingest import validate as v
 from ingest.errors import SourceUnreadable
 from ingest.schemas import PRICES
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: the DuckDB landing of a CSV needs none of it
 
 LONG_COLUMNS = list(PRICES)  # date,ticker,open,high,low,close,adj_close,volume
 YAHOO_COLUMNS = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
@@ -64,6 +66,8 @@ def check_file(path: Path) -> None:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     check_file(path)
     parquet = path.suffix.lower() == ".parquet"
     if not parquet:
@@ -142,6 +146,8 @@ def read_file(path: Path, ticker: str | None = None) -> pd.DataFrame:
 
 
 def restrict_dates(df: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
+    import pandas as pd
+
     if start:
         df = df[df["date"].isna() | (df["date"] >= pd.Timestamp(start))]
     if end:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Callable
 
 from ingest.errors import SourceUnreadable
 
-Check = tuple[str, Callable[[pd.DataFrame], pd.Series]]
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: the DuckDB landing of a CSV needs only the constants
+
+Check = tuple[str, Callable[["pd.DataFrame"], "pd.Series"]]
 
 RAW = "_raw_"
 # A number written with comma thousands groups (a Yahoo web export's "1,000,000"): it has one
@@ -47,6 +47,8 @@ def keep_raw(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def to_number(s: pd.Series) -> pd.Series:
     """Numbers as float64; thousands separators dropped where THOUSANDS matches; the rest NaN."""
+    import pandas as pd
+
     if s.dtype == object or pd.api.types.is_string_dtype(s):
         text = s.astype("string").str.strip()
         s = text.mask(text.str.fullmatch(_THOUSANDS).fillna(False), text.str.replace(",", "", regex=False))
@@ -55,6 +57,8 @@ def to_number(s: pd.Series) -> pd.Series:
 
 def _offset(value):
     """The UTC offset a date text carries, None for a plain one."""
+    import pandas as pd
+
     if not isinstance(value, str):
         return None
     t = pd.to_datetime(value, errors="coerce")
@@ -70,6 +74,8 @@ def to_dates(s: pd.Series, col: str) -> pd.Series:
 
     A column mixing timezones (aware and plain values, or two offsets) has no single reading:
     raise naming the first row that differs from most (the caller adds the file)."""
+    import pandas as pd
+
     try:
         out = pd.to_datetime(s, errors="coerce", format="mixed")
     except (ValueError, TypeError) as exc:
@@ -100,8 +106,15 @@ class Split:
     rejected: pd.DataFrame  # the input columns plus `_reject_reason`
 
 
+def today_iso() -> str:
+    """Today's UTC date as YYYY-MM-DD (what today_utc() is, for SQL, without pandas)."""
+    return datetime.now(timezone.utc).date().isoformat()
+
+
 def today_utc() -> pd.Timestamp:
-    return pd.Timestamp(datetime.now(timezone.utc).date())
+    import pandas as pd
+
+    return pd.Timestamp(today_iso())
 
 
 def not_null(col: str) -> Check:
@@ -113,6 +126,9 @@ def not_in_future(col: str) -> Check:
 
 
 def positive_finite(col: str, allow_null: bool = False) -> Check:
+    import numpy as np
+    import pandas as pd
+
     def ok(d: pd.DataFrame) -> pd.Series:
         v = pd.to_numeric(d[col], errors="coerce").astype("float64")
         good = np.isfinite(v) & (v > 0)
@@ -124,6 +140,7 @@ def positive_finite(col: str, allow_null: bool = False) -> Check:
 
 def readable_number(col: str) -> Check:
     """A value that was given but does not parse as a number (`abc`, `1e5x`) is not a missing one."""
+    import pandas as pd
 
     def ok(d: pd.DataFrame) -> pd.Series:
         if RAW + col not in d.columns:
@@ -142,6 +159,8 @@ def split_rows(df: pd.DataFrame, checks: list[Check], key: list[str] | None = No
     Duplicate keys are rejected as a whole (every copy): which copy is right cannot be told.
     A rejected row is quarantined with its values as read where the reader kept them (`keep_raw`).
     """
+    import pandas as pd
+
     reason = pd.Series(pd.NA, index=df.index, dtype="string")
     for label, fn in checks:
         bad = ~fn(df).fillna(False).astype(bool)

@@ -17,16 +17,14 @@ from datetime import datetime, timezone
 
 import requests
 
+from ingest.defaults import DEADLINE_S, FORBES_URL, LIMIT  # noqa: F401 (re-exported)
 from ingest.errors import SourceUnreadable
 from ingest.http_body import BodyTooLarge, BodyTooSlow, read_capped
 
-FORBES_URL = "https://www.forbes.com/forbesapi/person/rtb/0/position/true.json"
 # Only what the batch needs: the full records carry bios and images, ~20x the bytes.
 FIELDS = "uri,rank,position,personName,finalWorth,estWorthPrev,timestamp"
-LIMIT = 4000  # above the ~2,750 people on the list, so one page holds everyone
 MAX_BYTES = 32 * 1024 * 1024
 USER_AGENT = "aftershock/0.1 (+daily wealth snapshot)"
-DEADLINE_S = 120.0  # the whole fetch, every attempt and wait included
 
 
 class FetchFailed(SourceUnreadable):
