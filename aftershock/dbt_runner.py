@@ -78,15 +78,70 @@ def log_path(args: list[str], workspace: Path | None = None) -> Path:
     return (workspace or build_workspace()) / f"dbt-{args[0]}.log"
 
 
+DB_LINK_FOLDER = "db"  # in the dbt workspace: the one path dbt is given for any building file
+
+
+def _stable_database(building: Path, ws: Path) -> Path:
+    """A path for `building` that is the same on every build of this workspace: a symlink named like
+    the building file (DuckDB names the catalog after the stem of the path it opens, and the views
+    record that catalog) in `ws/db/`, pointing at it.
+
+    dbt hashes the profile's connection info (the database path included) into its partial-parse
+    state, so a new building folder per build made every build parse the whole project again.
+
+    DuckDB puts the WAL and its spill folder beside the path it opened, so beside the link: whatever a
+    killed dbt left there belongs to a building file that was discarded, and is removed before the
+    link is made (the workspace's callers hold build_lock(), or use a private scratch workspace)."""
+    folder = ws / DB_LINK_FOLDER
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    link = folder / building.name
+    link.symlink_to(building.resolve())
+    return link
+
+
+def _release_stable_database(link: Path) -> None:
+    """After dbt: fold a WAL it left beside the link into the building file (a clean exit folds it
+    already; a failed one may not, and the failing tests' rows are read from the file), then remove the
+    link folder. A WAL that cannot be replayed is left to the next build's sweep of the folder: the
+    building file is then discarded by the caller (dbt failed)."""
+    wal = link.with_name(link.name + ".wal")
+    if wal.exists():
+        import duckdb
+
+        try:
+            con = duckdb.connect(str(link))
+            try:
+                con.execute("checkpoint")
+            finally:
+                con.close()
+        except duckdb.Error:
+            return
+    shutil.rmtree(link.parent, ignore_errors=True)
+
+
 def run_dbt(
     args: list[str], project: Path, building: Path | None, echo: bool | str = True, workspace: Path | None = None
 ) -> str:
     """Run one dbt command; raise DbtFailed on a non-zero exit. Its target, logs and whole output
     (log_path) go to `workspace` (default the build workspace). echo=True streams the output;
     echo="progress" prints a status line at each quarter of the nodes (and every failing node as it
-    happens); echo=False prints nothing."""
+    happens); echo=False prints nothing. dbt writes `building` through a stable path
+    (_stable_database), so its partial parse of the last build of this workspace stays valid."""
     ws = workspace or build_workspace()
     ws.mkdir(parents=True, exist_ok=True)
+    link = _stable_database(building, ws) if building is not None else None
+    try:
+        return _run(args, project, link, echo, ws)
+    finally:
+        if link is not None:
+            _release_stable_database(link)
+
+
+def _run(args: list[str], project: Path, building: Path | None, echo: bool | str, ws: Path) -> str:
     log = open(log_path(args, ws), "w", encoding="utf-8")  # noqa: SIM115 - closed by the `with log` below
     cmd = [
         venv_bin("dbt"),
