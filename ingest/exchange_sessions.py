@@ -5,7 +5,7 @@ import (which brings pandas) and building the calendar over the batch's range. F
 `ingest.exchange_closures` the answer is kept instead, generated from the pinned exchange_calendars
 (`python -m ingest.exchange_sessions XNYS`): the calendar's weekmask and the weekdays it has no
 session on, over a span. A batch inside that span, with that exchange_calendars version installed, is
-judged from the table; anything else asks the package as before. tests/test_trading_calendar.py checks
+judged from the table; anything else asks the package as before. tests/test_exchange_sessions.py checks
 the table against the package.
 """
 
@@ -30,14 +30,9 @@ def _installed_version() -> str | None:
 
 def closed_days(code: str, days: list[date]) -> list[date] | None:
     """Of `days` (distinct, sorted), those calendar `code` has no session on; None when the calendar
-    cannot judge them (an unknown code, a date out of its range), as exchange_calendars decides.
-
-    One day alone is never judged: exchange_calendars refuses a range whose start is its end (a
-    ValueError, which the warning has always taken as "cannot judge"), and the table keeps that."""
+    cannot judge them (an unknown code, a date out of its range), as exchange_calendars decides."""
     if not days:
         return []
-    if len(days) == 1:
-        return None
     table = CLOSURES.get(code)
     if (
         table is not None
@@ -54,8 +49,10 @@ def closed_days(code: str, days: list[date]) -> list[date] | None:
 def _ask_package(code: str, days: list[date]) -> list[date] | None:
     import exchange_calendars as xcals
 
+    # exchange_calendars refuses a range whose start is its end: a one-day batch asks for two days.
+    end = max(days[-1], days[0] + timedelta(days=1))
     try:
-        sessions = set(xcals.get_calendar(code, start=str(days[0]), end=str(days[-1])).sessions.date)
+        sessions = set(xcals.get_calendar(code, start=str(days[0]), end=str(end)).sessions.date)
     except xcals.errors.NoSessionsError:  # the batch is one weekend's rows
         sessions = set()
     except (xcals.errors.CalendarError, ValueError):  # an unknown code or a date out of its range

@@ -35,12 +35,21 @@ def test_the_table_is_what_the_installed_exchange_calendars_computes(code):
         [date(1990, 1, 1), date(1990, 1, 2)],  # the table's first day
         [date(2027, 12, 24), date(2027, 12, 31)],  # its last
         [date(1989, 12, 29), date(1990, 1, 2)],  # before the table: the package answers
-        [date(2025, 1, 25)],  # one day alone: never judged (exchange_calendars refuses start == end)
+        [date(2025, 1, 25)],  # one day alone (a Saturday), judged like any other batch
+        [date(2025, 1, 24)],  # one session alone
         [date(2025, 1, 25), date(2025, 1, 26)],  # one weekend: no session at all
     ],
 )
 def test_closed_days_from_the_table_are_the_packages(days):
     assert exchange_sessions.closed_days("XNYS", days) == exchange_sessions._ask_package("XNYS", days)
+
+
+def test_a_one_day_batch_on_a_weekend_or_holiday_is_named():
+    """Before 2026-12-03 a batch of one day was never judged (exchange_calendars refuses start == end)."""
+    for code_path in (exchange_sessions.closed_days, exchange_sessions._ask_package):
+        assert code_path("XNYS", [date(2025, 1, 25)]) == [date(2025, 1, 25)]  # a Saturday
+        assert code_path("XNYS", [date(2025, 1, 20)]) == [date(2025, 1, 20)]  # MLK day
+        assert code_path("XNYS", [date(2025, 1, 24)]) == []  # a session
 
 
 def test_every_weekday_of_a_decade_is_judged_like_the_package():

@@ -85,6 +85,9 @@ def test_ingest_names_rows_dated_on_days_the_exchange_is_closed(data_dir, tmp_pa
     ) in err
     assert "unknown ticker BTC-USD" in err
     assert len(pd.read_parquet(next((data_dir / "lake/raw/prices").glob("*.parquet")))) == 3  # all landed
+    # A batch of one day is judged too (it was not: exchange_calendars refuses a range of one day).
+    err = _land(data_dir, tmp_path, "saturday.csv", HEADER + "2025-01-25,AMD,120.0,121.0,119.0,120.5,120.5,1000\n")
+    assert "warning: 1 row dated on days XNYS has no session (AMD 2025-01-25)" in err
 
 
 def test_stray_rows_change_no_published_figure_until_the_watchlist_names_the_ticker(published_copy, demo_dir, tmp_path):
