@@ -33,19 +33,16 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from ingest import lake_store, landing
+from ingest import lake_store, landing, prices
 from ingest import validate as v
 from ingest.errors import SourceUnreadable
 from ingest.landing import LandResult
-from ingest.schemas import PRICES
 from kernel.settings import settings
 
+# pandas and pyarrow are imported where used: a CSV that DuckDB reads typed and that has no rejected
+# row, the usual one, is landed without them (a second of imports).
 if TYPE_CHECKING:
     import pandas as pd
-
-# pandas, pyarrow and ingest.prices (which needs pandas) are imported where used: a CSV that DuckDB
-# reads typed and that has no rejected row, the usual one, is landed without them (a second of imports).
-LONG_COLUMNS = list(PRICES)
 
 NUMERIC = ["open", "high", "low", "close", "adj_close", "volume"]
 PRICE_COLUMNS = ["open", "high", "low", "close", "adj_close"]
@@ -174,7 +171,7 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
     lowered = [c.strip().lower() for c in cols]
     if len(set(lowered)) != len(lowered):
         return None
-    if any(c not in lowered for c in LONG_COLUMNS if c != "adj_close"):
+    if any(c not in lowered for c in prices.LONG_COLUMNS if c != "adj_close"):
         return None  # the pandas reader names the missing columns (or the Yahoo export) itself
     return cols
 
@@ -228,14 +225,12 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
         return f"(select ({plain})::timestamp as date, {ticker} as ticker, {nums}, {flags} from {csv})"
     import pandas as pd
 
-    from ingest import prices
-
     missing = ", ".join(_sql_str(m) for m in v.MISSING)
     flags = ", ".join(
         f"coalesce(lower(trim({raw(c)})) not in ({missing}) and {col(c)} is null, false) as _unreadable_{c}"
         for c in NUMERIC
     )
-    raws = ", ".join(f"{raw(c)} as _raw_{c}" for c in LONG_COLUMNS)
+    raws = ", ".join(f"{raw(c)} as _raw_{c}" for c in prices.LONG_COLUMNS)
     # As text, DuckDB parses plain YYYY-MM-DD dates; any other date is parsed by pandas (odd_map),
     # so no date is read differently from the pandas reader.
     text = f"nullif({_ident(by_name['date'])}, '')"
@@ -361,7 +356,7 @@ def land_long_csv(
                 con.execute("create temp table dup_keys (dup_ticker varchar, dup_date timestamp)")
             dup = "exists (select 1 from dup_keys where dup_ticker = ticker and dup_date = date)"
             rejected = con.execute(f"""
-                select {", ".join(f"_raw_{c} as {c}" for c in LONG_COLUMNS)},
+                select {", ".join(f"_raw_{c} as {c}" for c in prices.LONG_COLUMNS)},
                        case when not {_ok_sql()} then {_reason_sql()} else {_sql_str(DUPLICATE_KEY)} end as _reject_reason
                 from {_source(con, path, cols, typed=False)}
                 where {_in_range_sql(start, end)} and (not {_ok_sql()} or {dup})
