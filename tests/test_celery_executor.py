@@ -151,7 +151,11 @@ def test_celery_workers_run_the_sample_pipeline_from_the_object_store(servers):
             procs,
         )
 
-        # The four ingest DAGs at once; the transform stays paused until they have landed.
+        # The four ingest DAGs at once; the transform stays paused until they have landed. It is
+        # created active (an Asset event while it is paused starts nothing; test_airflow_standalone
+        # proves that path), so each landing would queue a full run of its own: three runs of
+        # about 95 s each where the claims below need one.
+        airflow_cli("dags", "pause", TRANSFORM, env=control)
         airflow_cli("dags", "unpause", "--treat-dag-id-as-regex", "-y", "^aftershock_ingest_", env=control)
         triggers = [
             subprocess.Popen(
