@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from aftershock import publish as pub
-from aftershock.dbt_runner import DbtFailed, prepare_project, run_dbt
+from aftershock.dbt_runner import BUILD, DbtFailed, prepare_project, run_dbt
 from kernel.errors import AftershockError
 
 # A gate takes the building warehouse and returns a list of failure messages (empty = pass).
@@ -91,7 +91,7 @@ def dbt_build(events_file: Path | None = None, full_refresh: bool = False, echo:
         print(f"warning: {msg}", file=sys.stderr)
     building = pub.new_building_file(full_refresh)
     try:
-        run_dbt(["build"] + (["--full-refresh"] if full_refresh else []), project, building, echo=echo)
+        run_dbt(BUILD + (["--full-refresh"] if full_refresh else []), project, building, echo=echo)
     except DbtFailed as exc:
         # A test failed by data: name its rows and their lake batches while the building file exists.
         from aftershock.build_failures import describe

@@ -252,11 +252,11 @@ def dbt_task_mode() -> str:
 
 def dbt_build_all(building: str) -> str:
     """One `dbt build` of the whole project into the building file (AFTERSHOCK_DBT_TASKS=single)."""
-    from aftershock.dbt_runner import run_dbt
+    from aftershock.dbt_runner import BUILD, run_dbt
     from aftershock.publish import build_lock
 
     with build_lock("airflow transform: dbt build"):  # dbt's target and logs are the shared build workspace's
-        run_dbt(["build"], airflow_project(), Path(building))
+        run_dbt(BUILD, airflow_project(), Path(building))
     return building
 
 
@@ -349,7 +349,7 @@ def dbt_build_watched(building: str, report) -> None:
     `aftershock build` runs it (same runner, every test right after its model), then
     `report(node_results(...))` with every node's outcome, also when the build failed (then the
     DbtFailed is raised after the report)."""
-    from aftershock.dbt_runner import run_dbt
+    from aftershock.dbt_runner import BUILD, run_dbt
     from aftershock.paths import build_workspace
     from aftershock.publish import build_lock
 
@@ -357,7 +357,7 @@ def dbt_build_watched(building: str, report) -> None:
     with build_lock("airflow transform: dbt build"):  # dbt's target and logs are the shared build workspace's
         (target / "run_results.json").unlink(missing_ok=True)  # never report an earlier build's results
         try:
-            run_dbt(["build"], airflow_project(), Path(building))
+            run_dbt(BUILD, airflow_project(), Path(building))
         finally:
             results = node_results(target)
             if results is not None:
@@ -376,9 +376,11 @@ def node_outcome(results: dict[str, dict] | None, unique_id: str) -> tuple[bool,
 def node_rebuild_args(resource_type: str, name: str) -> list[str]:
     """The dbt command a retried or cleared node task runs: that node alone and the tests of it
     alone (`cautious`: a test that also reads another model has its own task)."""
+    from aftershock.dbt_runner import BUILD
+
     if resource_type == "test":
-        return ["build", "--select", name]
-    return ["build", "--select", name, "--indirect-selection", "cautious"]
+        return [*BUILD, "--select", name]
+    return [*BUILD, "--select", name, "--indirect-selection", "cautious"]
 
 
 def rebuild_node(building: str, resource_type: str, name: str) -> None:

@@ -149,8 +149,9 @@ def test_a_retried_node_task_runs_dbt_for_its_node_alone(data_dir, monkeypatch):
     orch.rebuild_node("/tmp/b.duckdb", "model", "dim_events")
     orch.rebuild_node("/tmp/b.duckdb", "test", "relationships_x")
     assert calls == [
-        ["build", "--select", "dim_events", "--indirect-selection", "cautious"],  # its tests, not those of two models
-        ["build", "--select", "relationships_x"],
+        # its tests, not those of two models; never the unit tests (builds leave them out)
+        ["build", "--exclude-resource-type", "unit_test", "--select", "dim_events", "--indirect-selection", "cautious"],
+        ["build", "--exclude-resource-type", "unit_test", "--select", "relationships_x"],
     ]
 
 
