@@ -9,36 +9,53 @@
 -- session in the lake had a larger one, so the move is the largest since the lake begins (and,
 -- at rank 1, the largest in the lake).
 {%- set top_n = var('records_top_n') | int %}
+-- Every ticker-session is ranked, but only narrow rows are: the CTEs read more than once are kept
+-- whole by DuckDB, and with the company and both measures on each of 10 million sessions they
+-- outgrew the build's memory ceiling. The few chosen rows get their columns back at the end.
 with moves as (
     select
         r.ticker,
-        w.company,
         r.trade_date,
         r.daily_return * 100 as return_pct,
         mv.market_cap_change_usd
     from {{ ref('int_daily_returns') }} as r
-    inner join {{ ref('stg_watchlist') }} as w using (ticker)
     left join {{ ref('int_daily_market_value') }} as mv using (ticker, trade_date)
     where r.daily_return is not null
 ),
 
 measures as (
-    select *, 'market_cap_change_usd' as ranked_by, market_cap_change_usd as value
+    select ticker, trade_date, 'market_cap_change_usd' as ranked_by, market_cap_change_usd as value
     from moves where market_cap_change_usd is not null and market_cap_change_usd <> 0
     union all
-    select *, 'return_pct' as ranked_by, return_pct as value
+    select ticker, trade_date, 'return_pct' as ranked_by, return_pct as value
     from moves where return_pct <> 0
 ),
 
+event_days as (
+    select t.event_id, t.ticker, c.day0_date
+    from {{ ref('int_event_tickers') }} as t
+    inner join {{ ref('int_event_calendar') }} as c using (event_id)
+),
+
 ranked as (
-    select
-        *,
-        case when value < 0 then 'down' else 'up' end as direction,
-        rank() over (partition by ticker, ranked_by, value < 0 order by abs(value) desc) as ticker_rank,
-        count(*) over (partition by ticker, ranked_by, value < 0) as ticker_sessions,
-        rank() over (partition by ranked_by, value < 0 order by abs(value) desc) as watchlist_rank,
-        count(*) over (partition by ranked_by, value < 0) as watchlist_sessions
-    from measures
+    -- the ranks of every session, kept for the sessions some scope chooses
+    select *
+    from (
+        select
+            ticker,
+            trade_date,
+            ranked_by,
+            value,
+            case when value < 0 then 'down' else 'up' end as direction,
+            rank() over (partition by ticker, ranked_by, value < 0 order by abs(value) desc) as ticker_rank,
+            count(*) over (partition by ticker, ranked_by, value < 0) as ticker_sessions,
+            rank() over (partition by ranked_by, value < 0 order by abs(value) desc) as watchlist_rank,
+            count(*) over (partition by ranked_by, value < 0) as watchlist_sessions
+        from measures
+    ) as m
+    where ticker_rank <= {{ top_n }}
+        or watchlist_rank <= {{ top_n }}
+        or (ticker, trade_date) in (select (ticker, day0_date) from event_days)
 ),
 
 chosen as (
@@ -49,10 +66,9 @@ chosen as (
     select 'ticker', null, r.*, r.ticker_rank, r.ticker_sessions
     from ranked as r where r.ticker_rank <= {{ top_n }}
     union all
-    select 'event', c.event_id, r.*, r.ticker_rank, r.ticker_sessions
-    from {{ ref('int_event_tickers') }} as t
-    inner join {{ ref('int_event_calendar') }} as c using (event_id)
-    inner join ranked as r on r.ticker = t.ticker and r.trade_date = c.day0_date
+    select 'event', e.event_id, r.*, r.ticker_rank, r.ticker_sessions
+    from event_days as e
+    inner join ranked as r on r.ticker = e.ticker and r.trade_date = e.day0_date
 ),
 
 since as (
@@ -67,14 +83,14 @@ since as (
         c.ranked_by,
         c.direction,
         c.trade_date,
-        max(r.trade_date) as largest_since_date
+        max(m.trade_date) as largest_since_date
     from chosen as c
-    inner join ranked as r
-        on r.ticker = c.ticker
-        and r.ranked_by = c.ranked_by
-        and r.direction = c.direction
-        and r.trade_date < c.trade_date
-        and abs(r.value) > abs(c.value)
+    inner join measures as m
+        on m.ticker = c.ticker
+        and m.ranked_by = c.ranked_by
+        and (m.value < 0) = (c.direction = 'down')
+        and m.trade_date < c.trade_date
+        and abs(m.value) > abs(c.value)
     where c.record_scope <> 'watchlist'
     group by all
     union all
@@ -85,13 +101,13 @@ since as (
         c.ranked_by,
         c.direction,
         c.trade_date,
-        max(r.trade_date) as largest_since_date
+        max(m.trade_date) as largest_since_date
     from chosen as c
-    inner join ranked as r
-        on r.ranked_by = c.ranked_by
-        and r.direction = c.direction
-        and r.trade_date < c.trade_date
-        and abs(r.value) > abs(c.value)
+    inner join measures as m
+        on m.ranked_by = c.ranked_by
+        and (m.value < 0) = (c.direction = 'down')
+        and m.trade_date < c.trade_date
+        and abs(m.value) > abs(c.value)
     where c.record_scope = 'watchlist'
     group by all
 )
@@ -104,10 +120,10 @@ select
     c.scope_rank as rank,
     c.scope_sessions as sessions_ranked,
     c.ticker,
-    c.company,
+    w.company,
     c.trade_date,
-    c.return_pct,
-    c.market_cap_change_usd,
+    mv.return_pct,
+    mv.market_cap_change_usd,
     c.ticker_rank,
     c.watchlist_rank,
     s.largest_since_date,
@@ -120,7 +136,9 @@ select
         else 'largest since ' || strftime(s.largest_since_date, '%Y-%m-%d')
     end as context
 from chosen as c
-cross join (select min(trade_date) as first_date from ranked) as f
+inner join {{ ref('stg_watchlist') }} as w using (ticker)
+inner join moves as mv using (ticker, trade_date)
+cross join (select min(trade_date) as first_date from measures) as f
 left join since as s
     on s.record_scope = c.record_scope
     and s.event_id is not distinct from c.event_id
