@@ -5,9 +5,10 @@
 -- measured the same way, whether or not someone defined an event there.
 --   similarity   cosine of the two score vectors: 1 = the same stocks moved the same way, as far
 --   correlation  Pearson correlation of the scores (the pattern, whatever the level)
+-- The sessions and their similarities are int_event_analog_candidates' (a Python model: the sums
+-- over the common stocks are matrix products); here they are ranked and their common stocks listed.
 -- analog_event_ids names the events whose day 0 the analog session is; news_items counts the
 -- news items of that session (the news spike that came with it).
-{%- set top_n = var('analogs_top_n') | int %}
 with scores as (
     select ticker, trade_date, score
     from {{ ref('int_detected_moves') }}
@@ -15,41 +16,27 @@ with scores as (
       and estimation_days >= {{ var('detect_min_days') | int }}
 ),
 
-events as (
-    select event_id, day0_date from {{ ref('int_event_calendar') }}
-),
-
-pairs as (
-    -- every event x other session over the stocks both scored: 63 million stock rows at 500
-    -- tickers x 100 events x 1,260 sessions, so only sums are kept here; the list of common tickers
-    -- is built for the top sessions alone (listing it for every pair ran out of memory at that size)
-    select
-        e.event_id,
-        e.day0_date,
-        s.trade_date as analog_date,
-        count(*) as common_tickers,
-        sum(a.score * s.score) / nullif(sqrt(sum(a.score * a.score) * sum(s.score * s.score)), 0) as similarity,
-        corr(a.score, s.score) as correlation
-    from events as e
-    inner join scores as a on a.trade_date = e.day0_date
-    inner join scores as s on s.ticker = a.ticker and s.trade_date <> e.day0_date
-    group by e.event_id, e.day0_date, s.trade_date
-    having count(*) >= {{ var('analog_min_tickers') | int }}
-),
-
 ranked as (
-    select *, row_number() over (partition by event_id order by similarity desc, analog_date) as rank
-    from pairs
-    where similarity is not null
-    qualify rank <= {{ top_n }}
+    select
+        c.*,
+        e.day0_date,
+        row_number() over (partition by c.event_id order by c.similarity desc, c.analog_date) as rank
+    from {{ ref('int_event_analog_candidates') }} as c
+    inner join {{ ref('int_event_calendar') }} as e using (event_id)
 ),
 
 top_tickers as (
-    select r.event_id, r.analog_date, list(a.ticker order by a.ticker) as tickers
-    from ranked as r
-    inner join scores as a on a.trade_date = r.day0_date
-    inner join scores as s on s.ticker = a.ticker and s.trade_date = r.analog_date
-    group by r.event_id, r.analog_date
+    -- the stocks both sessions have: the analog session's scores, then the event's day 0 by stock.
+    -- Two joins on a date each, never the two score scans joined on the stock alone (billions of
+    -- rows at 10M price rows).
+    select a.event_id, a.analog_date, list(a.ticker order by a.ticker) as tickers
+    from (
+        select r.event_id, r.day0_date, r.analog_date, s.ticker
+        from ranked as r
+        inner join scores as s on s.trade_date = r.analog_date
+    ) as a
+    semi join scores as d on d.trade_date = a.day0_date and d.ticker = a.ticker
+    group by a.event_id, a.analog_date
 ),
 
 events_on_day as (
