@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,11 +37,22 @@ def run_cli(*args: str, data_dir: Path, check: bool = True, timeout: int = 600, 
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory) -> Path:
-    """A data directory on which `aftershock demo` has run once (shared, treat as read-only)."""
-    d = tmp_path_factory.mktemp("demo") / "data"
-    proc = run_cli("demo", data_dir=d)
-    (d / "demo_stdout.txt").write_text(proc.stdout)
+def demo_dir(tmp_path_factory, worker_id) -> Path:
+    """A data directory on which `aftershock demo` has run once (shared, treat as read-only).
+
+    One per test run, not one per xdist worker: the workers share the run's base folder, and the
+    first to ask builds the demo under a file lock while the other waits for it."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # the run's folder, above each worker's own
+    d = root / "demo" / "data"
+    with FileLock(str(root / "demo.lock")):
+        if not (d / "demo_stdout.txt").is_file():  # written last: a demo that failed is run again
+            shutil.rmtree(d.parent, ignore_errors=True)
+            proc = run_cli("demo", data_dir=d)
+            (d / "demo_stdout.txt").write_text(proc.stdout)
     return d
 
 
@@ -61,8 +73,6 @@ def sha256(path: Path) -> str:
 def published_copy(demo_dir, tmp_path, monkeypatch) -> Path:
     """A private data directory holding the demo's lake, its good published warehouse and the dbt
     manifest of the build that made it (the gate reads the bounds dbt declares from it)."""
-    import shutil
-
     d = tmp_path / "data"
     shutil.copytree(demo_dir / "lake", d / "lake")
     (d / "warehouse").mkdir(parents=True)
