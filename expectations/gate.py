@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -26,6 +27,7 @@ import duckdb
 import pandas as pd
 
 # After gx_env, which turns GX's analytics off before GX loads.
+from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.expectations.expectation import (  # noqa: E402
     ColumnMapExpectation,
     ColumnPairMapExpectation,
@@ -45,11 +47,12 @@ def docs_dir() -> Path:
     return settings.site_dir() / SITE_NAME
 
 
-HISTORY_RUNS = 10  # gate runs of each suite kept in the Data Docs (every page is re-rendered on each run)
+HISTORY_RUNS = 10  # gate runs of each suite kept in the Data Docs
 
 
-def _prune_history(history: Path) -> None:
-    """Keep the newest HISTORY_RUNS run folders (<suite>/<run name>/<run time>/) of every suite."""
+def _prune_history(history: Path, site: Path) -> None:
+    """Keep the newest HISTORY_RUNS run folders (<suite>/<run name>/<run time>/) of every suite, and
+    remove the Data Docs pages of the runs dropped (the site's validations/ mirrors the store's folders)."""
     if not history.is_dir():
         return
     runs: dict[Path, list[Path]] = {}
@@ -59,6 +62,17 @@ def _prune_history(history: Path) -> None:
     for times in runs.values():
         for old in sorted(set(times), key=lambda p: p.name, reverse=True)[HISTORY_RUNS - 1 :]:
             shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(site / "validations" / old.relative_to(history), ignore_errors=True)
+
+
+def _pages_missing(history: Path, site: Path) -> bool:
+    """Whether a stored result has no page in the site (a first run, a deleted or older site)."""
+    if not (site / "index.html").is_file():
+        return True
+    return any(
+        not (site / "validations" / r.relative_to(history)).with_suffix(".html").is_file()
+        for r in history.rglob("*.json")
+    )
 
 
 class _Validator:
@@ -89,7 +103,11 @@ class _Validator:
             },
         )
         self.context.validation_results_store_name = "aftershock_history"
-        _prune_history(history)
+        _prune_history(history, site)
+        # Judged before this run stores anything: its own results have no page yet.
+        self.render_all = _pages_missing(history, site)
+        # One run id for every validation of this gate run: its results are the ones build_docs renders.
+        self.run_id = RunIdentifier(run_time=datetime.now(timezone.utc))
         self.n = 0
         self.names: dict[str, int] = {}
 
@@ -111,14 +129,27 @@ class _Validator:
         suite = self.context.suites.add(gx.ExpectationSuite(name=stable, expectations=expectations))
         vd = self.context.validation_definitions.add(gx.ValidationDefinition(name=stable, data=batch_def, suite=suite))
         try:
-            return vd.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
+            return vd.run(
+                batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"}, run_id=self.run_id
+            )
         finally:
             self.context.data_sources.delete(source.name)
 
     def build_docs(self) -> None:
+        """Render this run's pages (its results and its suites) and the index, which lists every stored run.
+
+        The pages of the earlier runs were rendered by their own run and stay: rendering a page per
+        stored result on every build (GX's default) was half the gate's time once the history was
+        full (HISTORY_RUNS x tables pages). A stored result without its page renders everything."""
         from expectations.data_docs_offline import localize
 
-        self.context.build_data_docs(site_names=[SITE_NAME])
+        # Suites are this run's only (the context is ephemeral): stale pages of other suites go.
+        shutil.rmtree(self.site / "expectations", ignore_errors=True)
+        only = None
+        if not self.render_all:
+            ours = [k for k in self.context.validation_results_store.list_keys() if k.run_id == self.run_id]
+            only = ours + list(self.context.expectations_store.list_keys())
+        self.context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=only)
         localize(self.site)
 
 
@@ -377,8 +408,6 @@ def run_gate(building: Path, echo: bool = True) -> list[str]:
     failures: list[str] = []
     skipped: list[str] = []
     site = docs_dir()
-    if site.exists():
-        shutil.rmtree(site)  # the site shows this run; stale pages of an earlier run would mislead
     validator = _Validator(site)
     tables = passed = 0
     con = duckdb.connect(str(building), read_only=True)

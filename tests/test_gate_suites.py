@@ -83,6 +83,38 @@ def test_sample_passes_every_suite_and_writes_data_docs(published_copy, capsys):
     assert len(pages) >= 6
 
 
+def test_data_docs_render_each_run_once_and_keep_the_runs_the_index_lists(published_copy, monkeypatch):
+    """A gate run renders its own pages and the index; earlier runs' pages stay as they were, pruned
+    with their results. A site that lost pages is rendered whole again."""
+    wh, site = warehouse(published_copy), published_copy / "site" / "quality"
+    monkeypatch.setattr(gate, "HISTORY_RUNS", 2)
+
+    def pages() -> dict[Path, int]:
+        return {p: p.stat().st_mtime_ns for p in (site / "validations").rglob("*.html")}
+
+    def runs() -> set[str]:  # run times of the site's validation pages (<suite>/<run name>/<run time>/<page>)
+        return {p.parent.name for p in pages()}
+
+    assert gate.run_gate(wh, echo=False) == []
+    first = pages()
+    assert len(runs()) == 1 and len(first) == 10
+    assert gate.run_gate(wh, echo=False) == []
+    second = pages()
+    assert len(runs()) == 2 and set(first) < set(second)
+    assert all(second[p] == t for p, t in first.items()), "the first run's pages were rendered again"
+    index = (site / "index.html").read_text()
+    assert all(str(p.relative_to(site)) in index for p in second), "the index lists every kept run"
+
+    assert gate.run_gate(wh, echo=False) == []  # HISTORY_RUNS = 2: the first run's results and pages go
+    assert len(runs()) == 2 and not set(first) & set(pages())
+    stored = {r.parent.name for r in (published_copy / "state" / "gx_validations").rglob("*.json")}
+    assert stored == runs()
+
+    shutil.rmtree(site)
+    assert gate.run_gate(wh, echo=False) == []  # HISTORY_RUNS = 2 again, all rendered: none had a page
+    assert len(runs()) == 2 and (site / "index.html").is_file()
+
+
 def test_the_demo_build_ran_the_gate(demo_dir):
     out = (demo_dir / "demo_stdout.txt").read_text()
     assert "gate |" in out and "tables passed their suites" in out
