@@ -6,8 +6,9 @@ models fitted the market model and cut the stored windows from it in separate pa
 (int_event_returns joined the returns twice per row): most of the event study's time. Here each event
 is one gather of its sessions' rows from the matrix (sessions x the event's tickers), and the sums of
 the fit are column sums of that block. The dbt Python models int_market_model,
-int_event_window_returns and int_event_stock_residuals call these functions; the definitions are
-those of docs/event-study.md (tests/test_event_study.py checks the marts against statsmodels).
+int_event_window_returns, int_event_horizon_returns and int_event_stock_residuals call these
+functions; the definitions are those of docs/event-study.md (tests/test_event_returns.py checks the
+arithmetic, tests/test_event_study.py the marts, against statsmodels).
 
 Conventions shared by the functions: sessions are positions 0 .. S - 1 (session_index - 1); a matrix
 holds NaN where a ticker has no row that session (`present` says where it has one: a row can hold a
@@ -73,8 +74,9 @@ def _stddev_samp(values: np.ndarray, used: np.ndarray, n: np.ndarray) -> np.ndar
 def fit(returns: np.ndarray, events: Events, pairs: Pairs) -> dict[str, np.ndarray]:
     """Each pair's normal-return model on its event's estimation window (docs/event-study.md):
     estimation_days (M, the sessions with a return, and a benchmark return unless constant_mean),
-    alpha, beta, sigma and sigma_dof. Arrays in pair order; NaN where a figure is undefined
-    (M below 2, no spread of the benchmark: DuckDB's regr_* give null there)."""
+    alpha, beta, sigma and sigma_dof. Arrays in pair order; NaN (NULL once in a table) where a
+    figure is undefined: M below 2 or 3, or a benchmark without spread (the SQL's regr_slope gave NaN
+    there and regr_intercept NULL; both are NULL now)."""
     n_pairs, n_sessions = len(pairs.event), returns.shape[0]
     out = {k: np.full(n_pairs, np.nan) for k in ("alpha", "beta", "sigma")}
     out["estimation_days"] = np.zeros(n_pairs, dtype=np.int64)
