@@ -17,11 +17,8 @@ summed as (
         w.window_days,
         count(a.abnormal_return) as days_observed,
         sum(a.abnormal_return) as car_sum,
-        product(1 + a.daily_return) - product(1 + a.daily_return - a.abnormal_return) as bhar_all,
-        any_value(a.sigma) as sigma,
-        any_value(a.sigma_dof) as sigma_dof,
-        any_value(a.model) as model
-    from {{ ref('int_event_window_returns') }} as a
+        product(1 + a.daily_return) - product(1 + a.daily_return - a.abnormal_return) as bhar_all
+    from {{ ref('int_event_horizon_returns') }} as a
     inner join windows as w
         on w.event_id = a.event_id and a.relative_day between w.window_start and w.window_end
     group by all
@@ -45,14 +42,16 @@ select
     s.window_end,
     s.window_days,
     s.days_observed,
-    s.model,
-    s.sigma,
-    s.sigma_dof,
+    m.model,
+    m.sigma,
+    m.sigma_dof,
     case when s.days_observed = s.window_days then s.car_sum end as car,
     case when s.days_observed = s.window_days then s.bhar_all end as bhar,
-    case when s.days_observed = s.window_days and s.sigma > 0
-         then s.car_sum / (s.sigma * sqrt(s.window_days)) end as scar,
+    case when s.days_observed = s.window_days and m.sigma > 0
+         then s.car_sum / (m.sigma * sqrt(s.window_days)) end as scar,
     g.est_positive_share
 from summed as s
 inner join {{ ref('int_event_tickers') }} as t using (event_id, ticker)
+-- the pair's fit: sigma standardises the CAR; int_event_horizon_returns keeps only the daily figures
+left join {{ ref('int_market_model') }} as m using (event_id, ticker)
 left join estimation_signs as g using (event_id, ticker)

@@ -58,7 +58,7 @@ changes as (
             h.shares_held * (greatest(day0.close - h.exercise_price, 0) - greatest(prev.close - h.exercise_price, 0))
         end as implied_change_usd,
         ar.abnormal_return,
-        ar.abnormal_return / nullif(ar.sigma, 0) as t_ar
+        ar.abnormal_return / nullif(m.sigma, 0) as t_ar
     from holdings as h
     left join {{ ref('int_daily_returns') }} as day0
         on day0.ticker = h.ticker and day0.session_index = h.day0_index
@@ -66,6 +66,8 @@ changes as (
         on prev.ticker = h.ticker and prev.session_index = h.day0_index - 1
     left join {{ ref('int_event_window_returns') }} as ar
         on ar.event_id = h.event_id and ar.ticker = h.ticker and ar.relative_day = 0
+    left join {{ ref('int_market_model') }} as m
+        on m.event_id = h.event_id and m.ticker = h.ticker
 ),
 
 -- Attribution ("of which about $X was the event, beyond the market"): the abnormal part is the

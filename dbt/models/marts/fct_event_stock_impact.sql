@@ -14,15 +14,15 @@ select
     d.daily_return * 100 as return_pct,
     t.benchmark,
     d.benchmark_return * 100 as benchmark_return_pct,
-    d.model,
+    m.model,
     d.abnormal_return * 100 as abnormal_return_pct,
-    d.alpha,
-    d.beta,
-    d.sigma,
+    m.alpha,
+    m.beta,
+    m.sigma,
     x.estimation_days,
     x.estimation_days_asked,
     x.estimation_too_short,
-    d.abnormal_return / nullif(d.sigma, 0) as t_ar,
+    d.abnormal_return / nullif(m.sigma, 0) as t_ar,
     x.caar_exclusion_reason is null as in_caar,
     x.caar_exclusion_reason,
     mv.shares_outstanding,
@@ -39,4 +39,5 @@ select
 from {{ ref('int_event_tickers') }} as t
 inner join day0 as d using (event_id, ticker)
 inner join {{ ref('int_event_cross_section') }} as x using (event_id, ticker)
+left join {{ ref('int_market_model') }} as m using (event_id, ticker)
 left join {{ ref('int_event_market_value') }} as mv using (event_id, ticker)
