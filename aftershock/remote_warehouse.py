@@ -86,7 +86,9 @@ def connect():
     """A read-only connection to the current published version (in-memory DuckDB with it attached)."""
     import duckdb
 
-    con = duckdb.connect()
+    # No progress bar: a query over the object store can pass DuckDB's 2 s threshold, and the bar would
+    # go to the caller's stdout, into whatever a script prints.
+    con = duckdb.connect(config={"enable_progress_bar": False})
     for sql in reader_sql():
         con.execute(sql)
     return con

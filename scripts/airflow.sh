@@ -20,6 +20,9 @@ export AIRFLOW__API__PORT="${AIRFLOW__API__PORT:-8080}"
 # Task workers reach the API server's execution API; its default URL assumes port 8080.
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://$AIRFLOW__API__HOST:$AIRFLOW__API__PORT/execution/"
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
+# The transform DAG's first parse in a data directory without a dbt manifest runs `dbt parse` (5-10 s,
+# over 30 s on a loaded machine): Airflow's default 30 s import timeout would drop the DAG.
+export AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT="${AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT:-120}"
 # No usage metrics leave the machine (Airflow's and astronomer-cosmos's).
 export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
 # The Airflow UI's Aftershock menu (plugins/).

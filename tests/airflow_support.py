@@ -30,8 +30,9 @@ def airflow_env(home: Path, data: Path, **extra: str) -> dict[str, str]:
             # Tests never contact another address: no usage metrics from Airflow or astronomer-cosmos.
             "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-            # as scripts/airflow.sh and the compose file set them
+            # as scripts/airflow.sh and the compose file set them (a first parse without a manifest runs dbt parse)
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
             "DO_NOT_TRACK": "1",
             "SCARF_NO_ANALYTICS": "true",
         }
