@@ -180,12 +180,13 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
     return cols
 
 
-def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: bool, nan_as_null: bool = True) -> str:
+def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: bool, as_read: bool = False) -> str:
     """SQL of the file's rows as (date, ticker, open, ..., volume), parsed as pandas would.
 
     Read as text it also carries each value as read (`_raw_<column>`, for the quarantine) and
-    flags a numeric value given but unreadable (`_unreadable_<column>`). `nan_as_null=False` (typed
-    only) leaves a NaN read as NaN, for a caller that makes sure there is none (`_write_if_clean`)."""
+    flags a numeric value given but unreadable (`_unreadable_<column>`). `as_read=True` (typed only)
+    leaves a NaN read as NaN and a ticker as read (not trimmed or upper-cased), for a caller that
+    makes sure there is no NaN and no ticker to normalise (`_write_if_clean`)."""
     by_name = {c.strip().lower(): c for c in cols}
     types = {c: "VARCHAR" for c in cols}
     if typed:
@@ -214,11 +215,13 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
         )
 
     nums = ", ".join(
-        f"nullif({col(c)}, 'nan'::double) as {c}" if nan_as_null or not typed else f"{col(c)} as {c}" for c in NUMERIC
+        f"{col(c)} as {c}" if as_read and typed else f"nullif({col(c)}, 'nan'::double) as {c}" for c in NUMERIC
     )
     # A ticker that is empty once trimmed is null: the rule "ticker is missing" fails it either way,
     # and a count of nulls (Parquet statistics) then finds every one (see _write_if_clean).
     ticker = f"nullif(upper(trim({_ident(by_name['ticker'])})), '')"
+    if as_read and typed:
+        ticker = _ident(by_name["ticker"])
     date = _ident(by_name["date"])
     if typed:
         flags = ", ".join(f"false as _unreadable_{c}" for c in NUMERIC)
@@ -340,10 +343,12 @@ def _write_if_clean(
     con: duckdb.DuckDBPyConnection, source: str, start: str | None, end: str | None, lineage: str, out: Path
 ) -> int | None:
     """The usual batch, every row good, in one pass as plain as DuckDB's own copy: every row in
-    range into out, judged without a per-row verdict. A rule of two columns (high >= low) raises on
-    the row that fails it; every other rule is judged from the statistics of the written file
-    (`_proven_by_stats`). Returns the rows written when every row passes; None when some row may
-    not (out is then to be discarded and the rows split by verdict)."""
+    range into out, as read (`_source(as_read=True)`), judged without a per-row verdict. A rule of
+    two columns (high >= low) raises on the row that fails it; every other rule is judged from the
+    statistics of the written file (`_proven_by_stats`), and the distinct tickers must need no
+    normalising. Returns the rows written when every row passes; None when some row may not, or a
+    ticker or NaN would be written differently (out is then to be discarded and the rows split by
+    verdict)."""
     multi = " and ".join(f"({passes})" for _label, passes in _rules() if len(_columns_of(passes)) > 1) or "true"
     cur = con.execute(f"""
         copy (
@@ -359,7 +364,13 @@ def _write_if_clean(
     rows = int(got["count"])
     if rows == 0 or not _proven_by_stats(con, got["column_statistics"] or {}, rows):
         return None
-    return rows
+    # Tickers were written as read: the batch is clean only if each is already trimmed and upper
+    # case (the few distinct ones are compared, not every row); else it is split, which normalises.
+    to_normalise = con.execute(
+        f"select count(*) from (select distinct ticker from read_parquet({_sql_str(str(out))})) "
+        f"where ticker is distinct from nullif(upper(trim(ticker)), '')"
+    ).fetchone()[0]
+    return None if to_normalise else rows
 
 
 # A first look for repeated keys through one bit per ticker and day takes this much memory at most;
@@ -443,9 +454,7 @@ def land_long_csv(
             # read again and split by verdict.
             typed = True
             try:
-                if _write_if_clean(
-                    con, _source(con, path, cols, typed=True, nan_as_null=False), start, end, lineage, clean
-                ):
+                if _write_if_clean(con, _source(con, path, cols, typed=True, as_read=True), start, end, lineage, clean):
                     good = [clean]
             except duckdb.Error as exc:  # a value the typed reader refuses, or a row failing a rule
                 typed = _ROW_RULE_FAILED in str(exc)

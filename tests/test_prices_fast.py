@@ -127,7 +127,7 @@ def test_files_it_cannot_read_like_pandas_go_to_the_pandas_reader(tmp_path, data
 CLEAN = """date,ticker,open,high,low,close,adj_close,volume
 2025-01-23,NVDA,147.0,148.0,146.0,147.5,147.4,200000000
 2025-01-24,NVDA,148.37,148.97,141.88,142.62,142.57,234657600
-2025-01-24, nvda2 ,1,2,1,1.5,,
+2025-01-24,NVDA2,1,2,1,1.5,,
 2025-01-24,^SOX,5007.84,5045.43,4785.43,4853.24,,
 2025-01-24,DELL,,,,1.5,,0
 2025-01-27,NVDA,0.0001,10000000,0.0001,0.0001,10000000,0
@@ -154,8 +154,12 @@ def test_a_batch_without_rejects_lands_in_one_pass(tmp_path, monkeypatch):
 
 # One row breaking one rule (or the key rule), in an otherwise clean file the typed reader takes: the
 # statistics of the one-pass write cannot prove the batch clean, and the row is quarantined as the
-# pandas reader quarantines it. NaN is no value (the row lands, its open missing).
+# pandas reader quarantines it. NaN is no value (the row lands, its open missing); a ticker to trim
+# or upper-case lands normalised.
 ONE_BAD_ROW = [
+    "2025-01-24, amd ,1,2,1,1.5,1,10",
+    "2025-01-24,amd,1,2,1,1.5,1,10",
+    "2025-01-24, NVDA,1,2,1,1.5,1,10",
     "2999-01-01,AMD,1,2,1,1.5,1,10",
     "2025-01-24,,1,2,1,1.5,1,10",
     "2025-01-24,   ,1,2,1,1.5,1,10",
@@ -195,7 +199,7 @@ def test_repeated_keys_are_found_by_either_first_look(tmp_path, monkeypatch, bud
     if budget is not None:
         monkeypatch.setattr(prices_fast, "_KEY_BITS_BUDGET", budget)
     path = tmp_path / "p.csv"
-    path.write_text(CLEAN + "2025-01-24,NVDA,1,2,1,1.5,1,10\n2025-01-27, NVDA ,1,2,1,1.5,1,10\n")
+    path.write_text(CLEAN + "2025-01-24,NVDA,1,2,1,1.5,1,10\n2025-01-27,NVDA,1,2,1,1.5,1,10\n")
     monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(tmp_path / "b"))
     res = prices_fast.land_long_csv(path, "b")
     q = pd.read_csv(res.quarantine_path, dtype=str, keep_default_na=False)
