@@ -74,6 +74,9 @@ def _when_present(test: str) -> str:
 # (trimmed, upper case), the NUMERIC columns as doubles (NaN read as null), and `_unreadable_<c>`,
 # the reader's flag of a value given but not a number. `{today}` is today's UTC date.
 # Plain comparisons rather than is-null / isfinite tests: they run on every row of a big file.
+# A rule of one column must accept an interval of its values (and a missing one, or not): a batch
+# is proven clean from each column's smallest and largest value (`_proven_by_stats`). A rule of
+# more columns is checked on every row as that batch is written (`_write_if_clean`).
 RULES: list[tuple[str, str]] = [
     ("date is missing or unparseable", "date is not null"),
     ("date is in the future", "date <= {today}"),
