@@ -6,11 +6,14 @@ live yfinance batch, `prices.read_file`'s fallback for a CSV this path cannot re
 A rule is declared once, in RULES, with the message a rejected row carries in quarantine.
 
 The pandas reader (`ingest.prices`) holds a whole file as Python-level strings and needs several
-gigabytes and minutes for ten million rows. `land_long_csv` parses a long CSV in DuckDB and writes
-every row into a Parquet file by verdict (RULES passed or not), with the duplicate-key rule and the
-date restriction of the pandas path. The passed file is checked for duplicate keys (a columnar scan
-of two columns) and, when it has none, renamed into the lake as the batch; only the failed rows come
-back to Python, for the same quarantine CSV writer.
+gigabytes and minutes for ten million rows. `land_long_csv` parses a long CSV in DuckDB, with the
+duplicate-key rule and the date restriction of the pandas path. It first writes every row into one
+Parquet file, as DuckDB's own copy would, and judges RULES from that file's column statistics (each
+rule of one column holds on every row when it holds on the column's extremes; high >= low is
+checked row by row as the file is written). Only a batch that this does not prove clean is read
+again and written by verdict (RULES passed or not). The passed rows are checked for duplicate keys
+(a columnar scan of two columns) and, when they have none, renamed into the lake as the batch; only
+the failed rows come back to Python, for the same quarantine CSV writer.
 
 A file whose every value DuckDB's typed CSV reader takes is read typed (fast). Any other file
 is read as text and cast value by value (try_cast, like pandas' errors="coerce").
@@ -25,6 +28,7 @@ owns every error message about unreadable files.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from datetime import datetime, timezone
@@ -70,6 +74,9 @@ def _when_present(test: str) -> str:
 # (trimmed, upper case), the NUMERIC columns as doubles (NaN read as null), and `_unreadable_<c>`,
 # the reader's flag of a value given but not a number. `{today}` is today's UTC date.
 # Plain comparisons rather than is-null / isfinite tests: they run on every row of a big file.
+# A rule of one column must accept an interval of its values (and a missing one, or not): a batch
+# is proven clean from each column's smallest and largest value (`_proven_by_stats`). A rule of
+# more columns is checked on every row as that batch is written (`_write_if_clean`).
 RULES: list[tuple[str, str]] = [
     ("date is missing or unparseable", "date is not null"),
     ("date is in the future", "date <= {today}"),
@@ -176,11 +183,13 @@ def _header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str] | None:
     return cols
 
 
-def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: bool) -> str:
+def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: bool, as_read: bool = False) -> str:
     """SQL of the file's rows as (date, ticker, open, ..., volume), parsed as pandas would.
 
     Read as text it also carries each value as read (`_raw_<column>`, for the quarantine) and
-    flags a numeric value given but unreadable (`_unreadable_<column>`)."""
+    flags a numeric value given but unreadable (`_unreadable_<column>`). `as_read=True` (typed only)
+    leaves a NaN read as NaN and a ticker as read (not trimmed or upper-cased), for a caller that
+    makes sure there is no NaN and no ticker to normalise (`_write_if_clean`)."""
     by_name = {c.strip().lower(): c for c in cols}
     types = {c: "VARCHAR" for c in cols}
     if typed:
@@ -208,8 +217,14 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], typed: 
             f"then replace({text}, ',', '') else {text} end, '') as double)"
         )
 
-    nums = ", ".join(f"nullif({col(c)}, 'nan'::double) as {c}" for c in NUMERIC)
-    ticker = f"upper(trim(nullif({_ident(by_name['ticker'])}, '')))"
+    nums = ", ".join(
+        f"{col(c)} as {c}" if as_read and typed else f"nullif({col(c)}, 'nan'::double) as {c}" for c in NUMERIC
+    )
+    # A ticker that is empty once trimmed is null: the rule "ticker is missing" fails it either way,
+    # and a count of nulls (Parquet statistics) then finds every one (see _write_if_clean).
+    ticker = f"nullif(upper(trim({_ident(by_name['ticker'])})), '')"
+    if as_read and typed:
+        ticker = _ident(by_name["ticker"])
     date = _ident(by_name["date"])
     if typed:
         flags = ", ".join(f"false as _unreadable_{c}" for c in NUMERIC)
@@ -279,6 +294,117 @@ def _split_file(
     """)
 
 
+# The columns RULES read, with the type each has in the source (the `_unreadable_<c>` flags are
+# false in a typed read).
+_RULE_COLUMNS = {"date": "timestamp", "ticker": "varchar", **{c: "double" for c in NUMERIC}}
+# The error a row failing a rule of two columns raises in `_write_if_clean`'s write.
+_ROW_RULE_FAILED = "aftershock: a row fails a rule of two columns"
+
+
+def _columns_of(sql: str) -> list[str]:
+    return [c for c in _RULE_COLUMNS if re.search(rf"(?<![A-Za-z0-9_]){c}(?![A-Za-z0-9_])", sql)]
+
+
+def _proven_by_stats(con: duckdb.DuckDBPyConnection, stats: dict, rows: int) -> bool:
+    """True when the written file's column statistics show that every row passes every rule of one
+    column: each such rule accepts an interval of its column's values (comparisons, `between`,
+    `<> ''`) and, per its coalesce, a missing one or not, so it holds on every row when it holds
+    on the column's smallest and largest value and, if the column has a null, on null. A NaN
+    (which RULES read as missing, and which is neither) proves nothing. Missing statistics prove
+    nothing either: the caller then judges the rows one by one."""
+    values: dict[str, list[str | None]] = {}
+    for c in _RULE_COLUMNS:
+        st = stats.get(_ident(c), stats.get(c))
+        if st is None or st.get("has_nan", "false") != "false" or "null_count" not in st:
+            return False
+        nulls = int(st["null_count"])
+        ends = []
+        if nulls < rows:
+            if st.get("min") is None or st.get("max") is None:
+                return False
+            ends = [st["min"], st["max"]]
+        values[c] = ends + [None] * (nulls > 0)
+    flags = ", ".join(f"false as _unreadable_{c}" for c in NUMERIC)
+    for _label, passes in _rules():
+        used = _columns_of(passes)
+        if len(used) > 1:
+            continue  # judged on every row as the file is written
+        if not used:
+            checks = [f"(select {passes} from (select {flags}))"]
+        else:
+            c, t = used[0], _RULE_COLUMNS[used[0]]
+            checks = [
+                f"(select {passes} from (select {('null' if x is None else _sql_str(x))}::{t} as {c}, {flags}))"
+                for x in values[c]
+            ]
+        if not con.execute(f"select coalesce({' and '.join(checks) or 'true'}, false)").fetchone()[0]:
+            return False
+    return True
+
+
+def _write_if_clean(
+    con: duckdb.DuckDBPyConnection, source: str, start: str | None, end: str | None, lineage: str, out: Path
+) -> int | None:
+    """The usual batch, every row good, in one pass as plain as DuckDB's own copy: every row in
+    range into out, as read (`_source(as_read=True)`), judged without a per-row verdict. A rule of
+    two columns (high >= low) raises on the row that fails it; every other rule is judged from the
+    statistics of the written file (`_proven_by_stats`), and the distinct tickers must need no
+    normalising. Returns the rows written when every row passes; None when some row may not, or a
+    ticker or NaN would be written differently (out is then to be discarded and the rows split by
+    verdict)."""
+    multi = " and ".join(f"({passes})" for _label, passes in _rules() if len(_columns_of(passes)) > 1) or "true"
+    cur = con.execute(f"""
+        copy (
+            select date::timestamp_ms as date, ticker, {", ".join(NUMERIC)}, {lineage}
+            from {source}
+            where case when not {_in_range_sql(start, end)} then false
+                       when coalesce({multi}, false) then true
+                       else error({_sql_str(_ROW_RULE_FAILED)}) end
+        ) to {_sql_str(str(out))} (format parquet, compression snappy, return_stats)
+    """)
+    names = [d[0] for d in cur.description]
+    got = dict(zip(names, cur.fetchone()))
+    rows = int(got["count"])
+    if rows == 0 or not _proven_by_stats(con, got["column_statistics"] or {}, rows):
+        return None
+    # Tickers were written as read: the batch is clean only if each is already trimmed and upper
+    # case (the few distinct ones are compared, not every row); else it is split, which normalises.
+    to_normalise = con.execute(
+        f"select count(*) from (select distinct ticker from read_parquet({_sql_str(str(out))})) "
+        f"where ticker is distinct from nullif(upper(trim(ticker)), '')"
+    ).fetchone()[0]
+    return None if to_normalise else rows
+
+
+# A first look for repeated keys through one bit per ticker and day takes this much memory at most;
+# past it, the look sorts key hashes instead.
+_KEY_BITS_BUDGET = 64 << 20
+
+
+def _key_shortfall(con: duckdb.DuckDBPyConnection, rows_sql: str) -> int:
+    """0 proves every (ticker, date) of the rows distinct; otherwise some may repeat (or hashes collide).
+
+    Per ticker, the number of rows against the number of distinct days among its dates (one bit per
+    day, `bitstring_agg`): equal for every ticker, no two rows share a key (distinct days <= distinct
+    dates <= rows). Only when the tickers times the days would take more memory than the budget,
+    the rows whose key hash equals the one before it in hash order are counted (one sort)."""
+    lo, hi, tickers = con.execute(
+        f"select min(date)::date, max(date)::date, count(distinct ticker) from {rows_sql}"
+    ).fetchone()
+    if lo is None:
+        return 0
+    span = (hi - lo).days
+    if tickers * (span + 1) <= 8 * _KEY_BITS_BUDGET:
+        return con.execute(
+            f"select count(*) from (select count(*) as n, bit_count(bitstring_agg((date::date - {_sql_str(lo.isoformat())}::date)::integer, 0, {span})) as days "
+            f"from {rows_sql} group by ticker) where n <> days"
+        ).fetchone()[0]
+    return con.execute(
+        f"select count(*) from (select h, lag(h) over (order by h) as prev from "
+        f"(select hash(ticker, date) as h from {rows_sql})) where h = prev"
+    ).fetchone()[0]
+
+
 def _parquet_list(paths: list[Path]) -> str:
     return "[" + ", ".join(_sql_str(str(p)) for p in paths) + "]"
 
@@ -319,31 +445,43 @@ def land_long_csv(
         f"{_sql_str(ingested_at.astimezone(timezone.utc).isoformat())}::timestamptz as _ingested_at"
     )
     try:
+        clean = scratch / "clean.parquet"
+        good: list[Path] = []
+        bad: list[Path] = []
         try:
             cols = _header(con, path)
             if cols is None:
                 return None
+            # Almost every batch has no rejected row: written as DuckDB's own copy would write it, and
+            # judged from the written file's statistics. Only a batch where that proves nothing is
+            # read again and split by verdict.
+            typed = True
             try:
-                _split_file(con, _source(con, path, cols, typed=True), start, end, lineage, scratch / "split")
-            except duckdb.Error:  # a value the typed reader refuses: read it as text instead
-                shutil.rmtree(scratch / "split", ignore_errors=True)
-                _split_file(con, _source(con, path, cols, typed=False), start, end, lineage, scratch / "split")
+                if _write_if_clean(con, _source(con, path, cols, typed=True, as_read=True), start, end, lineage, clean):
+                    good = [clean]
+            except duckdb.Error as exc:  # a value the typed reader refuses, or a row failing a rule
+                typed = _ROW_RULE_FAILED in str(exc)
+            if not good:
+                clean.unlink(missing_ok=True)
+                if typed:
+                    try:
+                        _split_file(con, _source(con, path, cols, typed=True), start, end, lineage, scratch / "split")
+                    except duckdb.Error:
+                        typed = False
+                if not typed:  # a value the typed reader refuses: read it as text instead
+                    shutil.rmtree(scratch / "split", ignore_errors=True)
+                    _split_file(con, _source(con, path, cols, typed=False), start, end, lineage, scratch / "split")
+                good = sorted((scratch / "split" / "_ok=true").glob("*.parquet"))
+                bad = sorted((scratch / "split" / "_ok=false").glob("*.parquet"))
         except (duckdb.Error, SourceUnreadable):
             return None  # not readable the way pandas reads it: the pandas reader decides (and names the row)
-        good = sorted((scratch / "split" / "_ok=true").glob("*.parquet"))
-        bad = sorted((scratch / "split" / "_ok=false").glob("*.parquet"))
         good_sql = f"read_parquet({_parquet_list(good)}, hive_partitioning=false)" if good else None
         has_dups = False
         if good_sql:
             # Only rows that passed the row checks compete for a key: a broken copy does not sink a good one.
-            # A cheap first look counts rows whose key hash equals the one before it in hash order
-            # (count(*) - count(distinct hash), from one sort of a 64-bit column, which costs 40 %
-            # less than the distinct aggregate); only a shortfall, a duplicate or a hash collision,
-            # pays for grouping the keys themselves.
-            shortfall = con.execute(
-                f"select count(*) from (select h, lag(h) over (order by h) as prev from "
-                f"(select hash(ticker, date) as h from {good_sql})) where h = prev"
-            ).fetchone()[0]
+            # A cheap first look (`_key_shortfall`) proves the keys distinct; only a shortfall (a
+            # duplicate, or two dates of one day) pays for grouping the keys themselves.
+            shortfall = _key_shortfall(con, good_sql)
             con.execute(
                 f"create temp table dup_keys as select ticker as dup_ticker, date as dup_date "
                 f"from {good_sql} where {'true' if shortfall else 'false'} group by all having count(*) > 1"
