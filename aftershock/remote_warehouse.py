@@ -88,7 +88,8 @@ def connect():
 
     # No progress bar: a query over the object store can pass DuckDB's 2 s threshold, and the bar would
     # go to the caller's stdout, into whatever a script prints.
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")  # a session option, not a connect() config
     for sql in reader_sql():
         con.execute(sql)
     return con
