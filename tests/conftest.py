@@ -84,25 +84,27 @@ def published_copy(demo_dir, tmp_path, monkeypatch) -> Path:
 
 
 # The longest files first; in brackets the seconds of each file's longest test (its setup where that
-# was longer) in the fresh-clone run of 2026-12-06 (`make test`, 487 tests in 1,294 s on a machine
-# doing nothing else, both cores 98 % busy throughout). `make test` hands whole files to two workers in
-# this order (--no-loadscope-reorder), so a long file collected late does not leave one worker running
-# it alone at the end.
+# was longer) in the run of 2026-12-03 (`make test`, 446 tests in 4,269 s on a machine also running two
+# benchmarks; test_batch_integrity.py then held test_batch_schedule.py's test too). `make test`
+# hands whole files to two workers in this order (--no-loadscope-reorder), so a long file collected
+# late does not leave one worker running it alone at the end. Kept after a trial on 2026-12-06: the same
+# files longest-first by that day's figures (the standalone Airflow test second instead of last) took
+# 1,378 s against this order's 1,294 s, one fresh-clone run each (the standalone test 334 s against 204 s).
 LONGEST_FIRST = [
-    "test_batch_integrity.py",  # (96, and 95: two tests of three builds each) two forced orders
-    "test_airflow_standalone.py",  # (204) first start of a fresh install
-    "test_celery_executor.py",  # (197) Airflow on Celery, Redis, Postgres and an object store
-    "test_airflow_dags.py",  # (127) dag.test() of every DAG
-    "test_lake_batches.py",  # (119)
-    "test_incremental.py",  # (116 setup) three builds compared relation by relation
-    "test_batch_schedule.py",  # (93) a random schedule of landings and builds
-    "test_trading_calendar.py",  # (87)
-    "test_docs.py",  # (70 setup) the site, dbt docs and Chromium
-    "test_config.py",  # (59)
-    "test_crash_safety.py",  # (55)
-    "test_write_audit_publish.py",  # (53)
-    "test_s3_lake.py",  # (53)
-    "test_demo_e2e.py",
+    "test_batch_integrity.py",  # (853) two forced orders of landings and builds
+    "test_celery_executor.py",  # (551) Airflow on Celery, Redis, Postgres and an object store
+    "test_incremental.py",  # (426 setup) three builds compared relation by relation
+    "test_batch_schedule.py",  # (416) a random schedule of landings and builds
+    "test_airflow_dags.py",  # (387) dag.test() of every DAG
+    "test_lake_batches.py",  # (360)
+    "test_trading_calendar.py",  # (342)
+    "test_docs.py",  # (281 setup) the site, dbt docs and Chromium
+    "test_config.py",  # (256)
+    "test_crash_safety.py",  # (229)
+    "test_s3_lake.py",  # (222)
+    "test_demo_e2e.py",  # (197)
+    "test_write_audit_publish.py",  # (179)
+    "test_airflow_standalone.py",  # (168) first start of a fresh install
 ]
 
 
