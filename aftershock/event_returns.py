@@ -204,6 +204,19 @@ def sub(relation) -> str:
     return f"({relation.sql_query()})"
 
 
+def relation(session, frame, dates: tuple[str, ...] = ()):
+    """A model's frame as the relation it returns: categorical columns (codes and labels, so no Python
+    string is made per row; DuckDB reads them as ENUMs) cast to text, the `dates` columns to DATE."""
+    import pandas as pd
+
+    def column(c: str) -> str:
+        if isinstance(frame[c].dtype, pd.CategoricalDtype):
+            return f"cast({c} as varchar) as {c}"
+        return f"cast({c} as date) as {c}" if c in dates else c
+
+    return session.from_df(frame).project(", ".join(column(c) for c in frame.columns))
+
+
 def load(session, daily_returns, calendar, event_tickers, columns: tuple[str, ...] = ()) -> tuple[Study, dict]:
     """Read int_daily_returns (and `columns` of it as further matrices), int_event_calendar and
     int_event_tickers (relations) into a Study. Positions are numbered by DuckDB, so no Python string

@@ -27,7 +27,7 @@ def model(dbt, session):
     pair, day = rows["pair"], rows["day"]
     out = pd.DataFrame(
         {
-            # categoricals: DuckDB reads them as ENUMs, cast to text below, with no Python string per row
+            # categoricals, cast to text by event_returns.relation: no Python string per row
             "event_id": pd.Categorical.from_codes(pairs.event[pair], study.event_ids),
             "ticker": pd.Categorical.from_codes(pairs.ticker[pair], study.tickers),
             "relative_day": np.asarray(days["relative_day"], dtype=np.int64)[day],
@@ -35,7 +35,4 @@ def model(dbt, session):
             "abnormal_return": rows["ar"],  # NaN -> NULL when DuckDB reads the frame
         }
     )
-    return session.from_df(out).project(
-        "cast(event_id as varchar) as event_id, cast(ticker as varchar) as ticker, relative_day, daily_return, "
-        "abnormal_return"
-    )
+    return event_returns.relation(session, out)

@@ -40,7 +40,7 @@ def model(dbt, session):
     pair, day = rows["pair"], rows["day"]
     out = pd.DataFrame(
         {
-            # categoricals: DuckDB reads them as ENUMs, cast to text below, with no Python string per row
+            # categoricals, cast to text by event_returns.relation: no Python string per row
             "event_id": pd.Categorical.from_codes(study.pairs.event[pair], study.event_ids),
             "ticker": pd.Categorical.from_codes(study.pairs.ticker[pair], study.tickers),
             "pair_id": pair_id[pair],
@@ -50,7 +50,4 @@ def model(dbt, session):
             "abnormal_return": rows["ar"],
         }
     )
-    return session.from_df(out).project(
-        "cast(event_id as varchar) as event_id, cast(ticker as varchar) as ticker, pair_id, relative_day, "
-        "in_estimation, in_window, abnormal_return"
-    )
+    return event_returns.relation(session, out)

@@ -36,7 +36,7 @@ def model(dbt, session):
     ticker = pairs.ticker[pair]
     out = pd.DataFrame(
         {
-            # categoricals: DuckDB reads them as ENUMs, cast to text below, with no Python string per row
+            # categoricals, cast to text by event_returns.relation: no Python string per row
             "event_id": pd.Categorical.from_codes(pairs.event[pair], study.event_ids),
             "ticker": pd.Categorical.from_codes(ticker, study.tickers),
             "relative_day": day_rel[day],
@@ -48,10 +48,4 @@ def model(dbt, session):
             "abnormal_return": rows["ar"],  # NaN -> NULL when DuckDB reads the frame
         }
     )
-    text = ("event_id", "ticker")
-    return session.from_df(out).project(
-        ", ".join(
-            f"cast({c} as varchar) as {c}" if c in text else f"cast({c} as date) as {c}" if c == "trade_date" else c
-            for c in out.columns
-        )
-    )
+    return event_returns.relation(session, out, dates=("trade_date",))

@@ -37,7 +37,4 @@ def model(dbt, session):
             "sigma_dof": fits["sigma_dof"],
         }
     )[kept]
-    return session.from_df(out).project(
-        "cast(event_id as varchar) as event_id, cast(ticker as varchar) as ticker, cast(model as varchar) as model, "
-        "estimation_days, alpha, beta, sigma, sigma_dof"
-    )
+    return event_returns.relation(session, out)
