@@ -266,7 +266,10 @@ def _site(args: argparse.Namespace) -> int:
     from aftershock.site import build_index
 
     result = build_index(reports=not args.no_reports, force=args.force)
-    print(f"wrote {result.index} ({len(result.reports)} reports, {len(result.tickers)} ticker pages)")
+    print(
+        f"wrote {result.index} ({len(result.reports)} reports, {len(result.tickers)} ticker pages; "
+        f"charts: {result.charts_drawn} drawn, {result.charts_reused} unchanged, copied from the chart cache)"
+    )
     for event_id, why in result.failed.items():
         print(f"warning: no report for {event_id}: {why}", file=sys.stderr)
     return 0

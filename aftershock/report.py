@@ -44,6 +44,7 @@ class Section:
 class ReportResult:
     html: Path
     pngs: list[Path] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)  # the chart-cache entries its charts came from
 
 
 def reports_dir() -> Path:
@@ -99,14 +100,17 @@ def _current(out_dir: Path, event_id: str, key: str) -> ReportResult | None:
     html, pngs = out_dir / f"{event_id}.html", [out_dir / p for p in made.get("pngs", [])]
     if made.get("key") != key or not html.is_file() or not all(p.is_file() for p in pngs):
         return None
-    return ReportResult(html, pngs)
+    charts.USED.update(made.get("charts", []))  # its charts' cache entries stay in use
+    return ReportResult(html, pngs, made.get("charts", []))
 
 
 def build_report(
     event_id: str, out_dir: Path | None = None, db: Path | None = None, force: bool = False
 ) -> ReportResult:
     """Write the event's report; a report already drawn from the same published file by the same
-    code is kept (drawing the charts is most of the cost of a report), unless `force`."""
+    code is kept (drawing the charts is most of the cost of a report), unless `force`. Otherwise
+    each chart whose figures are the ones of a chart drawn before comes from the chart cache
+    (aftershock.report_charts); `force` draws them all."""
     from aftershock.config import event_id_problem
 
     if problem := event_id_problem(event_id, curated=False):  # the same rule the events file is read with
@@ -120,11 +124,13 @@ def build_report(
     if not force and (kept := _current(out_dir, event_id, key)):
         return kept
     con = duckdb.connect(str(db), read_only=True)
+    redraw = charts.REDRAW.set(force)
     try:
         result = _build(con, event_id, out_dir)
     finally:
+        charts.REDRAW.reset(redraw)
         con.close()
-    made = {"key": key, "pngs": [p.name for p in result.pngs]}
+    made = {"key": key, "pngs": [p.name for p in result.pngs], "charts": result.charts}
     atomic_write(out_dir / f".{event_id}.source.json", lambda tmp: Path(tmp).write_text(json.dumps(made)))
     return result
 
@@ -161,7 +167,7 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
     sections.append(
         Section(
             "Prices around day 0",
-            charts.indexed_prices(series, benchmarks, out_dir, event_id) if series else None,
+            charts.indexed_prices(series, benchmarks, out_dir=out_dir, stem=event_id) if series else None,
             None if series else "No price study for this event.",
         )
     )
@@ -174,7 +180,7 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
     sections.append(
         Section(
             "Cumulative abnormal returns",
-            charts.car_by_ticker(car, CAR_WINDOW, out_dir, event_id) if car else None,
+            charts.car_by_ticker(car, CAR_WINDOW, out_dir=out_dir, stem=event_id) if car else None,
             None if car else "No abnormal returns for this event.",
         )
     )
@@ -188,7 +194,7 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
     sections.append(
         Section(
             "Market value",
-            charts.market_value(mv, out_dir, event_id) if mv else None,
+            charts.market_value(mv, out_dir=out_dir, stem=event_id) if mv else None,
             None if mv else "No market value data (shares outstanding) for this event.",
         )
     )
@@ -203,7 +209,9 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
         wealth.sort(key=lambda r: r[1])
         wealth_note = None if wealth else "No wealth data for this event."
     sections.append(
-        Section("Billionaires", charts.billionaires(wealth, out_dir, event_id) if wealth else None, wealth_note)
+        Section(
+            "Billionaires", charts.billionaires(wealth, out_dir=out_dir, stem=event_id) if wealth else None, wealth_note
+        )
     )
 
     news, news_note = [], "No news data: the warehouse has no news mart."
@@ -214,7 +222,9 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
             [event_id],
         ).fetchall()
         news_note = None if news else "No news data for this event."
-    sections.append(Section("News volume", charts.news_volume(news, out_dir, event_id) if news else None, news_note))
+    sections.append(
+        Section("News volume", charts.news_volume(news, out_dir=out_dir, stem=event_id) if news else None, news_note)
+    )
 
     groups = (
         con.execute(
@@ -229,7 +239,7 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
     sections.append(
         Section(
             "Spillover by group",
-            charts.group_caar(groups, GROUP_WINDOW, out_dir, event_id) if groups else None,
+            charts.group_caar(groups, GROUP_WINDOW, out_dir=out_dir, stem=event_id) if groups else None,
             None if groups else "No sector or peer group with two or more stocks in the cross-section.",
         )
     )
@@ -322,4 +332,5 @@ def _build(con, event_id: str, out_dir: Path) -> ReportResult:
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
-    return ReportResult(path, [s.chart.png for s in sections if s.chart])
+    drawn = [s.chart for s in sections if s.chart]
+    return ReportResult(path, [c.png for c in drawn], [c.digest for c in drawn])

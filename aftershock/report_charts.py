@@ -2,16 +2,30 @@
 
 The SVG keeps text as glyph paths (svg.fonttype = path) and loses its comments, so no string from
 the data reaches the page as markup: names from the warehouse become outlines, not text.
+
+A chart is drawn once per content: each public function's figures and this file's code name an entry
+of the reports folder's chart cache (`.charts/`), and a chart whose entry exists is copied from it
+instead of drawn. Drawing is 0.3 CPU s a chart, nearly all of a report's cost; after a publish most
+events' figures are the ones of the publish before (an event's window is long past), so a refresh
+of every report draws only the charts whose figures moved.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import hashlib
 import io
+import json
 import re
-from dataclasses import dataclass
+import shutil
+from collections import Counter
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import matplotlib
+
+from kernel.files import atomic_write
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -30,6 +44,70 @@ class Chart:
     title: str
     svg: str
     png: Path
+    digest: str = ""  # its chart-cache entry
+
+
+CACHE_FOLDER = ".charts"  # in the reports folder: <digest>.png and <digest>.json (key, title, svg)
+# Set by build_report(force=True): draw even when the cache has the chart.
+REDRAW: contextvars.ContextVar[bool] = contextvars.ContextVar("aftershock_redraw_charts", default=False)
+# Charts drawn and copied from the cache by this process, and the cache entries it used.
+COUNTS: Counter = Counter()
+USED: set[str] = set()
+
+
+@functools.cache
+def _code_version() -> str:
+    """This file's bytes and matplotlib's version: a change to either draws every chart again."""
+    return hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()
+
+
+def _jsonable(v):
+    if isinstance(v, (set, frozenset)):
+        return sorted(v)
+    return str(v)
+
+
+def _drawn_once(draw):
+    """Decorate a chart function f(*figures, out_dir, stem): the chart of the same figures, drawn
+    by the same code, comes from the cache (its PNG copied to this event's name)."""
+
+    @functools.wraps(draw)
+    def chart(*figures, out_dir: Path, stem: str) -> Chart:
+        text = json.dumps([draw.__name__, figures, _code_version()], default=_jsonable, allow_nan=True)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+        cache = out_dir / CACHE_FOLDER
+        meta, cached_png = cache / f"{digest}.json", cache / f"{digest}.png"
+        USED.add(digest)
+        if not REDRAW.get() and meta.is_file() and cached_png.is_file():
+            try:
+                made = json.loads(meta.read_text(encoding="utf-8"))
+            except ValueError:
+                made = None
+            if made:
+                png = out_dir / f"{stem}-{made['key']}.png"
+                atomic_write(png, lambda tmp: shutil.copyfile(cached_png, tmp))
+                COUNTS["reused"] += 1
+                return Chart(made["key"], made["title"], made["svg"], png, digest)
+        drawn = draw(*figures, out_dir=out_dir, stem=stem)
+        atomic_write(cached_png, lambda tmp: shutil.copyfile(drawn.png, tmp))
+        made = {k: v for k, v in asdict(drawn).items() if k not in ("png", "digest")}
+        atomic_write(meta, lambda tmp: Path(tmp).write_text(json.dumps(made), encoding="utf-8"))
+        COUNTS["drawn"] += 1
+        drawn.digest = digest
+        return drawn
+
+    return chart
+
+
+def prune_cache(out_dir: Path) -> int:
+    """After a refresh of every report: remove the cache entries no chart of this process used
+    (figures that changed, events no longer published). The number removed."""
+    removed = 0
+    for f in (out_dir / CACHE_FOLDER).glob("*"):
+        if f.is_file() and f.name.split(".")[0] not in USED:
+            f.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _finish(fig, key: str, title: str, out_dir: Path, stem: str) -> Chart:
@@ -46,7 +124,10 @@ def _finish(fig, key: str, title: str, out_dir: Path, stem: str) -> Chart:
     return Chart(key, title, svg.strip(), png)
 
 
-def indexed_prices(series: dict[str, list[tuple[int, float]]], benchmarks: set[str], out_dir: Path, stem: str) -> Chart:
+@_drawn_once
+def indexed_prices(
+    series: dict[str, list[tuple[int, float]]], benchmarks: set[str], *, out_dir: Path, stem: str
+) -> Chart:
     fig, ax = plt.subplots(figsize=(8, 4.2))
     for ticker, points in series.items():
         xs, ys = zip(*points)
@@ -73,7 +154,8 @@ def _hbar(labels: list[str], values: list[float], xlabel: str, key: str, title: 
     return _finish(fig, key, title, out_dir, stem)
 
 
-def car_by_ticker(rows: list[tuple[str, float]], window: tuple[int, int], out_dir: Path, stem: str) -> Chart:
+@_drawn_once
+def car_by_ticker(rows: list[tuple[str, float]], window: tuple[int, int], *, out_dir: Path, stem: str) -> Chart:
     return _hbar(
         [r[0] for r in rows],
         [r[1] for r in rows],
@@ -85,7 +167,8 @@ def car_by_ticker(rows: list[tuple[str, float]], window: tuple[int, int], out_di
     )
 
 
-def market_value(rows: list[tuple[str, float]], out_dir: Path, stem: str) -> Chart:
+@_drawn_once
+def market_value(rows: list[tuple[str, float]], *, out_dir: Path, stem: str) -> Chart:
     return _hbar(
         [r[0] for r in rows],
         [r[1] / 1e9 for r in rows],
@@ -97,7 +180,8 @@ def market_value(rows: list[tuple[str, float]], out_dir: Path, stem: str) -> Cha
     )
 
 
-def billionaires(rows: list[tuple[str, float]], out_dir: Path, stem: str) -> Chart:
+@_drawn_once
+def billionaires(rows: list[tuple[str, float]], *, out_dir: Path, stem: str) -> Chart:
     return _hbar(
         [r[0] for r in rows],
         [r[1] / 1e9 for r in rows],
@@ -109,7 +193,8 @@ def billionaires(rows: list[tuple[str, float]], out_dir: Path, stem: str) -> Cha
     )
 
 
-def news_volume(rows: list[tuple[int, float, float | None]], out_dir: Path, stem: str) -> Chart:
+@_drawn_once
+def news_volume(rows: list[tuple[int, float, float | None]], *, out_dir: Path, stem: str) -> Chart:
     fig, ax = plt.subplots(figsize=(8, 3.2))
     xs = [r[0] for r in rows]
     ax.bar(xs, [r[1] for r in rows], color="#2e86c1", label="articles")
@@ -129,7 +214,8 @@ def news_volume(rows: list[tuple[int, float, float | None]], out_dir: Path, stem
     return _finish(fig, "news", "News volume by day", out_dir, stem)
 
 
-def group_caar(rows: list[tuple[str, float]], window: tuple[int, int], out_dir: Path, stem: str) -> Chart:
+@_drawn_once
+def group_caar(rows: list[tuple[str, float]], window: tuple[int, int], *, out_dir: Path, stem: str) -> Chart:
     return _hbar(
         [r[0] for r in rows],
         [r[1] for r in rows],

@@ -10,6 +10,7 @@ the published warehouse, so it opens from file:// and from any static server (`a
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -17,6 +18,7 @@ from urllib.parse import quote
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from aftershock import report_charts as charts
 from aftershock.paths import site_dir, warehouse_path
 from aftershock.report import ReportError, _fmt, _rows, build_report, reports_dir
 from kernel.errors import AftershockError
@@ -33,6 +35,8 @@ class SiteResult:
     reports: list[Path] = field(default_factory=list)
     tickers: list[Path] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # event_id -> why its report was not written
+    charts_drawn: int = 0
+    charts_reused: int = 0  # copied from the chart cache (aftershock.report_charts)
 
 
 def tickers_dir() -> Path:
@@ -67,11 +71,16 @@ def build_index(reports: bool = True, db: Path | None = None, force: bool = Fals
             ids = [r[0] for r in con.execute("select event_id from marts.dim_events order by event_date").fetchall()]
         finally:
             con.close()
+        before = Counter(charts.COUNTS)
         for event_id in ids:
             try:
                 result.reports.append(build_report(event_id, db=db, force=force).html)
             except ReportError as exc:
                 result.failed[event_id] = str(exc)
+        result.charts_drawn = charts.COUNTS["drawn"] - before["drawn"]
+        result.charts_reused = charts.COUNTS["reused"] - before["reused"]
+        # every published event's report was refreshed: cache entries none of them used are stale
+        charts.prune_cache(reports_dir())
     env = Environment(loader=PackageLoader("aftershock", "templates"), autoescape=select_autoescape(["html"]))
     env.filters.update(num=_fmt, ticker_href=_ticker_href)
     common = {"generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "warehouse": db.name}

@@ -126,3 +126,56 @@ def test_a_report_is_redrawn_only_for_a_new_warehouse_new_code_or_force(demo_dir
     published.replace(db)
     report.build_report("deepseek-r1-selloff", out_dir=out, db=db)
     assert all(drawn()[name] > again[name] for name in again)
+
+
+def test_a_new_publish_draws_only_the_charts_whose_figures_changed(demo_dir, tmp_path):
+    """The chart cache: after a publish, a chart whose figures are unchanged is copied from the cache
+    byte for byte, a chart whose figures moved is drawn again, and a refresh of every report prunes
+    the entries it did not use."""
+    import shutil
+
+    import duckdb
+
+    from aftershock import report, report_charts
+
+    db = tmp_path / "aftershock.duckdb"
+    shutil.copyfile(demo_dir / "warehouse" / "aftershock.duckdb", db)
+    out = tmp_path / "reports"
+
+    def publish(sql: str | None = None) -> None:  # as a publish does: a new file renamed into place
+        new = tmp_path / "new.duckdb"
+        shutil.copyfile(db, new)
+        if sql:
+            con = duckdb.connect(str(new))
+            con.execute(sql)
+            con.close()
+        new.replace(db)
+
+    def charts_of(result) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in result.pngs}
+
+    first = report.build_report("deepseek-r1-selloff", out_dir=out, db=db)
+    assert len(first.charts) == 6 and len(set(first.charts)) == 6
+    drawn_first = charts_of(first)  # the files are rewritten by each report below
+    counts = dict(report_charts.COUNTS)
+    publish()
+    same = report.build_report("deepseek-r1-selloff", out_dir=out, db=db)
+    assert report_charts.COUNTS["drawn"] == counts.get("drawn", 0)
+    assert report_charts.COUNTS["reused"] == counts.get("reused", 0) + 6
+    assert charts_of(same) == drawn_first and same.charts == first.charts
+    assert same.html.read_text().count("<svg") == first.html.read_text().count("<svg") == 6
+
+    publish(
+        "update marts.fct_event_car set car_pct = car_pct - 1 "
+        "where event_id = 'deepseek-r1-selloff' and ticker = 'NVDA' and window_start = -1 and window_end = 1"
+    )
+    moved = report.build_report("deepseek-r1-selloff", out_dir=out, db=db)
+    assert report_charts.COUNTS["drawn"] == counts.get("drawn", 0) + 1
+    changed = {name for name, png in charts_of(moved).items() if drawn_first[name] != png}
+    assert changed == {"deepseek-r1-selloff-car.png"}
+    assert [a == b for a, b in zip(moved.charts, first.charts)] == [True, False, True, True, True, True]
+
+    report_charts.USED.clear()
+    report_charts.USED.update(moved.charts)  # as after a refresh of every report
+    assert report_charts.prune_cache(out) == 2  # the old CAR chart's PNG and its entry
+    assert sorted(p.stem for p in (out / report_charts.CACHE_FOLDER).glob("*.png")) == sorted(moved.charts)
