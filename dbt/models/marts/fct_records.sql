@@ -24,11 +24,8 @@ with moves as (
 ),
 
 measures as (
-    select ticker, trade_date, 'market_cap_change_usd' as ranked_by, market_cap_change_usd as value
-    from moves where market_cap_change_usd is not null and market_cap_change_usd <> 0
-    union all
-    select ticker, trade_date, 'return_pct' as ranked_by, return_pct as value
-    from moves where return_pct <> 0
+    select ticker, trade_date, ranked_by, value
+    from {{ ref('int_ticker_moves') }}
 ),
 
 event_days as (
@@ -73,43 +70,14 @@ chosen as (
 
 since as (
     -- the latest earlier larger move of the same kind: within the ticker, or any ticker for the
-    -- watchlist. Two joins, not one with "scope = 'watchlist' or same ticker": an OR leaves no
-    -- equality on the ticker, and every chosen row was compared with every session of every ticker
-    -- (7 minutes at 500 tickers x 1,260 sessions x 100 events).
+    -- watchlist (int_ticker_move_since)
     select
-        c.record_scope,
-        c.event_id,
-        c.ticker,
-        c.ranked_by,
-        c.direction,
-        c.trade_date,
-        max(m.trade_date) as largest_since_date
-    from chosen as c
-    inner join measures as m
-        on m.ticker = c.ticker
-        and m.ranked_by = c.ranked_by
-        and (m.value < 0) = (c.direction = 'down')
-        and m.trade_date < c.trade_date
-        and abs(m.value) > abs(c.value)
-    where c.record_scope <> 'watchlist'
-    group by all
-    union all
-    select
-        c.record_scope,
-        c.event_id,
-        c.ticker,
-        c.ranked_by,
-        c.direction,
-        c.trade_date,
-        max(m.trade_date) as largest_since_date
-    from chosen as c
-    inner join measures as m
-        on m.ranked_by = c.ranked_by
-        and (m.value < 0) = (c.direction = 'down')
-        and m.trade_date < c.trade_date
-        and abs(m.value) > abs(c.value)
-    where c.record_scope = 'watchlist'
-    group by all
+        ticker,
+        trade_date,
+        ranked_by,
+        ticker_since_date,
+        watchlist_since_date
+    from {{ ref('int_ticker_move_since') }}
 )
 
 select
@@ -126,23 +94,21 @@ select
     mv.market_cap_change_usd,
     c.ticker_rank,
     c.watchlist_rank,
-    s.largest_since_date,
+    case when c.record_scope = 'watchlist' then s.watchlist_since_date else s.ticker_since_date end
+        as largest_since_date,
     case
         when c.scope_rank = 1
             then 'largest ' || c.direction || ' move in the lake'
                  || case when c.record_scope = 'watchlist' then '' else ' for ' || c.ticker end
-        when s.largest_since_date is null
+        when largest_since_date is null
             then 'largest since the lake begins (' || strftime(f.first_date, '%Y-%m-%d') || ')'
-        else 'largest since ' || strftime(s.largest_since_date, '%Y-%m-%d')
+        else 'largest since ' || strftime(largest_since_date, '%Y-%m-%d')
     end as context
 from chosen as c
 inner join {{ ref('stg_watchlist') }} as w using (ticker)
 inner join moves as mv using (ticker, trade_date)
 cross join (select min(trade_date) as first_date from measures) as f
 left join since as s
-    on s.record_scope = c.record_scope
-    and s.event_id is not distinct from c.event_id
-    and s.ticker = c.ticker
-    and s.ranked_by = c.ranked_by
-    and s.direction = c.direction
+    on s.ticker = c.ticker
     and s.trade_date = c.trade_date
+    and s.ranked_by = c.ranked_by
