@@ -20,6 +20,8 @@ from scipy import stats
 
 from aftershock.event_returns import NO_RESIDUAL_SHARE
 
+GAPPY_ROWS = 256  # gappy stocks paired per matrix product (memory: GAPPY_ROWS x stocks per sum)
+
 
 def corrado_rank_means(ar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Corrado (1989) ranks with the Corrado-Zivney (1992) standardisation: each stock's ARs (a
@@ -112,11 +114,13 @@ def mean_pairwise_correlation(c: CorrelationInputs, members: np.ndarray | None =
     if k >= 2:
         zsum = c.z[:, full].sum(axis=1)
         total = (zsum @ zsum - (c.z[:, full] ** 2).sum()) / 2
-    if len(gappy):
-        # each pair once: a gappy stock with every full stock, and with the gappy stocks after it
-        r_full, n_full = _pair_correlations(c, gappy, full)
-        r_gappy, n_gappy = _pair_correlations(c, gappy, gappy)
-        later = np.triu(np.ones((len(gappy), len(gappy)), dtype=bool), k=1)
+    # each pair once: a gappy stock with every full stock, and with the gappy stocks after it; by
+    # GAPPY_ROWS gappy stocks at a time, so the pairwise sums of 2,000 gappy stocks stay small
+    for start in range(0, len(gappy), GAPPY_ROWS):
+        rows = gappy[start : start + GAPPY_ROWS]
+        r_full, n_full = _pair_correlations(c, rows, full)
+        r_gappy, n_gappy = _pair_correlations(c, rows, gappy)
+        later = np.arange(len(gappy))[None, :] > np.arange(start, start + len(rows))[:, None]
         shared = np.concatenate([r_full[n_full >= 1], r_gappy[later & (n_gappy >= 1)]])
         pairs += len(shared)
         total += shared.sum()

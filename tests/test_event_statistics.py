@@ -117,6 +117,16 @@ def test_correlation_pairs_stocks_with_gaps_over_their_common_days():
     assert pairs == 36 and not math.isnan(mean)
 
 
+def test_gappy_stocks_paired_in_chunks(monkeypatch):
+    ar = gappy(11, stocks=40)
+    ar[np.random.default_rng(5).integers(0, 40, 40), np.arange(40)] = np.nan  # every stock misses a day
+    assert not es.correlation_inputs(ar).full.any()  # every pair explicit
+    pairs, mean = check(ar)
+    monkeypatch.setattr(es, "GAPPY_ROWS", 3)  # 14 chunks, the last one short
+    chunked = check(ar)
+    assert pairs == chunked[0] == 780 and abs(chunked[1] - mean) < 1e-15
+
+
 def test_group_correlation_over_its_members_with_and_without_gaps():
     ar = gappy()
     check(ar, members=[0, 1, 3])  # every member full
