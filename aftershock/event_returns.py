@@ -6,9 +6,11 @@ models fitted the market model and cut the stored windows from it in separate pa
 (int_event_returns joined the returns twice per row): most of the event study's time. Here each event
 is one gather of its sessions' rows from the matrix (sessions x the event's tickers), and the sums of
 the fit are column sums of that block. The dbt Python models int_market_model,
-int_event_window_returns, int_event_horizon_returns and int_event_stock_residuals call these
-functions; the definitions are those of docs/event-study.md (tests/test_event_returns.py checks the
-arithmetic, tests/test_event_study.py the marts, against statsmodels).
+int_event_window_returns and int_event_horizon_returns call these functions, and the cross-sectional
+statistics' models (int_event_rank_means, int_event_est_positive_share and the two residual
+correlations) read the cross-section's ARs one event at a time from cross_section_blocks; the
+definitions are those of docs/event-study.md (tests/test_event_returns.py checks the arithmetic,
+tests/test_event_study.py the marts, against statsmodels).
 
 Conventions shared by the functions: sessions are positions 0 .. S - 1 (session_index - 1); a matrix
 holds NaN where a ticker has no row that session (`present` says where it has one: a row can hold a
@@ -114,9 +116,22 @@ def fit(returns: np.ndarray, events: Events, pairs: Pairs) -> dict[str, np.ndarr
     return out
 
 
-def abnormal_days(
+@dataclass
+class EventBlock:
+    """One event's abnormal returns as a matrix: its day-table rows (those inside the calendar) by
+    its pairs, NaN where a figure is missing."""
+
+    event: int  # the event's position
+    pair: np.ndarray  # the pairs' positions (columns)
+    day: np.ndarray  # the day table's rows (rows of the matrices)
+    session: np.ndarray  # their session positions
+    ret: np.ndarray  # the ticker's return
+    bench: np.ndarray  # the benchmark's return
+    ar: np.ndarray  # AR = R - (alpha + beta Rm)
+
+
+def event_blocks(
     returns: np.ndarray,
-    present: np.ndarray,
     events: Events,
     pairs: Pairs,
     alpha: np.ndarray,
@@ -124,16 +139,12 @@ def abnormal_days(
     days: list[np.ndarray],
     day_rel: np.ndarray,
     keep_pair: np.ndarray | None = None,
-    residuals_only: bool = False,
-) -> dict[str, np.ndarray]:
-    """The (pair, day) rows of each event's days on which the pair's ticker has a row. days[e] holds
-    the rows of a day table (one row per event and session, relative day day_rel) belonging to event
-    e. Returned per row: the pair's position, the day table's row, the ticker's and the benchmark's
-    return, and AR = R - (alpha + beta Rm) (R - alpha for constant_mean, which needs no benchmark
-    return); NaN where a figure is missing. keep_pair limits the pairs; residuals_only keeps only the
-    rows with an AR and leaves out the two returns (18 million rows at 500 tickers x 145 events)."""
+):
+    """Each event's EventBlock, one event at a time (so no more than one event's pairs x days is ever
+    held), for the events with a kept pair and a day. days[e] holds the rows of a day table (one row
+    per event and session, relative day day_rel) belonging to event e; keep_pair limits the pairs.
+    AR = R - (alpha + beta Rm), R - alpha for constant_mean (which needs no benchmark return)."""
     n_sessions = returns.shape[0]
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("pair", "day", "ret", "bench", "ar")}
     constant_mean = MODELS.index("constant_mean")
     for e, idx in enumerate(by_event(pairs, len(events.day0))):
         if keep_pair is not None:
@@ -147,15 +158,31 @@ def abnormal_days(
         r, rm = block[:, pairs.ticker[idx]], block[:, pairs.benchmark[idx]]
         with np.errstate(invalid="ignore"):
             normal = alpha[idx] if events.model[e] == constant_mean else alpha[idx] + beta[idx] * rm
-        ar = r - normal
-        wanted = ~np.isnan(ar) if residuals_only else present[pos][:, pairs.ticker[idx]]
+        yield EventBlock(event=e, pair=idx, day=rows, session=pos, ret=r, bench=rm, ar=r - normal)
+
+
+def abnormal_days(
+    returns: np.ndarray,
+    present: np.ndarray,
+    events: Events,
+    pairs: Pairs,
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    days: list[np.ndarray],
+    day_rel: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The (pair, day) rows of each event's days on which the pair's ticker has a row (event_blocks
+    as rows). Returned per row: the pair's position, the day table's row, the ticker's and the
+    benchmark's return and the AR; NaN where a figure is missing."""
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("pair", "day", "ret", "bench", "ar")}
+    for b in event_blocks(returns, events, pairs, alpha, beta, days, day_rel):
+        wanted = present[b.session][:, pairs.ticker[b.pair]]
         pair_i, day_i = np.nonzero(wanted.T)  # pair-major: each pair's days in order
-        parts["pair"].append(idx[pair_i].astype(np.int32))
-        parts["day"].append(rows[day_i].astype(np.int32))
-        parts["ar"].append(ar[day_i, pair_i])
-        if not residuals_only:
-            parts["ret"].append(r[day_i, pair_i])
-            parts["bench"].append(rm[day_i, pair_i])
+        parts["pair"].append(b.pair[pair_i].astype(np.int32))
+        parts["day"].append(b.day[day_i].astype(np.int32))
+        parts["ar"].append(b.ar[day_i, pair_i])
+        parts["ret"].append(b.ret[day_i, pair_i])
+        parts["bench"].append(b.bench[day_i, pair_i])
     return {
         k: np.concatenate(v) if v else np.array([], dtype=np.int32 if k in ("pair", "day") else np.float64)
         for k, v in parts.items()
@@ -188,6 +215,13 @@ class Study:
 
         wanted = pd.MultiIndex.from_arrays([np.asarray(event_ids, dtype=object), np.asarray(tickers, dtype=object)])
         return pd.MultiIndex.from_arrays([self.pair_event_ids, self.pair_tickers]).isin(wanted)
+
+    def pair_positions(self, event_ids, tickers) -> np.ndarray:
+        """The pair position of each given (event_id, ticker) row, -1 for a row that is no pair."""
+        import pandas as pd
+
+        wanted = pd.MultiIndex.from_arrays([np.asarray(event_ids, dtype=object), np.asarray(tickers, dtype=object)])
+        return pd.MultiIndex.from_arrays([self.pair_event_ids, self.pair_tickers]).get_indexer(wanted)
 
     def event_positions(self, event_ids) -> np.ndarray:
         """The position of each given event_id (every one must be a studied event)."""
@@ -283,13 +317,7 @@ def load(session, daily_returns, calendar, event_tickers, columns: tuple[str, ..
 def pair_values(study: Study, rows: dict, columns: tuple[str, ...]) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Columns of fetched (event_id, ticker) rows (int_market_model's) by pair position, NaN for a
     pair without a row; and each pair's model code (-1 without a row)."""
-    import pandas as pd
-
-    at = pd.MultiIndex.from_arrays([study.pair_event_ids, study.pair_tickers]).get_indexer(
-        pd.MultiIndex.from_arrays(
-            [np.asarray(rows["event_id"], dtype=object), np.asarray(rows["ticker"], dtype=object)]
-        )
-    )
+    at = study.pair_positions(rows["event_id"], rows["ticker"])
     n = len(study.pairs.event)
     out = {c: np.full(n, np.nan) for c in columns}
     for c in columns:
@@ -299,11 +327,11 @@ def pair_values(study: Study, rows: dict, columns: tuple[str, ...]) -> tuple[dic
     return out, model
 
 
-def event_day_rows(session, study: Study, event_days, market_model, where: str, keep_pair=None, residuals_only=False):
-    """abnormal_days over the rows of int_event_days (relation event_days) matching `where`, with
-    each pair's int_market_model fit (relation market_model). Returns (rows, the day table as
-    fetched: event_id, relative_day, trade_date and the window flags; the fit by pair position; each
-    pair's model code)."""
+def _day_table_and_fit(session, study: Study, event_days, market_model, where: str):
+    """The rows of int_event_days (relation event_days) matching `where`, as fetched (event_id,
+    relative_day, trade_date and the window flags), with their relative days and their rows by
+    event; each pair's int_market_model fit (relation market_model) by pair position, and its model
+    code."""
     days = session.sql(
         "select event_id, relative_day, trade_date, in_estimation, in_window, in_horizon "
         f"from {sub(event_days)} where {where} order by event_id, relative_day"
@@ -313,16 +341,33 @@ def event_day_rows(session, study: Study, event_days, market_model, where: str, 
     ).fetchnumpy()
     fit, model = pair_values(study, fits, ("alpha", "beta", "sigma", "sigma_dof", "estimation_days"))
     day_rel = np.asarray(days["relative_day"], dtype=np.int64)
+    by_day_event = rows_by_event(study.event_positions(days["event_id"]), len(study.event_ids))
+    return days, day_rel, by_day_event, fit, model
+
+
+def event_day_rows(session, study: Study, event_days, market_model, where: str):
+    """abnormal_days over the rows of int_event_days (relation event_days) matching `where`, with
+    each pair's int_market_model fit (relation market_model). Returns (rows, the day table as
+    fetched: event_id, relative_day, trade_date and the window flags; the fit by pair position; each
+    pair's model code)."""
+    days, day_rel, by_day_event, fit, model = _day_table_and_fit(session, study, event_days, market_model, where)
     rows = abnormal_days(
-        study.returns,
-        study.present,
-        study.events,
-        study.pairs,
-        fit["alpha"],
-        fit["beta"],
-        rows_by_event(study.event_positions(days["event_id"]), len(study.event_ids)),
-        day_rel,
-        keep_pair=keep_pair,
-        residuals_only=residuals_only,
+        study.returns, study.present, study.events, study.pairs, fit["alpha"], fit["beta"], by_day_event, day_rel
     )
     return rows, days, fit, model
+
+
+def cross_section_blocks(session, study: Study, event_days, market_model, cross_section, where: str):
+    """The abnormal returns of the cross-section's pairs (int_event_cross_section's rows without a
+    caar_exclusion_reason) on the days of int_event_days matching `where`, one EventBlock per event:
+    what the rank, sign and correlation tests read (aftershock/event_statistics.py). Each block's
+    matrix is one event's pairs x days, so the 18 million (pair, day) residuals of 500 tickers x 145
+    events are never held, nor written, at once. Returns (the day table's relative days, the blocks)."""
+    kept = session.sql(f"select event_id, ticker from {sub(cross_section)} where caar_exclusion_reason is null")
+    kept = kept.fetchnumpy()
+    in_sample = study.pair_mask(kept["event_id"], kept["ticker"])
+    _, day_rel, by_day_event, fit, _ = _day_table_and_fit(session, study, event_days, market_model, where)
+    blocks = event_blocks(
+        study.returns, study.events, study.pairs, fit["alpha"], fit["beta"], by_day_event, day_rel, keep_pair=in_sample
+    )
+    return day_rel, blocks

@@ -33,7 +33,9 @@ def test_every_unit_test_passes_against_the_published_warehouse(published_copy, 
     assert proc.returncode == 0, proc.stdout[-4000:]
     declared = set(json.loads((target / "manifest.json").read_text())["unit_tests"])
     results = json.loads((target / "run_results.json").read_text())["results"]
-    assert len(declared) >= 19  # the project's unit tests, every one of them found
+    # the project's unit tests, every one of them found (the rank test's and the residual correlation's
+    # moved to tests/test_event_statistics.py with their models to Python)
+    assert len(declared) >= 17
     assert {r["unique_id"] for r in results} == declared
     assert {r["status"] for r in results} == {"pass"}
 

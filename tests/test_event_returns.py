@@ -1,6 +1,6 @@
 """The arithmetic of aftershock/event_returns.py, which the dbt Python models int_market_model,
-int_event_window_returns, int_event_horizon_returns and int_event_stock_residuals call (no dbt unit
-test reaches a Python model): each fit against statsmodels OLS and numpy on a matrix with gaps, a
+int_event_window_returns, int_event_horizon_returns and the cross-sectional statistics' models call
+(no dbt unit test reaches a Python model): each fit against statsmodels OLS and numpy on a matrix with gaps, a
 ticker regressed on itself, a benchmark without returns and an estimation window reaching before the
 first session; the abnormal returns against R - (alpha + beta Rm) day by day."""
 
@@ -91,12 +91,15 @@ def test_abnormal_returns_are_return_less_the_model_on_the_days_a_row_exists():
         normal = got["alpha"][p] + (0.0 if EVENTS.model[e] == 2 else got["beta"][p] * want_rm)
         np.testing.assert_equal([ret, bench], [want_r, want_rm])
         assert (math.isnan(want_r - normal) and math.isnan(ar)) or abs(ar - (want_r - normal)) < 1e-15
+    # event_blocks, what the cross-sectional statistics read: one event's kept pairs x days, the same ARs
     kept = np.zeros(len(PAIRS.event), dtype=bool)
-    kept[[0, 2]] = True
-    only = er.abnormal_days(
-        r, present, EVENTS, PAIRS, got["alpha"], got["beta"], days, day_rel, keep_pair=kept, residuals_only=True
-    )
-    assert set(only) >= {"pair", "day", "ar"} and not np.isnan(only["ar"]).any()
-    assert set(only["pair"]) == {0, 2}
-    # pair-major: each pair's days in order
-    assert (np.diff(only["pair"]) >= 0).all() and (np.diff(only["day"])[np.diff(only["pair"]) == 0] > 0).all()
+    kept[[0, 2, 6]] = True
+    blocks = list(er.event_blocks(r, EVENTS, PAIRS, got["alpha"], got["beta"], days, day_rel, keep_pair=kept))
+    assert [b.event for b in blocks] == [0, 1] and [list(b.pair) for b in blocks] == [[0, 2], [6]]
+    for b in blocks:
+        assert b.ar.shape == (len(b.day), len(b.pair))
+        for j, p in enumerate(b.pair):
+            at = rows["pair"] == p
+            by_day = dict(zip(rows["day"][at], rows["ar"][at]))
+            for i, d in enumerate(b.day):  # NaN where the ticker has no row or no AR
+                np.testing.assert_equal(b.ar[i, j], by_day.get(d, np.nan))

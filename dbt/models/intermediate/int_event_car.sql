@@ -22,16 +22,6 @@ summed as (
     inner join windows as w
         on w.event_id = a.event_id and a.relative_day between w.window_start and w.window_end
     group by all
-),
-
-estimation_signs as (
-    -- share of positive estimation-window residuals, the generalised sign test's expected p: for
-    -- the cross-section's pairs (int_event_stock_residuals), the only ones the sign test averages
-    -- over, so the 17 million residuals of every pair are not computed again for it
-    select event_id, ticker, avg(case when abnormal_return > 0 then 1.0 else 0.0 end) as est_positive_share
-    from {{ ref('int_event_stock_residuals') }}
-    where in_estimation
-    group by event_id, ticker
 )
 
 select
@@ -54,4 +44,5 @@ from summed as s
 inner join {{ ref('int_event_tickers') }} as t using (event_id, ticker)
 -- the pair's fit: sigma standardises the CAR; int_event_horizon_returns keeps only the daily figures
 left join {{ ref('int_market_model') }} as m using (event_id, ticker)
-left join estimation_signs as g using (event_id, ticker)
+-- the sign test's share of positive estimation-window ARs: the cross-section's pairs only, null for the others
+left join {{ ref('int_event_est_positive_share') }} as g using (event_id, ticker)

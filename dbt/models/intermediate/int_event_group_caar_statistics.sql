@@ -3,7 +3,7 @@
 --   bmp_t  mean SCAR / (s(SCAR) / sqrt N)                         (Boehmer et al. 1991)
 --   kp_t   bmp_t sqrt((1 - r) / (1 + (N - 1) r)), r the mean pairwise correlation of the group's
 --          estimation-window residuals, each pair over its common days  (Kolari and Pynnönen 2010;
---          the mean_pairwise_correlation macro, as int_event_residual_correlation)
+--          int_event_group_residual_correlation, the statistic of int_event_residual_correlation)
 -- Both t with N - 1 dof; p-values are added in fct_event_group_caar. The same SCARs as the
 -- event-wide CAAR (int_event_car), so a group holding every stock reproduces fct_event_caar.
 with members as (
@@ -29,27 +29,13 @@ moments as (
     group by all
 ),
 
-est as materialized (
-    -- each member's estimation-window residuals, once per group it belongs to; materialised, as
-    -- the correlation passes over it four times
-    select m.event_id, m.group_type, m.group_name, e.ticker, e.relative_day, e.abnormal_return
-    from members as m
-    inner join {{ ref('int_event_stock_residuals') }} as e using (event_id, ticker)
-    where e.in_estimation
-),
-
-group_correlation as (
-    -- each pair over its common days; one pass for a group whose stocks share every day (the macro)
-    {{ mean_pairwise_correlation('est', ['event_id', 'group_type', 'group_name']) }}
-),
-
 stats as (
     select
         m.*,
         g.mean_correlation,
         m.mean_scar / nullif(m.sd_scar / sqrt(m.n), 0) as bmp_t
     from moments as m
-    left join group_correlation as g using (event_id, group_type, group_name)
+    left join {{ ref('int_event_group_residual_correlation') }} as g using (event_id, group_type, group_name)
 )
 
 select
