@@ -161,6 +161,29 @@ def event_blocks(
         yield EventBlock(event=e, pair=idx, day=rows, session=pos, ret=r, bench=rm, ar=r - normal)
 
 
+ROW_FIELDS = ("pair", "day", "ret", "bench", "ar")
+
+
+def block_rows(block: EventBlock, present: np.ndarray, pairs: Pairs) -> dict[str, np.ndarray]:
+    """One event's (pair, day) rows on which the pair's ticker has a row, pair-major (each pair's days
+    in order): the pair's position, the day table's row, the ticker's and the benchmark's return and
+    the AR; NaN where a figure is missing."""
+    wanted = present[block.session][:, pairs.ticker[block.pair]]
+    pair_i, day_i = np.nonzero(wanted.T)
+    return {
+        "pair": block.pair[pair_i].astype(np.int32),
+        "day": block.day[day_i].astype(np.int32),
+        "ret": block.ret[day_i, pair_i],
+        "bench": block.bench[day_i, pair_i],
+        "ar": block.ar[day_i, pair_i],
+    }
+
+
+def no_rows() -> dict[str, np.ndarray]:
+    """block_rows' fields with no row."""
+    return {k: np.array([], dtype=np.int32 if k in ("pair", "day") else np.float64) for k in ROW_FIELDS}
+
+
 def abnormal_days(
     returns: np.ndarray,
     present: np.ndarray,
@@ -171,22 +194,9 @@ def abnormal_days(
     days: list[np.ndarray],
     day_rel: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """The (pair, day) rows of each event's days on which the pair's ticker has a row (event_blocks
-    as rows). Returned per row: the pair's position, the day table's row, the ticker's and the
-    benchmark's return and the AR; NaN where a figure is missing."""
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("pair", "day", "ret", "bench", "ar")}
-    for b in event_blocks(returns, events, pairs, alpha, beta, days, day_rel):
-        wanted = present[b.session][:, pairs.ticker[b.pair]]
-        pair_i, day_i = np.nonzero(wanted.T)  # pair-major: each pair's days in order
-        parts["pair"].append(b.pair[pair_i].astype(np.int32))
-        parts["day"].append(b.day[day_i].astype(np.int32))
-        parts["ar"].append(b.ar[day_i, pair_i])
-        parts["ret"].append(b.ret[day_i, pair_i])
-        parts["bench"].append(b.bench[day_i, pair_i])
-    return {
-        k: np.concatenate(v) if v else np.array([], dtype=np.int32 if k in ("pair", "day") else np.float64)
-        for k, v in parts.items()
-    }
+    """Every event's block_rows, concatenated (event_blocks as rows)."""
+    parts = [block_rows(b, present, pairs) for b in event_blocks(returns, events, pairs, alpha, beta, days, day_rel)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in ROW_FIELDS} if parts else no_rows()
 
 
 def rows_by_event(day_event: np.ndarray, n_events: int) -> list[np.ndarray]:
@@ -241,6 +251,10 @@ def sub(relation) -> str:
 def relation(session, frame, dates: tuple[str, ...] = ()):
     """A model's frame as the relation it returns: categorical columns (codes and labels, so no Python
     string is made per row; DuckDB reads them as ENUMs) cast to text, the `dates` columns to DATE."""
+    return _typed(session.from_df(frame), frame, dates)
+
+
+def _typed(rel, frame, dates: tuple[str, ...]):
     import pandas as pd
 
     def column(c: str) -> str:
@@ -248,7 +262,7 @@ def relation(session, frame, dates: tuple[str, ...] = ()):
             return f"cast({c} as varchar) as {c}"
         return f"cast({c} as date) as {c}" if c in dates else c
 
-    return session.from_df(frame).project(", ".join(column(c) for c in frame.columns))
+    return rel.project(", ".join(column(c) for c in frame.columns))
 
 
 def load(session, daily_returns, calendar, event_tickers, columns: tuple[str, ...] = ()) -> tuple[Study, dict]:
@@ -346,15 +360,43 @@ def _day_table_and_fit(session, study: Study, event_days, market_model, where: s
 
 
 def event_day_rows(session, study: Study, event_days, market_model, where: str):
-    """abnormal_days over the rows of int_event_days (relation event_days) matching `where`, with
-    each pair's int_market_model fit (relation market_model). Returns (rows, the day table as
-    fetched: event_id, relative_day, trade_date and the window flags; the fit by pair position; each
-    pair's model code)."""
-    days, day_rel, by_day_event, fit, model = _day_table_and_fit(session, study, event_days, market_model, where)
-    rows = abnormal_days(
-        study.returns, study.present, study.events, study.pairs, fit["alpha"], fit["beta"], by_day_event, day_rel
-    )
-    return rows, days, fit, model
+    """block_rows over the rows of int_event_days (relation event_days) matching `where`, with each
+    pair's int_market_model fit (relation market_model), one event at a time. Returns (the day table
+    as fetched: event_id, relative_day, trade_date and the window flags; an iterator of each event's
+    rows). Everything is read from the session before the iterator is returned: DuckDB consumes it
+    while it writes the model's table (stream), when the connection is busy."""
+    days, day_rel, by_day_event, fit, _ = _day_table_and_fit(session, study, event_days, market_model, where)
+    blocks = event_blocks(study.returns, study.events, study.pairs, fit["alpha"], fit["beta"], by_day_event, day_rel)
+    return days, (block_rows(b, study.present, study.pairs) for b in blocks)
+
+
+STREAM_ROWS = 500_000  # rows per batch: events are joined up to it (a batch per event cost 2x at 145 events)
+
+
+def _chunks(rows):
+    """block_rows dicts joined into chunks of at least STREAM_ROWS rows (the last one may be smaller)."""
+    held, n = [], 0
+    for r in rows:
+        held.append(r)
+        n += len(r["pair"])
+        if n >= STREAM_ROWS:
+            yield {k: np.concatenate([h[k] for h in held]) for k in ROW_FIELDS}
+            held, n = [], 0
+    if held:
+        yield {k: np.concatenate([h[k] for h in held]) for k in ROW_FIELDS}
+
+
+def stream(session, frame_of, rows, dates: tuple[str, ...] = ()):
+    """A model's rows as the relation it returns, one event's frame (frame_of(rows dict)) at a time:
+    DuckDB writes each batch as it comes, so the whole table is never a frame in memory (113 million
+    rows of int_event_horizon_returns at 10 million price rows and 800 detected events). Columns as
+    relation() casts them."""
+    import pyarrow as pa
+
+    empty = frame_of(no_rows())
+    schema = pa.Schema.from_pandas(empty, preserve_index=False)
+    batches = (pa.RecordBatch.from_pandas(frame_of(r), schema=schema, preserve_index=False) for r in _chunks(rows))
+    return _typed(session.from_arrow(pa.RecordBatchReader.from_batches(schema, batches)), empty, dates)
 
 
 def cross_section_blocks(session, study: Study, event_days, market_model, cross_section, where: str):

@@ -20,19 +20,22 @@ def model(dbt, session):
     study, _ = event_returns.load(
         session, dbt.ref("int_daily_returns"), dbt.ref("int_event_calendar"), dbt.ref("int_event_tickers")
     )
-    rows, days, _, _ = event_returns.event_day_rows(
+    days, rows = event_returns.event_day_rows(
         session, study, dbt.ref("int_event_days"), dbt.ref("int_market_model"), where="in_horizon"
     )
     pairs = study.pairs
-    pair, day = rows["pair"], rows["day"]
-    out = pd.DataFrame(
-        {
-            # categoricals, cast to text by event_returns.relation: no Python string per row
-            "event_id": pd.Categorical.from_codes(pairs.event[pair], study.event_ids),
-            "ticker": pd.Categorical.from_codes(pairs.ticker[pair], study.tickers),
-            "relative_day": np.asarray(days["relative_day"], dtype=np.int64)[day],
-            "daily_return": rows["ret"],
-            "abnormal_return": rows["ar"],  # NaN -> NULL when DuckDB reads the frame
-        }
-    )
-    return event_returns.relation(session, out)
+    day_rel = np.asarray(days["relative_day"], dtype=np.int64)
+
+    def frame(r: dict) -> pd.DataFrame:  # one event's rows
+        return pd.DataFrame(
+            {
+                # categoricals, cast to text by event_returns.stream: no Python string per row
+                "event_id": pd.Categorical.from_codes(pairs.event[r["pair"]], study.event_ids),
+                "ticker": pd.Categorical.from_codes(pairs.ticker[r["pair"]], study.tickers),
+                "relative_day": day_rel[r["day"]],
+                "daily_return": r["ret"],
+                "abnormal_return": r["ar"],  # NaN -> NULL when DuckDB reads the batch
+            }
+        )
+
+    return event_returns.stream(session, frame, rows)

@@ -26,26 +26,30 @@ def model(dbt, session):
         dbt.ref("int_event_tickers"),
         columns=("close", "price"),
     )
-    rows, days, _, _ = event_returns.event_day_rows(
+    days, rows = event_returns.event_day_rows(
         session, study, dbt.ref("int_event_days"), dbt.ref("int_market_model"), where="in_window"
     )
     pairs = study.pairs
-    pair, day = rows["pair"], rows["day"]
     day_rel = np.asarray(days["relative_day"], dtype=np.int64)
-    session_pos = study.events.day0[pairs.event[pair]] + day_rel[day]
-    ticker = pairs.ticker[pair]
-    out = pd.DataFrame(
-        {
-            # categoricals, cast to text by event_returns.relation: no Python string per row
-            "event_id": pd.Categorical.from_codes(pairs.event[pair], study.event_ids),
-            "ticker": pd.Categorical.from_codes(ticker, study.tickers),
-            "relative_day": day_rel[day],
-            "trade_date": np.asarray(days["trade_date"])[day],
-            "close": prices["close"][session_pos, ticker],
-            "price": prices["price"][session_pos, ticker],
-            "daily_return": rows["ret"],
-            "benchmark_return": rows["bench"],
-            "abnormal_return": rows["ar"],  # NaN -> NULL when DuckDB reads the frame
-        }
-    )
-    return event_returns.relation(session, out, dates=("trade_date",))
+    trade_date = np.asarray(days["trade_date"])
+
+    def frame(r: dict) -> pd.DataFrame:  # one event's rows
+        pair, day = r["pair"], r["day"]
+        session_pos = study.events.day0[pairs.event[pair]] + day_rel[day]
+        ticker = pairs.ticker[pair]
+        return pd.DataFrame(
+            {
+                # categoricals, cast to text by event_returns.stream: no Python string per row
+                "event_id": pd.Categorical.from_codes(pairs.event[pair], study.event_ids),
+                "ticker": pd.Categorical.from_codes(ticker, study.tickers),
+                "relative_day": day_rel[day],
+                "trade_date": trade_date[day],
+                "close": prices["close"][session_pos, ticker],
+                "price": prices["price"][session_pos, ticker],
+                "daily_return": r["ret"],
+                "benchmark_return": r["bench"],
+                "abnormal_return": r["ar"],  # NaN -> NULL when DuckDB reads the batch
+            }
+        )
+
+    return event_returns.stream(session, frame, rows, dates=("trade_date",))
