@@ -25,7 +25,7 @@ from pathlib import Path
 
 import matplotlib
 
-from kernel.files import atomic_write
+from kernel.files import TMP_MARK, atomic_write
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -104,7 +104,8 @@ def prune_cache(out_dir: Path) -> int:
     (figures that changed, events no longer published). The number removed."""
     removed = 0
     for f in (out_dir / CACHE_FOLDER).glob("*"):
-        if f.is_file() and f.name.split(".")[0] not in USED:
+        # a scratch file is a writer's still (atomic_write), not an entry
+        if f.is_file() and TMP_MARK not in f.name and f.name.split(".")[0] not in USED:
             f.unlink(missing_ok=True)
             removed += 1
     return removed
