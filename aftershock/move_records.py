@@ -33,13 +33,9 @@ def previous_larger(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     link = np.arange(n) - 1
     if n:
         link[np.r_[True, group[1:] != group[:-1]]] = -1  # a group's first position has none
-    # in place: each position's link is already a valid jump for the others (pointer doubling)
-    while True:
-        todo = np.flatnonzero(link >= 0)
-        todo = todo[values[link[todo]] <= values[todo]]
-        if not len(todo):
-            return link
-        link[todo] = link[link[todo]]
+    # each position's own link is its candidate, followed in place: a link already moved is a valid
+    # jump for the others too, so the chains halve each round (pointer doubling)
+    return _follow(values, link, values, link)
 
 
 def latest_larger_before(values: np.ndarray, group: np.ndarray, at: np.ndarray, query: np.ndarray) -> np.ndarray:

@@ -12,18 +12,7 @@
 -- Every ticker-session is ranked, but only narrow rows are: the CTEs read more than once are kept
 -- whole by DuckDB, and with the company and both measures on each of 10 million sessions they
 -- outgrew the build's memory ceiling. The few chosen rows get their columns back at the end.
-with moves as (
-    select
-        r.ticker,
-        r.trade_date,
-        r.daily_return * 100 as return_pct,
-        mv.market_cap_change_usd
-    from {{ ref('int_daily_returns') }} as r
-    left join {{ ref('int_daily_market_value') }} as mv using (ticker, trade_date)
-    where r.daily_return is not null
-),
-
-measures as (
+with measures as (
     select ticker, trade_date, ranked_by, value
     from {{ ref('int_ticker_moves') }}
 ),
@@ -106,7 +95,7 @@ select
     end as context
 from chosen as c
 inner join {{ ref('stg_watchlist') }} as w using (ticker)
-inner join moves as mv using (ticker, trade_date)
+inner join {{ ref('int_ticker_moves') }} as mv using (ticker, trade_date, ranked_by)
 cross join (select min(trade_date) as first_date from measures) as f
 left join since as s
     on s.ticker = c.ticker
