@@ -184,6 +184,11 @@ def no_rows() -> dict[str, np.ndarray]:
     return {k: np.array([], dtype=np.int32 if k in ("pair", "day") else np.float64) for k in ROW_FIELDS}
 
 
+def joined_rows(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """block_rows dicts as one (no_rows() for none)."""
+    return {k: np.concatenate([p[k] for p in parts]) for k in ROW_FIELDS} if parts else no_rows()
+
+
 def abnormal_days(
     returns: np.ndarray,
     present: np.ndarray,
@@ -195,8 +200,9 @@ def abnormal_days(
     day_rel: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Every event's block_rows, concatenated (event_blocks as rows)."""
-    parts = [block_rows(b, present, pairs) for b in event_blocks(returns, events, pairs, alpha, beta, days, day_rel)]
-    return {k: np.concatenate([p[k] for p in parts]) for k in ROW_FIELDS} if parts else no_rows()
+    return joined_rows(
+        [block_rows(b, present, pairs) for b in event_blocks(returns, events, pairs, alpha, beta, days, day_rel)]
+    )
 
 
 def rows_by_event(day_event: np.ndarray, n_events: int) -> list[np.ndarray]:
@@ -380,10 +386,10 @@ def _chunks(rows):
         held.append(r)
         n += len(r["pair"])
         if n >= STREAM_ROWS:
-            yield {k: np.concatenate([h[k] for h in held]) for k in ROW_FIELDS}
+            yield joined_rows(held)
             held, n = [], 0
     if held:
-        yield {k: np.concatenate([h[k] for h in held]) for k in ROW_FIELDS}
+        yield joined_rows(held)
 
 
 def stream(session, frame_of, rows, dates: tuple[str, ...] = ()):

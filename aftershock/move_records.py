@@ -26,13 +26,16 @@ def _follow(values: np.ndarray, link: np.ndarray, query: np.ndarray, cand: np.nd
         cand[todo] = link[cand[todo]]
 
 
+def _group_starts(group: np.ndarray) -> np.ndarray:
+    """Whether each position is its (contiguous) group's first."""
+    return np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
+
+
 def previous_larger(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     """For each position i (positions in order within each group, a group's positions contiguous): the
     latest earlier position of its group with a strictly larger value, else -1."""
-    n = len(values)
-    link = np.arange(n) - 1
-    if n:
-        link[np.r_[True, group[1:] != group[:-1]]] = -1  # a group's first position has none
+    link = np.arange(len(values)) - 1
+    link[_group_starts(group)] = -1  # a group's first position has none
     # each position's own link is its candidate, followed in place: a link already moved is a valid
     # jump for the others too, so the chains halve each round (pointer doubling)
     return _follow(values, link, values, link)
@@ -42,7 +45,6 @@ def latest_larger_before(values: np.ndarray, group: np.ndarray, at: np.ndarray, 
     """For each query q: the latest position p < at[q] of at[q]'s group with values[p] > query[q], else -1
     (`values` in order within contiguous groups, as for previous_larger)."""
     at = np.asarray(at, dtype=np.int64)
-    first = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
     cand = at - 1
-    cand[first[at]] = -1  # nothing of its group before a group's first position
+    cand[_group_starts(group)[at]] = -1  # nothing of its group before a group's first position
     return _follow(values, previous_larger(values, group), np.asarray(query, dtype=float), cand)

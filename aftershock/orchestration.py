@@ -455,23 +455,16 @@ def refresh_site() -> dict:
     describes an older one. Today the per-event reports (aftershock.report, as `aftershock report`);
     the site index is generated here too once it exists. One event whose report fails does not stop
     the others; the task fails afterwards, naming each."""
-    from aftershock import report_charts
-    from aftershock.report import build_report, reports_dir
+    from aftershock.report import refresh_reports
 
-    written, failed = [], []
-    for event_id in published_event_ids():
-        try:
-            written.append(str(build_report(event_id).html))
-        except Exception as exc:  # noqa: BLE001 - reported by event below, the rest still refresh
-            failed.append(f"{event_id}: {exc}")
-    report_charts.prune_cache(reports_dir())
+    # any error: the task names every event that failed, after the others refreshed
+    done = refresh_reports(published_event_ids(), catch=(Exception,))
+    written = [str(p) for p in done.written]
     for path in written:
         print(f"report {path}")
-    print(
-        f"charts: {report_charts.COUNTS['drawn']} drawn, {report_charts.COUNTS['reused']} unchanged, "
-        "copied from the chart cache"
-    )
-    if failed:
+    print(f"charts: {done.charts_drawn} drawn, {done.charts_reused} unchanged, copied from the chart cache")
+    if done.failed:
+        failed = [f"{event_id}: {why}" for event_id, why in done.failed.items()]
         raise RuntimeError(
             f"{len(failed)} of {len(failed) + len(written)} event reports failed:\n  " + "\n  ".join(failed)
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +134,33 @@ def build_report(
     made = {"key": key, "pngs": [p.name for p in result.pngs], "charts": result.charts}
     atomic_write(out_dir / f".{event_id}.source.json", lambda tmp: Path(tmp).write_text(json.dumps(made)))
     return result
+
+
+@dataclass
+class Refresh:
+    written: list[Path] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # event_id -> why its report was not written
+    charts_drawn: int = 0
+    charts_reused: int = 0  # copied from the chart cache (aftershock.report_charts)
+
+
+def refresh_reports(
+    event_ids: list[str], db: Path | None = None, force: bool = False, catch: tuple = (ReportError,)
+) -> Refresh:
+    """Write every published event's report (build_report), then remove the chart-cache entries none
+    of them used: the charts of figures that moved and of events no longer published. A report that
+    fails with one of `catch` is named in `failed`, and the others still refresh."""
+    done = Refresh()
+    before = Counter(charts.COUNTS)
+    for event_id in event_ids:
+        try:
+            done.written.append(build_report(event_id, db=db, force=force).html)
+        except catch as exc:
+            done.failed[event_id] = str(exc)
+    done.charts_drawn = charts.COUNTS["drawn"] - before["drawn"]
+    done.charts_reused = charts.COUNTS["reused"] - before["reused"]
+    charts.prune_cache(reports_dir())
+    return done
 
 
 def _build(con, event_id: str, out_dir: Path) -> ReportResult:

@@ -10,7 +10,6 @@ the published warehouse, so it opens from file:// and from any static server (`a
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -18,9 +17,8 @@ from urllib.parse import quote
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from aftershock import report_charts as charts
 from aftershock.paths import site_dir, warehouse_path
-from aftershock.report import ReportError, _fmt, _rows, build_report, reports_dir
+from aftershock.report import _fmt, _rows, refresh_reports, reports_dir
 from kernel.errors import AftershockError
 from kernel.files import atomic_write
 
@@ -71,16 +69,9 @@ def build_index(reports: bool = True, db: Path | None = None, force: bool = Fals
             ids = [r[0] for r in con.execute("select event_id from marts.dim_events order by event_date").fetchall()]
         finally:
             con.close()
-        before = Counter(charts.COUNTS)
-        for event_id in ids:
-            try:
-                result.reports.append(build_report(event_id, db=db, force=force).html)
-            except ReportError as exc:
-                result.failed[event_id] = str(exc)
-        result.charts_drawn = charts.COUNTS["drawn"] - before["drawn"]
-        result.charts_reused = charts.COUNTS["reused"] - before["reused"]
-        # every published event's report was refreshed: cache entries none of them used are stale
-        charts.prune_cache(reports_dir())
+        done = refresh_reports(ids, db=db, force=force)
+        result.reports, result.failed = done.written, done.failed
+        result.charts_drawn, result.charts_reused = done.charts_drawn, done.charts_reused
     env = Environment(loader=PackageLoader("aftershock", "templates"), autoescape=select_autoescape(["html"]))
     env.filters.update(num=_fmt, ticker_href=_ticker_href)
     common = {"generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "warehouse": db.name}
