@@ -8,8 +8,8 @@ tickers x 145 events). Stored as a table and read by SQL they were most of the b
 built within 1.2 GB at 10 million price rows; one event at a time, a statistic holds one event's
 days x stocks. The dbt Python models int_event_rank_means, int_event_est_positive_share,
 int_event_residual_correlation and int_event_group_residual_correlation call these functions;
-tests/test_event_statistics.py checks them against scipy and DuckDB's corr. Ranks come from pandas
-(already loaded in every Python model) rather than scipy.stats, whose import cost each build a second.
+tests/test_event_statistics.py checks them against pandas' ranks and DuckDB's corr. Ranks come from
+pandas (loaded by every Python model anyway), not scipy.stats, whose import cost each build a second.
 """
 
 from __future__ import annotations
