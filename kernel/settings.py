@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     s3_endpoint: str = Field("", description="(set for dbt) host:port of an object-store lake")
     s3_use_ssl: str = Field("", description="(set for dbt) true or false, from the lake URL's endpoint")
     s3_url_style: str = Field("", description="(set for dbt) path or vhost addressing of the object store")
-    duckdb_memory: str = Field("1536MB", description="DuckDB memory_limit of the dbt build (dbt/profiles.yml)")
+    duckdb_memory: str = Field("1536MB", description="DuckDB memory_limit of the dbt build (profiles.yml) and the gate")
 
 
 def settings() -> Settings:
