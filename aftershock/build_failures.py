@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from kernel.settings import read_building_config
+
 ROWS_SHOWN = 5
 # A lake_batch_files test (dbt/tests/generic) names a batch file and what is wrong with it.
 FILE_COLUMNS = ("file", "problem", "n_rows", "first_row")
@@ -70,7 +72,8 @@ def describe(building: Path, target: Path) -> str:
     if not failed or not building.exists():
         return ""
     lines = []
-    con = duckdb.connect(str(building), read_only=True)
+    # Under the build's ceiling, as the gate reads it: the failing queries may scan the largest marts.
+    con = duckdb.connect(str(building), read_only=True, config=read_building_config())
     try:
         for r in failed:
             node = nodes.get(r["unique_id"], {})

@@ -413,7 +413,7 @@ def run_gate(building: Path, echo: bool = True) -> list[str]:
     # The build's DuckDB ceiling (AFTERSHOCK_DUCKDB_MEMORY; dbt has finished, so the two never hold it
     # at once). Without it DuckDB may cache up to 80 % of the machine's memory: at 10 million price rows
     # the hash-split scans of fct_event_stock_daily kept 1.9 GB of its blocks, 0.7 GB under 500MB.
-    con = duckdb.connect(str(building), read_only=True, config={"memory_limit": settings.settings().duckdb_memory})
+    con = duckdb.connect(str(building), read_only=True, config=settings.read_building_config())
     try:
         for check in mart_checks(con, failures, skipped):
             bad = check_table(check, validator)

@@ -91,5 +91,11 @@ def warehouse_path() -> Path:
     return data_dir() / "warehouse" / "aftershock.duckdb"
 
 
+def read_building_config() -> dict[str, str]:
+    """DuckDB settings for reading a building warehouse after dbt (the gate, the failed-test rows): the
+    build's ceiling, so the reader does not cache up to DuckDB's default of 80 % of the machine."""
+    return {"memory_limit": settings().duckdb_memory}
+
+
 def site_dir() -> Path:
     return data_dir() / "site"

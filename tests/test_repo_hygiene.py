@@ -111,3 +111,20 @@ def test_every_aftershock_variable_is_a_documented_setting():
     }
     unused = {name for name in fields if name not in used and name.removeprefix("AFTERSHOCK_").lower() not in attrs}
     assert unused == set(), f"settings no code uses: {sorted(unused)}"
+
+
+def test_profiles_defaults_agree_with_the_settings():
+    """dbt reads profiles.yml by itself (a user may run dbt by hand), so a setting it uses keeps a default
+    there too; that default must be the one kernel.settings documents and the gate reads with."""
+    from kernel.settings import Settings
+
+    text = (ROOT / "dbt" / "profiles.yml").read_text()
+    defaults = dict(re.findall(r"env_var\('AFTERSHOCK_([A-Z0-9_]+)', '([^']*)'\)", text))
+    assert "DUCKDB_MEMORY" in defaults
+    for name, default in defaults.items():
+        field = Settings.model_fields[name.lower()]
+        # A path default is relative to where each is read (dbt runs in dbt/): '../data' is 'data'.
+        if field.default not in ("", None) and not isinstance(field.default, Path):
+            assert str(field.default) == default, (
+                f"AFTERSHOCK_{name}: profiles.yml {default!r}, settings {field.default!r}"
+            )
