@@ -66,12 +66,18 @@ def prepare_project(events_file: Path | None = None, name: str = "dbt_project") 
     return ws
 
 
-def dbt_env(building: Path | None) -> dict[str, str]:
+def dbt_env(building: Path | None, project: Path) -> dict[str, str]:
+    """dbt's environment. The paths dbt's parse records (the database, the lake in the source
+    definitions) are given relative to the project folder dbt runs in, as is the project itself (`.`):
+    its saved parse (partial_parse.msgpack) then holds no absolute path of this data directory, so a
+    copy of the directory (a test's copy of the demo's) parses partially instead of from scratch."""
     env = dict(os.environ)
     env["AFTERSHOCK_DATA_DIR"] = str(data_dir())
     env.update(lake_store.dbt_env())
+    if "://" not in env["AFTERSHOCK_LAKE_ROOT"]:
+        env["AFTERSHOCK_LAKE_ROOT"] = os.path.relpath(env["AFTERSHOCK_LAKE_ROOT"], project)
     if building is not None:
-        env["AFTERSHOCK_BUILD_DB"] = str(building)
+        env["AFTERSHOCK_BUILD_DB"] = os.path.relpath(building, project)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env["DO_NOT_TRACK"] = "1"
     return env
@@ -153,10 +159,11 @@ def _run(args: list[str], project: Path, building: Path | None, echo: bool | str
     cmd = [
         venv_bin("dbt"),
         *args,
+        # dbt runs in the project folder (cwd below): see dbt_env.
         "--project-dir",
-        str(project),
+        ".",
         "--profiles-dir",
-        str(project),
+        ".",
         "--target-path",
         str(ws / "dbt_target"),
         "--log-path",
@@ -167,7 +174,7 @@ def _run(args: list[str], project: Path, building: Path | None, echo: bool | str
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=dbt_env(building),
+        env=dbt_env(building, project),
         cwd=str(project),
         preexec_fn=_die_with_parent,
     )

@@ -62,8 +62,10 @@ def test_a_build_failed_by_data_names_the_table_ticker_date_and_lake_batch(publi
 
 
 def test_a_data_dir_with_a_quote_ingests_builds_and_publishes(demo_dir, tmp_path):
-    """Issue 14: paths reach SQL quoted. Ingest (tests/test_bad_input_details.py), the seeds
-    (dbt/macros/seed_quoting.sql) and the lake sources' external_location are quoted here."""
+    """Issue 14: paths reach SQL quoted. Ingest (tests/test_bad_input_details.py) and the batch files
+    dbt reads (lake_source's sql_string) are quoted here. dbt itself runs in its project folder with
+    relative paths (aftershock.dbt_runner.dbt_env), so its seed and source paths hold no quote here;
+    dbt/macros/seed_quoting.sql still quotes them for dbt run by hand from such a folder."""
     data = tmp_path / "it's data"
     shutil.copytree(demo_dir / "lake", data / "lake")
     (data / "warehouse").mkdir(parents=True)

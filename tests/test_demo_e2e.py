@@ -8,7 +8,7 @@ import subprocess
 import duckdb
 import pytest
 
-from conftest import BIN, run_cli
+from conftest import BIN, copy_parse_cache, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -141,6 +141,7 @@ def test_demo_twice_changes_no_row_count_and_builds_while_a_reader_holds_the_fil
 def test_build_with_events_file_replaces_the_seed(tmp_path, demo_dir):
     data = tmp_path / "data"
     shutil.copytree(demo_dir / "lake", data / "lake")
+    copy_parse_cache(demo_dir, data)
     events = tmp_path / "events.csv"
     events.write_text(
         "event_id,event_date,title,keywords,tickers\n"

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import SAMPLE, run_cli
+from conftest import SAMPLE, copy_parse_cache, run_cli
 from warehouse_compare import assert_same, frame, relations
 
 pytestmark = pytest.mark.slow
@@ -168,6 +168,7 @@ def lakes(tmp_path_factory):
 
     full = root / "full"
     shutil.copytree(inc / "lake", full / "lake")
+    copy_parse_cache(inc, full)
     run_cli("build", "--events", str(root / "events_all.csv"), "--full-refresh", data_dir=full)
     a = duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True)
     b = duckdb.connect(str(full / "warehouse" / "aftershock.duckdb"), read_only=True)

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import SAMPLE, run_cli
+from conftest import SAMPLE, copy_parse_cache, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +56,7 @@ def test_detected_headlines_name_the_moved_companies_on_the_day_or_the_next(demo
 def test_report_draws_billionaires_and_news_and_escapes_headlines(demo_dir, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(demo_dir / "lake", data / "lake")
+    copy_parse_cache(demo_dir, data)
     feed = tmp_path / "hostile.xml"
     feed.write_text(
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Hostile wire</title>'

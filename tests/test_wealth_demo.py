@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import SAMPLE, run_cli
+from conftest import SAMPLE, copy_parse_cache, run_cli
 
 pytestmark = pytest.mark.slow
 EVENT = "deepseek-r1-selloff"
@@ -132,6 +132,7 @@ def test_demo_prints_the_billionaire_table_biggest_loss_first(demo_dir):
 def test_weekend_and_holiday_event_dates_compare_the_sessions_around_them(tmp_path, demo_dir):
     data = tmp_path / "data"
     shutil.copytree(demo_dir / "lake", data / "lake")
+    copy_parse_cache(demo_dir, data)
     events = tmp_path / "events.csv"
     events.write_text(
         "event_id,event_date,title,keywords,tickers\n"
