@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from browser import dump_dom, requires_chromium
-from conftest import BIN, run_cli
+from conftest import BIN, copy_parse_cache, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 def _copy(demo_dir: Path, dest: Path) -> Path:
     for part in ("lake", "warehouse"):
         shutil.copytree(demo_dir / part, dest / part, ignore=shutil.ignore_patterns("building", "*.lock"))
+    copy_parse_cache(demo_dir, dest)
     return dest
 
 
