@@ -138,6 +138,14 @@ def test_demo_twice_changes_no_row_count_and_builds_while_a_reader_holds_the_fil
     assert not list((data / "warehouse" / "building").glob("*"))
 
 
+def test_the_saved_dbt_parse_holds_no_path_of_its_data_directory(demo_dir):
+    """dbt runs with paths relative to its project folder (aftershock.dbt_runner.dbt_env), so its saved
+    parse stays valid in a copy of the data directory: an absolute path there (a model or source that
+    reads AFTERSHOCK_DATA_DIR, say) would make every copy parse the whole project again."""
+    saved = (demo_dir / "build" / "dbt_target" / "partial_parse.msgpack").read_bytes()
+    assert str(demo_dir).encode() not in saved and str(demo_dir.resolve()).encode() not in saved
+
+
 def test_build_with_events_file_replaces_the_seed(tmp_path, demo_dir):
     data = tmp_path / "data"
     shutil.copytree(demo_dir / "lake", data / "lake")
@@ -147,7 +155,9 @@ def test_build_with_events_file_replaces_the_seed(tmp_path, demo_dir):
         "event_id,event_date,title,keywords,tickers\n"
         "liberation-day,2025-04-03,US tariff announcement,tariffs,NVDA|AAPL|^GSPC\n"
     )
-    run_cli("build", "--events", str(events), data_dir=data)
+    out = run_cli("build", "--events", str(events), data_dir=data).stdout
+    # The copy kept the demo's saved dbt parse: only the changed seed was parsed again.
+    assert "Unable to do partial parsing" not in out, out[:3000]
     con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
         # detected events (origin = 'detected') come from the prices, not the seed
