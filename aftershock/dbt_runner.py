@@ -74,7 +74,7 @@ def dbt_env(building: Path | None, project: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["AFTERSHOCK_DATA_DIR"] = str(data_dir())
     env.update(lake_store.dbt_env())
-    if "://" not in env["AFTERSHOCK_LAKE_ROOT"]:
+    if not lake_store.is_remote():  # an object-store lake keeps its s3:// root
         env["AFTERSHOCK_LAKE_ROOT"] = os.path.relpath(env["AFTERSHOCK_LAKE_ROOT"], project)
     if building is not None:
         env["AFTERSHOCK_BUILD_DB"] = os.path.relpath(building, project)
