@@ -55,6 +55,10 @@ def test_configuration_survives_builds_and_promote_defaults_build(published_copy
     assert "promoted-2024-08-05" in listed and "broadcom-ai" in listed
 
     for n in (1, 2):  # a plain build, twice: the configuration is read every time
+        if n == 2:
+            # The watchlist changes between the builds: the incremental detector scores every row again
+            # (int_detected_moves' _settings_hash), so no row of the ticker no longer followed lingers.
+            run_cli("watchlist", "remove", "CEG", data_dir=d)
         build = run_cli("build", data_dir=d)
         assert "ticker ZZZT not in the watchlist" in build.stderr, n
         events = _events(d / "warehouse/aftershock.duckdb")
@@ -73,6 +77,9 @@ def test_configuration_survives_builds_and_promote_defaults_build(published_copy
     finally:
         con.close()
     assert studied == {"AVGO", "MRVL"}
+    with duckdb.connect(str(d / "warehouse/aftershock.duckdb"), read_only=True) as con:
+        scored = {r[0] for r in con.execute("select distinct ticker from intermediate.int_detected_moves").fetchall()}
+    assert "CEG" not in scored and {"NVDA", "VST", "^GSPC"} <= scored
 
     run_cli("events", "remove", "broadcom-ai", data_dir=d)
     assert "broadcom-ai" not in (d / "config/events.csv").read_text()

@@ -9,7 +9,8 @@ Prices, shares, wealth and news land in parts over three builds:
    keyword and adds one to the other event (every news item is matched again);
 3. a held-back session in the news and wealth period (it cuts the window of the session before it
    and renumbers the later ones), the last prices, wealth and news, a corrected old wealth snapshot,
-   and a feed file carrying a known item again and a dated copy of the undated one.
+   a corrected old close of the benchmark (every ticker it is the benchmark of is scored again from
+   there), and a feed file carrying a known item again and a dated copy of the undated one.
 
 A --full-refresh build on a copy of the same lake must agree on every staging, intermediate and
 mart relation, row for row.
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.slow
 CUT = "2025-01-21"  # first build: sessions before it
 TAIL = "2025-02-18"  # third build: sessions from it on
 CORRECTED = ("NVDA", "2024-06-03")
+BENCHMARK_FIX = ("^GSPC", "2024-09-03")  # corrected in the third build, before its held-back session
 LATE_TICKER_DAY = ("AMD", "2024-05-15")
 LATE_SESSION = "2024-04-10"
 MID_SESSION = "2025-01-14"  # held back to the third build
@@ -43,6 +45,7 @@ INCREMENTAL = [
     "staging.stg_prices",
     "staging.stg_shares",
     "intermediate.int_price_returns",
+    "intermediate.int_detected_moves",
     "staging.stg_wealth",
     "staging.stg_feed_polls",
     "staging.stg_news_items",
@@ -75,12 +78,15 @@ def lakes(tmp_path_factory):
     fix = prices[(prices["ticker"] == CORRECTED[0]) & (prices["date"] == CORRECTED[1])].copy()
     fix["close"] = fix["adj_close"] = "99.5"
     fix["low"] = "90"
+    bench_fix = prices[(prices["ticker"] == BENCHMARK_FIX[0]) & (prices["date"] == BENCHMARK_FIX[1])].copy()
+    bench_fix["close"] = str(round(float(bench_fix["close"].iloc[0]) * 1.005, 2))
     parts = {
         "first": prices[(prices["date"] < CUT) & ~held_back & ~mid],
         "rest": prices[(prices["date"] >= CUT) & (prices["date"] < TAIL)],
         "late": prices[held_back],
         "fix": fix,
         "tail": pd.concat([prices[mid], prices[prices["date"] >= TAIL]]),
+        "bench_fix": bench_fix,
     }
     files = {}
     for name, df in parts.items():
@@ -160,6 +166,7 @@ def lakes(tmp_path_factory):
     )
     second = run_cli("build", "--events", str(root / "events_all.csv"), data_dir=inc)
     ingest("prices", files["tail"], "tail")
+    ingest("prices", files["bench_fix"], "bench_fix")
     ingest("wealth", root / "wealth3.csv", "w3")
     ingest("wealth", root / "wealth_fix.csv", "wfix")
     ingest("news", SAMPLE / "news", "n3", "--start", str(pd.Timestamp(NEWS_PARTS[1]) + pd.Timedelta(days=1))[:10])
@@ -280,6 +287,7 @@ def test_changed_keywords_rematched_every_item(lakes):
 RANGED = {
     "staging.stg_prices": "_ingested_at",
     "staging.stg_wealth": "_ingested_at",
+    "intermediate.int_detected_moves": "trade_date",
     "intermediate.int_wealth_session_snapshots": "trade_date",
     "intermediate.int_wealth_daily_changes": "trade_date",
     "marts.fct_wealth_daily_movers": "snapshot_date",
@@ -294,6 +302,9 @@ def test_the_last_build_recorded_where_it_rewrote(lakes):
     # The third build corrected Jensen Huang's snapshot of 2025-01-10: that session is rewritten on.
     assert ranges["intermediate.int_wealth_session_snapshots"][1] == "'2025-01-10'::date"
     assert ranges["marts.fct_wealth_daily_movers"][1] == "'2025-01-10'::date"
+    # The detector scored again from the corrected benchmark close (earlier than the session before
+    # the held-back one, 2025-01-13, from which every ticker is scored again), not the whole history.
+    assert ranges["intermediate.int_detected_moves"][1] == f"'{BENCHMARK_FIX[1]}'::date"
     assert full.execute("select count(*) from raw.incremental_ranges").fetchone()[0] == 0
 
 

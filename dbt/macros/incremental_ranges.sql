@@ -81,3 +81,69 @@
     delete from {{ this }} where {{ column }} >= {{ first }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The detector (int_detected_moves) scores each ticker x session on the sessions before it, so a
+    change reaches every later session of that ticker, and of every ticker it is the benchmark of.
+    Its settings identity: the watchlist's rows and the variables a score depends on. When the stored
+    one is not the current one, every row is scored again. -#}
+{% macro detector_settings_hash_sql() -%}
+    select md5('{{ var("market_calendar") }}|{{ var("estimation_start") }}|{{ var("estimation_end") }}|'
+               || '{{ var("detect_min_days") }}|{{ var("detect_sigma") }}|'
+               || coalesce(string_agg(ticker || '|' || coalesce(company, '') || '|' || coalesce(asset_type, '')
+                                      || '|' || coalesce(benchmark, ''), chr(10) order by ticker), ''))
+    from {{ ref('stg_watchlist') }}
+{%- endmacro %}
+
+{#- What an incremental run of the detector recomputes: {'tickers': SQL selecting (ticker, from_date),
+    each ticker's sessions from from_date on; 'first': the earliest from_date as a SQL literal, or
+    'infinity' when nothing changed; 'all': every row goes (the settings changed)}. A ticker's
+    from_date is the earliest of: its first return landed since the mark, its benchmark's, and the
+    session before the first new session (which renumbers every later one). Every value is read at
+    run time and inlined, so the pre-hook's delete and the body's select agree. -#}
+{% macro detector_recompute_plan() -%}
+    {%- set sessions = ref('int_trading_sessions') -%}
+    {%- set watchlist = ref('stg_watchlist') -%}
+    {%- if not execute -%}
+        {{ return({'tickers': "select ticker, '-infinity'::date as from_date from " ~ watchlist, 'first': "'-infinity'::date", 'all': true}) }}
+    {%- endif -%}
+    {%- do require_state_column(this, '_settings_hash') -%}
+    {%- set current = run_query(detector_settings_hash_sql()).columns[0].values()[0] -%}
+    {%- set stored = run_query("select max(_settings_hash) from " ~ this).columns[0].values()[0] -%}
+    {%- if stored != current -%}
+        {{ return({'tickers': "select ticker, '-infinity'::date as from_date from " ~ watchlist, 'first': "'-infinity'::date", 'all': true}) }}
+    {%- endif -%}
+    {%- set tickers -%}
+        with changed as (
+            select ticker, min(trade_date) as from_date
+            from {{ ref('int_daily_returns') }}
+            where _ingested_at > {{ watermark(this, '_ingested_at') }}
+            group by ticker
+        ),
+
+        planned as (
+            select
+                w.ticker,
+                least(coalesce(own.from_date, 'infinity'), coalesce(bench.from_date, 'infinity'),
+                      {{ new_sessions_boundary(this, sessions) }}) as from_date
+            from {{ watchlist }} as w
+            left join changed as own on own.ticker = w.ticker
+            left join changed as bench on bench.ticker = w.benchmark
+        )
+
+        select ticker, from_date from planned where from_date < 'infinity'
+    {%- endset -%}
+    {%- set first = run_query("select cast(coalesce(min(from_date), 'infinity') as varchar) from (" ~ tickers ~ ")").columns[0].values()[0] -%}
+    {{ return({'tickers': tickers, 'first': "'" ~ first ~ "'::date", 'all': false}) }}
+{%- endmacro %}
+
+{#- Pre-hook of the detector: record where its rows are rewritten (for its key test), then delete the
+    rows it is about to score again. -#}
+{% macro delete_detector_rows_to_recompute() -%}
+    {%- set plan = detector_recompute_plan() if is_incremental() else none -%}
+    {{ record_incremental_range('trade_date', plan.first if plan else none) }}
+    {%- if plan and plan.all %}
+    delete from {{ this }};
+    {%- elif plan %}
+    delete from {{ this }} as m using ({{ plan.tickers }}) as c where m.ticker = c.ticker and m.trade_date >= c.from_date;
+    {%- endif -%}
+{%- endmacro %}

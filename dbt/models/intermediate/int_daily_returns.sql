@@ -13,7 +13,8 @@ select
     r.prev_close,
     r.price,
     r.prev_price,
-    r.daily_return
+    r.daily_return,
+    r._ingested_at
 from {{ ref('int_price_returns') }} as r
 inner join {{ ref('int_trading_sessions') }} as s using (trade_date)
 inner join {{ ref('stg_watchlist') }} as w using (ticker)

@@ -5,7 +5,37 @@
 --   a benchmark (its own benchmark in the watchlist): score = (R - mean) / std of its returns over
 --     the same trailing sessions
 -- A ticker needs detect_min_days trailing observations to be scored. moved = |score| > detect_sigma.
-with pairs as (
+-- Incremental: a run deletes and scores again each ticker's sessions from the first one whose score
+-- can have changed (macros/incremental_ranges.sql, detector_recompute_plan), reading the trailing
+-- sessions those need; a daily build scores the new session instead of the whole history. A change
+-- of the watchlist or of the detector's variables scores every row again (_settings_hash).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_detector_rows_to_recompute() }}"
+) }}
+
+-- depends_on: {{ ref('int_trading_sessions') }}
+{%- set plan = detector_recompute_plan() if is_incremental() else none %}
+{%- set partial = plan is not none and not plan.all %}
+
+with
+{%- if partial %}
+recompute as (  -- noqa: ST03
+    -- each planned ticker's first session to score again, and the first one its windows read
+    -- (the lint cannot see that the branches below use it: noqa)
+    select
+        c.ticker,
+        min(s.session_index) as from_index,
+        min(s.session_index) + {{ var('estimation_start') | int }} as read_from_index
+    from ({{ plan.tickers }}) as c
+    inner join {{ ref('int_trading_sessions') }} as s on s.trade_date >= c.from_date
+    group by c.ticker
+),
+{%- endif %}
+
+pairs as (
     select
         r.ticker,
         w.company,
@@ -15,9 +45,13 @@ with pairs as (
         r.trade_date,
         r.session_index,
         r.daily_return,
-        b.daily_return as benchmark_return
+        b.daily_return as benchmark_return,
+        greatest(r._ingested_at, b._ingested_at) as _ingested_at
     from {{ ref('int_daily_returns') }} as r
     inner join {{ ref('stg_watchlist') }} as w using (ticker)
+    {%- if partial %}
+    inner join recompute as c on c.ticker = r.ticker and r.session_index >= c.read_from_index
+    {%- endif %}
     left join {{ ref('int_daily_returns') }} as b on b.ticker = w.benchmark and b.trade_date = r.trade_date
     where r.daily_return is not null
 ),
@@ -56,13 +90,20 @@ scored as (
              else daily_return - (alpha + beta * benchmark_return) end as abnormal_return,
         case when is_benchmark then own_sd
              else {{ ols_residual_sigma('syy', 'sxy', 'sxx', 'ols_days') }}
-        end as sigma
+        end as sigma,
+        _ingested_at
     from rolling
+    {%- if partial %}
+    inner join recompute as c using (ticker)
+    where rolling.session_index >= c.from_index
+    {%- endif %}
 )
 
 select
-    *,
+    * exclude (_ingested_at),
     abnormal_return / nullif(sigma, 0) as score,
     estimation_days >= {{ var('detect_min_days') }}
-        and abs(abnormal_return / nullif(sigma, 0)) > {{ var('detect_sigma') }} as moved
+        and abs(abnormal_return / nullif(sigma, 0)) > {{ var('detect_sigma') }} as moved,
+    _ingested_at,
+    ({{ detector_settings_hash_sql() }}) as _settings_hash
 from scored
