@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 # After gx_env, which turns GX's analytics off before GX loads.
@@ -299,6 +300,18 @@ def _quote(col: str) -> str:
     return '"' + col.replace('"', '""') + '"'
 
 
+def _widen_integers(frame: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB's INTEGER and narrower columns arrive as int32 (or smaller); GX's pandas
+    expect_column_values_to_be_between is vectorised only for int64 and float64 columns and calls a
+    Python function per value otherwise: 1.3 million calls for the two rank columns of
+    fct_event_wealth_impact at 20 years (about 0.5 s of the 2.3 to 3.4 CPU s its suite took).
+    Widening to int64 changes no value; a column with NULLs (pandas' nullable Int32) is left as it is."""
+    narrow = {
+        c: "int64" for c, t in frame.dtypes.items() if isinstance(t, np.dtype) and t.kind in "iu" and t.itemsize < 8
+    }
+    return frame.astype(narrow) if narrow else frame
+
+
 @dataclass
 class TableCheck:
     """One table: the rows `sql` selects on `con`, the suite `build` makes from a part's frame."""
@@ -318,7 +331,7 @@ class TableCheck:
 
     def _frame(self, where: str = "", limit: int | None = None) -> pd.DataFrame:
         sql = f"select * from ({self.sql}) as t {where}" + (f" limit {limit}" if limit is not None else "")
-        return self.con.execute(sql, self.params).df()
+        return _widen_integers(self.con.execute(sql, self.params).df())
 
     def parts(self) -> Iterator[tuple[int, int, pd.DataFrame]]:
         """(part number, parts, frame); one part when the table fits, else hash-split parts, empty ones left out."""

@@ -289,3 +289,30 @@ def test_a_suite_that_cannot_be_built_on_a_large_table_fails_by_name(data_dir, m
         monkeypatch.setenv("AFTERSHOCK_GATE_PART_ROWS", part_rows)
         failures = gate.run_gate(wh, echo=False)
         assert any("marts.large: its suite could not be built: KeyError" in f for f in failures), failures
+
+
+def test_integer_columns_are_checked_as_read_narrow_or_with_nulls(data_dir, monkeypatch):
+    """The gate widens DuckDB's INTEGER columns to int64 for GX's vectorised bounds (gate._widen_integers):
+    an out-of-bounds value is still found and quoted as the integer it is, whole and in parts, and a
+    column with NULLs (left as pandas' nullable Int32) is judged the same way."""
+    frame = _prices(2, 30)
+    frame["rank"] = pd.Series(range(1, len(frame) + 1), dtype="int32")
+    frame["prev_rank"] = pd.array([None, *range(2, len(frame) + 1)], dtype="Int32")
+    frame.loc[[7, 41], "rank"] = -5
+    frame.loc[[13], "prev_rank"] = 0
+    wh = prices_warehouse(data_dir, {"ranks": frame})
+    con = duckdb.connect(str(wh), read_only=True)
+    types = dict(con.execute("select column_name, data_type from information_schema.columns").fetchall())
+    con.close()
+    assert types["rank"] == types["prev_rank"] == "INTEGER"
+    register_price_suites(
+        monkeypatch, ["ranks"], lambda df: [registry.between("rank", 1, 1000), registry.between("prev_rank", 1, 1000)]
+    )
+    for part_rows in ("1000", "20"):  # whole, then in parts
+        monkeypatch.setenv("AFTERSHOCK_GATE_PART_ROWS", part_rows)
+        failures = gate.run_gate(wh, echo=False)
+        rank = [f for f in failures if "column=rank," in f]
+        prev = [f for f in failures if "prev_rank" in f]
+        assert len(failures) == 2 and rank and prev, failures
+        assert ": 2 of 60 rows" in rank[0] and "rank: -5" in rank[0] and "-5.0" not in rank[0], failures
+        assert ": 1 of 60 rows" in prev[0] and "prev_rank: 0" in prev[0], failures
