@@ -6,7 +6,9 @@ Prices, shares, wealth and news land in parts over three builds:
    news, an undated wire item, and an events file whose early event has one keyword more;
 2. the later prices with a late ticker day, a whole late session (which renumbers every later
    session) and a corrected close; the middle of the wealth and news; an events file that drops that
-   keyword and adds one to the other event (every news item is matched again);
+   keyword and adds one to the other event (every news item is matched again); from this build on,
+   the dbt project is a copy whose detector model file differs by a comment (an edited model scores
+   every row again);
 3. a held-back session in the news and wealth period (it cuts the window of the session before it
    and renumbers the later ones), the last prices, wealth and news, a corrected old wealth snapshot,
    a corrected old close of the benchmark (every ticker it is the benchmark of is scored again from
@@ -24,7 +26,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import SAMPLE, copy_parse_cache, run_cli
+from conftest import ROOT, SAMPLE, copy_parse_cache, run_cli
 from warehouse_compare import assert_same, frame, relations
 
 pytestmark = pytest.mark.slow
@@ -131,6 +133,11 @@ def lakes(tmp_path_factory):
     pd.concat([events, pd.DataFrame([{**early, "keywords": "market"}])]).to_csv(root / "events_all.csv", index=False)
 
     inc = root / "incremental"
+    edited = root / "dbt_edited"
+    shutil.copytree(ROOT / "dbt", edited, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    with open(edited / "models" / "intermediate" / "int_detected_moves.sql", "a") as model:
+        model.write("-- edited\n")
+    project = {"AFTERSHOCK_DBT_PROJECT": str(edited)}
 
     def ingest(source, path, batch, *extra):
         run_cli("ingest", source, "--source", "file", "--path", str(path), "--batch-id", batch, *extra, data_dir=inc)
@@ -164,19 +171,23 @@ def lakes(tmp_path_factory):
         "--end",
         NEWS_PARTS[1],
     )
-    second = run_cli("build", "--events", str(root / "events_all.csv"), data_dir=inc)
+    second = run_cli("build", "--events", str(root / "events_all.csv"), data_dir=inc, env=project)
+    with duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True) as con:
+        after_first["detector_in_second_build"] = con.execute(
+            "select from_literal from raw.incremental_ranges where relation = 'intermediate.int_detected_moves'"
+        ).fetchone()[0]
     ingest("prices", files["tail"], "tail")
     ingest("prices", files["bench_fix"], "bench_fix")
     ingest("wealth", root / "wealth3.csv", "w3")
     ingest("wealth", root / "wealth_fix.csv", "wfix")
     ingest("news", SAMPLE / "news", "n3", "--start", str(pd.Timestamp(NEWS_PARTS[1]) + pd.Timedelta(days=1))[:10])
     ingest("news", root / "late-wire.xml", "late-wire")
-    third = run_cli("build", "--events", str(root / "events_all.csv"), data_dir=inc)
+    third = run_cli("build", "--events", str(root / "events_all.csv"), data_dir=inc, env=project)
 
     full = root / "full"
     shutil.copytree(inc / "lake", full / "lake")
     copy_parse_cache(inc, full)
-    run_cli("build", "--events", str(root / "events_all.csv"), "--full-refresh", data_dir=full)
+    run_cli("build", "--events", str(root / "events_all.csv"), "--full-refresh", data_dir=full, env=project)
     a = duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True)
     b = duckdb.connect(str(full / "warehouse" / "aftershock.duckdb"), read_only=True)
     yield a, b, [first.stdout, second.stdout, third.stdout], after_first
@@ -296,7 +307,7 @@ RANGED = {
 
 def test_the_last_build_recorded_where_it_rewrote(lakes):
     """What the key tests of an incremental build check; a full refresh records nothing (checks all)."""
-    inc, full, *_ = lakes
+    inc, full, _, after_first = lakes
     ranges = {r: (c, lit) for r, c, lit in inc.execute("select * from raw.incremental_ranges").fetchall()}
     assert {r: c for r, (c, _) in ranges.items()} == RANGED
     # The third build corrected Jensen Huang's snapshot of 2025-01-10: that session is rewritten on.
@@ -305,6 +316,9 @@ def test_the_last_build_recorded_where_it_rewrote(lakes):
     # The detector scored again from the corrected benchmark close (earlier than the session before
     # the held-back one, 2025-01-13, from which every ticker is scored again), not the whole history.
     assert ranges["intermediate.int_detected_moves"][1] == f"'{BENCHMARK_FIX[1]}'::date"
+    # The second build ran an edited detector model (by a comment): it scored every row again, where
+    # its late session alone would have started from 2024-04-09.
+    assert after_first["detector_in_second_build"] == "'-infinity'::date"
     assert full.execute("select count(*) from raw.incremental_ranges").fetchone()[0] == 0
 
 
