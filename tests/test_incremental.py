@@ -149,7 +149,7 @@ def lakes(tmp_path_factory):
     ingest("news", root / "undated-wire.xml", "undated")
     first = run_cli("build", "--events", str(root / "events_early.csv"), data_dir=inc)
     with duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True) as con:
-        after_first = {
+        between_builds = {
             "treasury": con.execute("""select count(*) from intermediate.int_news_item_entities
                                        where entity_type = 'keyword' and entity_id = 'treasury yields'""").fetchone()[
                 0
@@ -173,7 +173,7 @@ def lakes(tmp_path_factory):
     )
     second = run_cli("build", "--events", str(root / "events_all.csv"), data_dir=inc, env=project)
     with duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True) as con:
-        after_first["detector_in_second_build"] = con.execute(
+        between_builds["detector_in_second_build"] = con.execute(
             "select from_literal from raw.incremental_ranges where relation = 'intermediate.int_detected_moves'"
         ).fetchone()[0]
     ingest("prices", files["tail"], "tail")
@@ -190,7 +190,7 @@ def lakes(tmp_path_factory):
     run_cli("build", "--events", str(root / "events_all.csv"), "--full-refresh", data_dir=full, env=project)
     a = duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True)
     b = duckdb.connect(str(full / "warehouse" / "aftershock.duckdb"), read_only=True)
-    yield a, b, [first.stdout, second.stdout, third.stdout], after_first
+    yield a, b, [first.stdout, second.stdout, third.stdout], between_builds
     a.close()
     b.close()
 
@@ -267,8 +267,8 @@ def test_corrected_wealth_snapshot_reached_the_movers(lakes):
 
 
 def test_late_copies_reached_the_news_items(lakes):
-    inc, _, _, after_first = lakes
-    assert after_first["undated"] is True
+    inc, _, _, between_builds = lakes
+    assert between_builds["undated"] is True
     known = inc.execute(
         "select feed_ids, feed_count from staging.stg_news_items where link = ?", [KNOWN_LINK]
     ).fetchone()
@@ -285,8 +285,8 @@ def test_late_copies_reached_the_news_items(lakes):
 
 
 def test_changed_keywords_rematched_every_item(lakes):
-    inc, _, _, after_first = lakes
-    assert after_first["treasury"] >= 1  # matched by the first build, under the first events file
+    inc, _, _, between_builds = lakes
+    assert between_builds["treasury"] >= 1  # matched by the first build, under the first events file
     added = inc.execute("""select count(*) from intermediate.int_news_item_entities
                            where entity_type = 'keyword' and entity_id = 'heating demand'""").fetchone()[0]
     assert added >= 1  # an item of the first build named it
@@ -307,7 +307,7 @@ RANGED = {
 
 def test_the_last_build_recorded_where_it_rewrote(lakes):
     """What the key tests of an incremental build check; a full refresh records nothing (checks all)."""
-    inc, full, _, after_first = lakes
+    inc, full, _, between_builds = lakes
     ranges = {r: (c, lit) for r, c, lit in inc.execute("select * from raw.incremental_ranges").fetchall()}
     assert {r: c for r, (c, _) in ranges.items()} == RANGED
     # The third build corrected Jensen Huang's snapshot of 2025-01-10: that session is rewritten on.
@@ -318,7 +318,7 @@ def test_the_last_build_recorded_where_it_rewrote(lakes):
     assert ranges["intermediate.int_detected_moves"][1] == f"'{BENCHMARK_FIX[1]}'::date"
     # The second build ran an edited detector model (by a comment): it scored every row again, where
     # its late session alone would have started from 2024-04-09.
-    assert after_first["detector_in_second_build"] == "'-infinity'::date"
+    assert between_builds["detector_in_second_build"] == "'-infinity'::date"
     assert full.execute("select count(*) from raw.incremental_ranges").fetchone()[0] == 0
 
 

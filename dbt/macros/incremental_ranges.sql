@@ -96,23 +96,19 @@
 {%- endmacro %}
 
 {#- What an incremental run of the detector recomputes: {'tickers': SQL selecting (ticker, from_date),
-    each ticker's sessions from from_date on; 'first': the earliest from_date as a SQL literal, or
-    'infinity' when nothing changed; 'all': every row goes (the settings changed)}. A ticker's
+    each ticker's sessions from from_date on; 'all': every row goes (the settings changed)}. A ticker's
     from_date is the earliest of: its first return landed since the mark, its benchmark's, and the
     session before the first new session (which renumbers every later one). Every value is read at
     run time and inlined, so the pre-hook's delete and the body's select agree. -#}
 {% macro detector_recompute_plan() -%}
     {%- set sessions = ref('int_trading_sessions') -%}
     {%- set watchlist = ref('stg_watchlist') -%}
-    {%- if not execute -%}
-        {{ return({'tickers': "select ticker, '-infinity'::date as from_date from " ~ watchlist, 'first': "'-infinity'::date", 'all': true}) }}
-    {%- endif -%}
+    {%- set score_every_row = {'tickers': "select ticker, '-infinity'::date as from_date from " ~ watchlist, 'all': true} -%}
+    {%- if not execute -%}{{ return(score_every_row) }}{%- endif -%}
     {%- do require_state_column(this, '_settings_hash') -%}
     {%- set current = run_query(detector_settings_hash_sql()).columns[0].values()[0] -%}
     {%- set stored = run_query("select max(_settings_hash) from " ~ this).columns[0].values()[0] -%}
-    {%- if stored != current -%}
-        {{ return({'tickers': "select ticker, '-infinity'::date as from_date from " ~ watchlist, 'first': "'-infinity'::date", 'all': true}) }}
-    {%- endif -%}
+    {%- if stored != current -%}{{ return(score_every_row) }}{%- endif -%}
     {%- set tickers -%}
         with changed as (
             select ticker, min(trade_date) as from_date
@@ -133,15 +129,20 @@
 
         select ticker, from_date from planned where from_date < 'infinity'
     {%- endset -%}
-    {%- set first = run_query("select cast(coalesce(min(from_date), 'infinity') as varchar) from (" ~ tickers ~ ")").columns[0].values()[0] -%}
-    {{ return({'tickers': tickers, 'first': "'" ~ first ~ "'::date", 'all': false}) }}
+    {{ return({'tickers': tickers, 'all': false}) }}
 {%- endmacro %}
 
-{#- Pre-hook of the detector: record where its rows are rewritten (for its key test), then delete the
-    rows it is about to score again. -#}
+{#- Pre-hook of the detector: record where its rows are rewritten (the earliest from_date, for its key
+    test; 'infinity' when nothing changed), then delete the rows it is about to score again. -#}
 {% macro delete_detector_rows_to_recompute() -%}
     {%- set plan = detector_recompute_plan() if is_incremental() else none -%}
-    {{ record_incremental_range('trade_date', plan.first if plan else none) }}
+    {%- if plan and plan.all -%}
+        {%- set first = "'-infinity'::date" -%}
+    {%- elif plan -%}
+        {%- set first = "'" ~ run_query("select cast(coalesce(min(from_date), 'infinity') as varchar) from ("
+                                        ~ plan.tickers ~ ")").columns[0].values()[0] ~ "'::date" -%}
+    {%- endif -%}
+    {{ record_incremental_range('trade_date', first if plan else none) }}
     {%- if plan and plan.all %}
     delete from {{ this }};
     {%- elif plan %}
