@@ -27,8 +27,10 @@ LAKE_ASSETS = [Asset(name=f"lake_{s}", uri=orch.lake_asset_uri(s)) for s in orch
         timetable=CronTriggerTimetable(orch.TRANSFORM_FLOOR_CRON, timezone=orch.TIMEZONE),
         assets=AssetAny(*LAKE_ASSETS),
     ),
-    # No start_date: the daily floor's first run waits for its next time instead of firing when
-    # the DAG is unpaused (the lake Assets trigger it sooner whenever a batch lands).
+    # The lake Assets trigger it whenever a batch lands; the daily floor builds once a day anyway.
+    # catchup=False: Airflow schedules the floor's latest past time as soon as the DAG is first
+    # parsed (CronTriggerTimetable always counts it), so a fresh install starts one run at once;
+    # before any prices have landed it skips (prepare_building).
     catchup=False,
     # Active from its first parse: the first ingest runs of a fresh install land within seconds,
     # and an Asset event that arrives while the transform is paused starts no run.

@@ -3,37 +3,22 @@ temporary AIRFLOW_HOME, the REST API with a token, a transform run triggered thr
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from airflow_support import ROOT, airflow_env, published_nvda_impact
+from airflow_support import ROOT, admin_password, airflow_env, published_nvda_impact, rest
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _call(url: str, token: str | None = None, body: dict | None = None, method: str | None = None):
-    req = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(), method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode(errors="replace")
 
 
 def _stop_group(home: Path) -> None:
@@ -70,19 +55,19 @@ def test_first_start_of_a_fresh_install_publishes_with_no_manual_step(tmp_path):
         unpaused = [ln.split()[1] for ln in started.stdout.splitlines() if ln.startswith("unpaused ")]
         # the transform before any ingest DAG: a batch landed while it is paused would start no run
         assert unpaused[0] == "aftershock_transform" and len(unpaused) == 5, started.stdout
-        password = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+        password = admin_password(home)
         assert f"login: admin / {password}" in started.stdout
 
-        status, _ = _call(f"{base}/api/v2/dags")
+        status, _ = rest(f"{base}/api/v2/dags")
         assert status == 401, "the API must refuse a request without a token"
-        status, body = _call(f"{base}/auth/token", body={"username": "admin", "password": "wrong"})
+        status, body = rest(f"{base}/auth/token", body={"username": "admin", "password": "wrong"})
         assert status in (401, 403)
-        status, body = _call(f"{base}/auth/token", body={"username": "admin", "password": password})
+        status, body = rest(f"{base}/auth/token", body={"username": "admin", "password": password})
         assert status in (200, 201), body
         token = body["access_token"]
 
         # the UI's Aftershock menu: the site plugin is loaded by the API server
-        status, plugins = _call(f"{base}/api/v2/plugins", token)
+        status, plugins = rest(f"{base}/api/v2/plugins", token)
         assert status == 200, plugins
         [site] = [p for p in plugins["plugins"] if p["name"] == "aftershock_site"]
         assert {v["name"] for v in site["external_views"]} == {"Event reports", "dbt docs", "Data Docs (quality gate)"}
@@ -92,7 +77,7 @@ def test_first_start_of_a_fresh_install_publishes_with_no_manual_step(tmp_path):
         deadline = time.monotonic() + 600
         runs: list = []
         while time.monotonic() < deadline:
-            status, body = _call(f"{base}/api/v2/dags/aftershock_transform/dagRuns?limit=20", token)
+            status, body = rest(f"{base}/api/v2/dags/aftershock_transform/dagRuns?limit=20", token)
             runs = body["dag_runs"] if status == 200 else runs
             states = [r["state"] for r in runs]
             published = (data / "warehouse" / "aftershock.duckdb").exists()
