@@ -39,6 +39,17 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+# What dbt writes into a project folder; never part of a copy of the project.
+GENERATED = ("target", "logs", "dbt_packages", "__pycache__", ".user.yml")
+
+
+def copy_project(dest: Path, source: Path = DBT_PROJECT) -> Path:
+    """A copy of the dbt project (`source`, default the configured one) at `dest`, without what dbt
+    generated in it."""
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(*GENERATED))
+    return dest
+
+
 def prepare_project(events_file: Path | None = None, name: str = "dbt_project") -> Path:
     """Copy the dbt project into the data directory's build workspace (folder `name`).
 
@@ -58,7 +69,7 @@ def prepare_project(events_file: Path | None = None, name: str = "dbt_project") 
     ws = build_workspace() / name
     if ws.exists():
         shutil.rmtree(ws)
-    shutil.copytree(DBT_PROJECT, ws, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__"))
+    copy_project(ws)
     for user_file in config.files():
         shutil.copyfile(user_file, ws / "seeds" / user_file.name)
     if events_file is not None:

@@ -274,14 +274,13 @@ def write_manifest() -> Path:
     (through ensure_manifest) while a build may be using the shared build workspace."""
     import tempfile
 
-    from aftershock.dbt_runner import run_dbt
-    from aftershock.paths import DBT_PROJECT, build_workspace
+    from aftershock.dbt_runner import copy_project, run_dbt
+    from aftershock.paths import build_workspace
     from kernel.files import atomic_write
 
     build_workspace().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="manifest-", dir=build_workspace()) as scratch:
-        project = Path(scratch) / "dbt_project"
-        shutil.copytree(DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+        project = copy_project(Path(scratch) / "dbt_project")
         run_dbt(["parse"], project, None, echo=False, workspace=Path(scratch))
         target = manifest_path()
         atomic_write(target, lambda p: shutil.copyfile(Path(scratch) / "dbt_target" / "manifest.json", p))

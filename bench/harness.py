@@ -124,10 +124,12 @@ def machine() -> dict:
 def bench_project(work: Path, s: Sizes) -> Path:
     """The dbt project with every generated ticker in its watchlist (a ticker outside it is landed but
     never studied), for every `aftershock` command the bench runs."""
+    from aftershock.dbt_runner import copy_project
+
     project = work / "dbt_project"
     if project.exists():
         shutil.rmtree(project)
-    shutil.copytree(ROOT / "dbt", project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    copy_project(project, ROOT / "dbt")
     generate.append_watchlist(
         project / "seeds" / "watchlist.csv", max(s.landing_tickers, s.transform_tickers, s.study_tickers)
     )

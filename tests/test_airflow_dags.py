@@ -10,6 +10,7 @@ import pendulum
 import pytest
 
 from aftershock import orchestration as orch
+from aftershock.dbt_runner import copy_project
 
 from airflow_support import (
     DAGS,
@@ -412,10 +413,7 @@ print('RESULT', json.dumps({{'state': str(dr.state), 'tasks': {{ti.task_id: str(
 @pytest.mark.slow
 def test_a_failed_node_fails_its_task_and_nothing_is_published(airflow_home, tmp_path):
     # a mart that parses but fails when the build runs it (a column that does not exist)
-    import shutil
-
-    project = tmp_path / "dbt"
-    shutil.copytree(ROOT / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))
+    project = copy_project(tmp_path / "dbt", ROOT / "dbt")
     (project / "models" / "marts" / "fct_event_summary.sql").write_text(
         "select event_id, no_such_column from {{ ref('dim_events') }}\n"
     )

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+
+from aftershock.dbt_runner import copy_project
 
 from conftest import BIN, ROOT
 
 
 def test_every_unit_test_passes_against_the_published_warehouse(published_copy, tmp_path):
-    project = tmp_path / "dbt_project"
-    shutil.copytree(ROOT / "dbt", project, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    project = copy_project(tmp_path / "dbt_project", ROOT / "dbt")
     target = tmp_path / "target"
     env = {**os.environ, "AFTERSHOCK_BUILD_DB": str(published_copy / "warehouse" / "aftershock.duckdb")}
     proc = subprocess.run(

@@ -26,6 +26,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from aftershock.dbt_runner import copy_project
+
 from conftest import ROOT, SAMPLE, copy_parse_cache, run_cli
 from warehouse_compare import assert_same, frame, relations
 
@@ -133,8 +135,7 @@ def lakes(tmp_path_factory):
     pd.concat([events, pd.DataFrame([{**early, "keywords": "market"}])]).to_csv(root / "events_all.csv", index=False)
 
     inc = root / "incremental"
-    edited = root / "dbt_edited"
-    shutil.copytree(ROOT / "dbt", edited, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    edited = copy_project(root / "dbt_edited", ROOT / "dbt")
     with open(edited / "models" / "intermediate" / "int_detected_moves.sql", "a") as model:
         model.write("-- edited\n")
     project = {"AFTERSHOCK_DBT_PROJECT": str(edited)}
