@@ -67,7 +67,8 @@ start() {
     [[ -f "$PASSFILE" ]] || { echo "no $PASSFILE: the API server writes the admin password there"; exit 1; }
     password="$(json_field admin <"$PASSFILE")"
     token="$(curl -fsS -X POST "$URL/auth/token" -H 'Content-Type: application/json' \
-        -d "{\"username\": \"admin\", \"password\": \"$password\"}" | json_field access_token)"
+        -d "{\"username\": \"admin\", \"password\": \"$password\"}" | json_field access_token 2>/dev/null)" ||
+        { echo "no API token from $URL/auth/token for admin (password from $PASSFILE); DAGs left paused"; exit 1; }
     for _ in $(seq 1 60); do
         dags="$(curl -fsS "$URL/api/v2/dags?limit=100" -H "Authorization: Bearer $token" | dag_ids 2>/dev/null)" || true
         if grep -qx aftershock_transform <<<"$dags"; then break; fi

@@ -141,8 +141,10 @@
     {%- elif plan -%}
         {%- set first = "'" ~ run_query("select cast(coalesce(min(from_date), 'infinity') as varchar) from ("
                                         ~ plan.tickers ~ ")").columns[0].values()[0] ~ "'::date" -%}
+    {%- else -%}
+        {%- set first = none -%}
     {%- endif -%}
-    {{ record_incremental_range('trade_date', first if plan else none) }}
+    {{ record_incremental_range('trade_date', first) }}
     {%- if plan and plan.all %}
     delete from {{ this }};
     {%- elif plan %}
