@@ -10,6 +10,8 @@ Wiring only: the steps are functions in aftershock.orchestration.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from airflow.sdk import Asset, dag, task
 from airflow.sdk.definitions.asset import AssetAny
 from airflow.timetables.assets import AssetOrTimeSchedule
@@ -24,13 +26,14 @@ LAKE_ASSETS = [Asset(name=f"lake_{s}", uri=orch.lake_asset_uri(s)) for s in orch
     dag_id="aftershock_transform",
     description="one dbt build watched by a task per dbt node, quality gate, atomic publish, dbt docs, event reports",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(orch.TRANSFORM_FLOOR_CRON, timezone=orch.TIMEZONE),
+        # run_immediately=0: a fresh install's first floor run waits for the next 20:00. Airflow's
+        # default runs the latest past time if it is less than a tenth of a day old, so whether a
+        # fresh install built at once depended on the hour it was installed.
+        timetable=CronTriggerTimetable(orch.TRANSFORM_FLOOR_CRON, timezone=orch.TIMEZONE, run_immediately=timedelta(0)),
         assets=AssetAny(*LAKE_ASSETS),
     ),
     # The lake Assets trigger it whenever a batch lands; the daily floor builds once a day anyway.
-    # catchup=False: Airflow schedules the floor's latest past time as soon as the DAG is first
-    # parsed (CronTriggerTimetable always counts it), so a fresh install starts one run at once;
-    # before any prices have landed it skips (prepare_building).
+    # catchup=False: a floor missed while Airflow was down is built once, not once per missed day.
     catchup=False,
     # Active from its first parse: the first ingest runs of a fresh install land within seconds,
     # and an Asset event that arrives while the transform is paused starts no run.

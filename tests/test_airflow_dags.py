@@ -169,11 +169,27 @@ print('RESULT', json.dumps({{'seconds': time.perf_counter() - t, 'errors': bag.i
 
 INSPECT = """
 import json
+import pendulum
+import airflow.timetables.trigger as trigger
 from airflow.dag_processing.dagbag import DagBag
+from airflow.timetables.base import TimeRestriction
 bag = DagBag(dag_folder={dags!r})
+
+
+def first_run_after(dag, now):
+    # what the scheduler computes for a DAG that has never run, at a given time of day
+    trigger.utcnow = lambda: pendulum.parse(now)
+    restriction = TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup)
+    info = dag.timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+    return info.run_after.isoformat()
+
+
+# 20:00 New York is 01:00 UTC in January: at, just after, two hours after and long after the floor
+NOWS = ['2025-01-28T01:00:00+00:00', '2025-01-28T01:30:00+00:00', '2025-01-28T03:00:00+00:00', '2025-01-28T12:00:00+00:00']
 out = {{}}
 for dag_id, dag in bag.dags.items():
     out[dag_id] = {{
+        'first_run_after': {{now: first_run_after(dag, now) for now in NOWS}} if dag_id == 'aftershock_transform' else {{}},
         'max_active_runs': dag.max_active_runs,
         'timetable': type(dag.timetable).__name__,
         'summary': dag.timetable.summary,
@@ -245,6 +261,11 @@ def test_dags_are_wired_as_designed(airflow_home):
     transform = dags["aftershock_transform"]
     assert transform["max_active_runs"] == 1
     assert transform["timetable"] == "AssetOrTimeSchedule"
+    # A fresh install's floor waits for its next 20:00 whatever the hour (at 20:00 itself, now):
+    # Airflow's default ran the last one if it was under 2.4 h old, so runs depended on the clock.
+    assert all(pendulum.parse(after) >= pendulum.parse(now) for now, after in transform["first_run_after"].items()), (
+        transform["first_run_after"]
+    )
     tasks = transform["tasks"]
     producer = tasks["dbt.dbt_producer_watcher"]
     # one dbt build (the producer) in the single-writer pool, after the building file exists
