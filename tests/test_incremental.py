@@ -357,3 +357,21 @@ def test_the_scoped_key_test_still_finds_a_duplicate_it_could_have_written(lakes
     con.execute("delete from raw.incremental_ranges")  # as after a --full-refresh: every row is checked
     con.close()
     assert _key_test(db, monkeypatch, tmp_path).startswith("failed")
+
+
+def test_an_edited_sigma_formula_changes_the_detector_settings_identity(tmp_path):
+    # The detector's scores use the ols_residual_sigma macro; an edit of it must score every row
+    # again, as an edit of the model file does (the second build above), not keep the old scores.
+    from aftershock.dbt_runner import run_dbt
+
+    def settings_identity(project) -> str:
+        args = ["compile", "--quiet", "--inline", "{{ detector_settings_hash_sql() }}"]
+        return run_dbt(args, project, tmp_path / "empty.duckdb", echo=False, workspace=tmp_path / project.name).strip()
+
+    bundled = copy_project(tmp_path / "bundled", ROOT / "dbt")
+    edited = copy_project(tmp_path / "edited", ROOT / "dbt")
+    macro = edited / "macros" / "ols_residual_sigma.sql"
+    macro.write_text(macro.read_text().replace("<= 1e-10 *", "<= 1e-12 *"))
+    before, after = settings_identity(bundled), settings_identity(edited)
+    assert before.startswith("select md5(") and "1e-10" in before, before
+    assert after == before.replace("1e-10", "1e-12"), (before, after)

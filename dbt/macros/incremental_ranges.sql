@@ -84,11 +84,12 @@
 
 {#- The detector (int_detected_moves) scores each ticker x session on the sessions before it, so a
     change reaches every later session of that ticker, and of every ticker it is the benchmark of.
-    Its settings identity: the watchlist's rows, the variables a score depends on and the checksum of
-    the model's own file (an edited formula). When the stored one is not the current one, every row is
-    scored again. -#}
+    Its settings identity: the watchlist's rows, the variables a score depends on, the checksum of
+    the model's own file and the rendered residual-sigma formula (an edited formula, in the file or in
+    the macro). When the stored one is not the current one, every row is scored again. -#}
 {% macro detector_settings_hash_sql() -%}
-    select md5('{{ model.checksum.checksum }}|{{ var("market_calendar") }}|{{ var("estimation_start") }}|{{ var("estimation_end") }}|'
+    {%- set sigma_formula = ols_residual_sigma('syy', 'sxy', 'sxx', 'n') | replace("'", "''") -%}
+    select md5('{{ model.checksum.checksum }}|{{ sigma_formula }}|{{ var("market_calendar") }}|{{ var("estimation_start") }}|{{ var("estimation_end") }}|'
                || '{{ var("detect_min_days") }}|{{ var("detect_sigma") }}|'
                || coalesce(string_agg(ticker || '|' || coalesce(company, '') || '|' || coalesce(asset_type, '')
                                       || '|' || coalesce(benchmark, ''), chr(10) order by ticker), ''))

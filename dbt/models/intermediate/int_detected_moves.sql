@@ -8,7 +8,8 @@
 -- Incremental: a run deletes and scores again each ticker's sessions from the first one whose score
 -- can have changed (macros/incremental_ranges.sql, detector_recompute_plan), reading the trailing
 -- sessions those need; a daily build scores the new session instead of the whole history. A change
--- of the watchlist, of the detector's variables or of this file scores every row again (_settings_hash).
+-- of the watchlist, of the detector's variables, of this file or of the ols_residual_sigma macro
+-- scores every row again (_settings_hash).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
