@@ -579,16 +579,21 @@ def markdown(r: dict) -> str:
     P = r.get("peak_memory") or {"rows": None, "peak_rss_mb": None, "full_build_s": None}
     ok = r["meets_target"]
     mark = {True: "yes", False: "**no**", None: "-"}
+    # when each part ended: one run, or parts merged from separate runs (merge), which the page says
+    ends = r.get("part_finished_at", {})
+    when = (
+        "Benchmark parts from separate runs (each part's end: "
+        + ", ".join(f"{p} {ends[p]}" for p in PARTS if p in ends)
+        + ")"
+        if len(set(ends.values())) > 1
+        else f"Benchmark run {r['finished_at']}"
+    )
     lines = [
-        f"Benchmark run {r['finished_at']} ({'quick, smoke-test sizes' if r['quick'] else 'full sizes'}); "
+        f"{when} ({'quick, smoke-test sizes' if r['quick'] else 'full sizes'}); "
         f"machine: {m['cpu_count']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, Python {m['python']}, "
         f"DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}. Each time is the median of the runs shown; "
-        "other jobs shared the machine, so read the ratios rather than the seconds."
-        + (
-            " Some parts ran side by side to fit a deadline; within a part, the figures compared were measured under the same load."
-            if r.get("parts_run_concurrently")
-            else ""
-        ),
+        "other jobs shared the machine, so read the ratios rather than the seconds; "
+        "within a part, the figures compared were measured in the same run.",
         "",
         "| figure | value | target | met | what was measured |",
         "| --- | --- | --- | --- | --- |",
@@ -681,8 +686,8 @@ def finish(result: dict, out: Path) -> dict:
 
 
 def merge(folders: list[Path], out: Path) -> dict:
-    """One result from parts run separately (e.g. side by side to fit a deadline)."""
-    result: dict = {}
+    """One result from parts run separately (later folders win), each part keeping when it ended."""
+    result: dict = {"part_finished_at": {}}
     for f in folders:
         part = json.loads((f / "latest.json").read_text())
         for k in ["quick", "machine", "sizes"]:
@@ -690,7 +695,7 @@ def merge(folders: list[Path], out: Path) -> dict:
         for k in PARTS:
             if k in part:
                 result[k] = part[k]
-    result["parts_run_concurrently"] = len(folders) > 1
+                result["part_finished_at"][k] = part.get("part_finished_at", {}).get(k, part["finished_at"])
     out.mkdir(parents=True, exist_ok=True)
     return finish(result, out)
 
@@ -737,13 +742,15 @@ def main(argv: list[str] | None = None) -> dict:
     if a.only and (a.out / "latest.json").exists():
         previous = json.loads((a.out / "latest.json").read_text())
     parts = a.only or PARTS
-    result = {"quick": a.quick, "machine": machine(), "sizes": s.__dict__}
+    result = {"quick": a.quick, "machine": machine(), "sizes": s.__dict__, "part_finished_at": {}}
     try:
         csv = None
         for part in PARTS:
             if part not in parts:
                 if part in previous:
                     result[part] = previous[part]
+                    ended = previous.get("part_finished_at", {}).get(part, previous.get("finished_at"))
+                    result["part_finished_at"][part] = ended
                 continue
             print(f"bench: {part} ...", flush=True)
             t0 = time.perf_counter()
@@ -762,6 +769,7 @@ def main(argv: list[str] | None = None) -> dict:
                     )
                 result["peak_memory"] = bench_peak_memory(csv, work)
             print(f"bench: {part} done in {time.perf_counter() - t0:.0f} s", flush=True)
+            result["part_finished_at"][part] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
             # Saved after every part: a later part failing does not lose the earlier figures.
             (a.out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
     finally:

@@ -37,6 +37,29 @@ def test_generator_is_deterministic_and_valid(tmp_path):
     assert "<rss" in open(n["daily"][0]).read()
 
 
+def test_merged_parts_say_when_each_part_ran(tmp_path):
+    # The committed results split into two runs of their own, then merged: the page names each
+    # part's run instead of one date for all; a single run's page gives its one date.
+    committed = json.loads((harness.RESULTS / "latest.json").read_text())
+    runs = {"early": ["landing", "transform"], "late": ["event_study", "peak_memory", "airflow"]}
+    for name, parts in runs.items():
+        run = {k: v for k, v in committed.items() if k not in harness.PARTS + ["part_finished_at"]}
+        run.update({p: committed[p] for p in parts}, finished_at=f"2026-01-01 {name}")
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "latest.json").write_text(json.dumps(run))
+    merged = harness.merge([tmp_path / "early", tmp_path / "late"], tmp_path / "merged")
+    assert merged["part_finished_at"] == {p: f"2026-01-01 {n}" for n, parts in runs.items() for p in parts}
+    page = (tmp_path / "merged" / "latest.md").read_text()
+    assert page.startswith("Benchmark parts from separate runs (each part's end: landing 2026-01-01 early,")
+    assert "peak_memory 2026-01-01 late" in page
+    # merged again with itself, nothing changes; one run alone is one date
+    again = harness.merge([tmp_path / "merged"], tmp_path / "again")
+    assert again["part_finished_at"] == merged["part_finished_at"]
+    alone = harness.merge([tmp_path / "early"], tmp_path / "alone")
+    assert len(set(alone["part_finished_at"].values())) == 1
+    assert (tmp_path / "alone" / "latest.json").exists()
+
+
 @pytest.mark.bench  # about eight builds and an Airflow run: `make test-bench`, CI's step after `make test`
 def test_quick_harness_writes_every_figure(tmp_path):
     out = tmp_path / "results"
