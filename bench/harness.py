@@ -672,10 +672,21 @@ def markdown(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def utc_now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+
+
+def part_ended(run: dict, part: str) -> str | None:
+    """When `part` of a saved result was measured: its own end, or (results saved before parts
+    recorded theirs) the end of the run that saved it; None if that run never finished."""
+    ends = run.get("part_finished_at", {})
+    return ends[part] if part in ends else run.get("finished_at")
+
+
 def finish(result: dict, out: Path) -> dict:
     result["headline"] = headline(result)
     result["meets_target"] = verdicts(result["headline"])
-    result.setdefault("finished_at", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    result.setdefault("finished_at", utc_now())
     (out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
     if all(p in result for p in PARTS[:3]):
         (out / "latest.md").write_text(markdown(result))
@@ -695,7 +706,7 @@ def merge(folders: list[Path], out: Path) -> dict:
         for k in PARTS:
             if k in part:
                 result[k] = part[k]
-                result["part_finished_at"][k] = part.get("part_finished_at", {}).get(k, part["finished_at"])
+                result["part_finished_at"][k] = part_ended(part, k)
     out.mkdir(parents=True, exist_ok=True)
     return finish(result, out)
 
@@ -749,8 +760,7 @@ def main(argv: list[str] | None = None) -> dict:
             if part not in parts:
                 if part in previous:
                     result[part] = previous[part]
-                    ended = previous.get("part_finished_at", {}).get(part, previous.get("finished_at"))
-                    result["part_finished_at"][part] = ended
+                    result["part_finished_at"][part] = part_ended(previous, part)
                 continue
             print(f"bench: {part} ...", flush=True)
             t0 = time.perf_counter()
@@ -769,7 +779,7 @@ def main(argv: list[str] | None = None) -> dict:
                     )
                 result["peak_memory"] = bench_peak_memory(csv, work)
             print(f"bench: {part} done in {time.perf_counter() - t0:.0f} s", flush=True)
-            result["part_finished_at"][part] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            result["part_finished_at"][part] = utc_now()
             # Saved after every part: a later part failing does not lose the earlier figures.
             (a.out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
     finally:

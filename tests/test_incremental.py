@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from aftershock.dbt_runner import copy_project
+from aftershock.dbt_runner import copy_project, run_dbt
 
 from conftest import ROOT, SAMPLE, copy_parse_cache, run_cli
 from warehouse_compare import assert_same, frame, relations
@@ -324,7 +324,7 @@ def test_the_last_build_recorded_where_it_rewrote(lakes):
 
 
 def _key_test(db, monkeypatch, tmp_path) -> str:
-    from aftershock.dbt_runner import DbtFailed, prepare_project, run_dbt
+    from aftershock.dbt_runner import DbtFailed, prepare_project
 
     monkeypatch.setenv("AFTERSHOCK_DATA_DIR", str(tmp_path / "data"))
     project = prepare_project()
@@ -362,8 +362,6 @@ def test_the_scoped_key_test_still_finds_a_duplicate_it_could_have_written(lakes
 def test_an_edited_sigma_formula_changes_the_detector_settings_identity(tmp_path):
     # The detector's scores use the ols_residual_sigma macro; an edit of it must score every row
     # again, as an edit of the model file does (the second build above), not keep the old scores.
-    from aftershock.dbt_runner import run_dbt
-
     def settings_identity(project) -> str:
         args = ["compile", "--quiet", "--inline", "{{ detector_settings_hash_sql() }}"]
         return run_dbt(args, project, tmp_path / "empty.duckdb", echo=False, workspace=tmp_path / project.name).strip()
