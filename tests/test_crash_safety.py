@@ -156,14 +156,18 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split(")")[-1].split()[0] != "Z"
 
 
-@pytest.mark.parametrize("point", ["dbt started", "building file written", "gate running"])
-def test_kill_build_then_next_build_recovers(published_copy, point):
-    db = published_copy / "warehouse" / "aftershock.duckdb"
+KILL_POINTS = ["dbt started", "building file written", "gate running"]
+
+
+def _kill_build_at(data: Path, point: str) -> None:
+    """Start `aftershock build` on `data`, SIGKILL it at `point`, and check what it left: dbt died with
+    it, and the published file is the one of before, whole and readable."""
+    db = data / "warehouse" / "aftershock.duckdb"
     before = sha256(db)
-    building = published_copy / "warehouse" / "building"
+    building = data / "warehouse" / "building"
     proc = subprocess.Popen(
         [str(BIN / "aftershock"), "build"],
-        env={**os.environ, "AFTERSHOCK_DATA_DIR": str(published_copy)},
+        env={**os.environ, "AFTERSHOCK_DATA_DIR": str(data)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -190,14 +194,21 @@ def test_kill_build_then_next_build_recovers(published_copy, point):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     # dbt dies with the build (PR_SET_PDEATHSIG), so no orphan keeps writing the building file.
-    assert wait_for(lambda: not any(_alive(k) for k in kids), 30)
-    assert sha256(db) == before
+    assert wait_for(lambda: not any(_alive(k) for k in kids), 30), point
+    assert sha256(db) == before, point
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("select count(*) from marts.fct_event_stock_impact").fetchone()[0] > 0
+    assert con.execute("select count(*) from marts.fct_event_stock_impact").fetchone()[0] > 0, point
     con.close()
 
-    # The lock died with the process (flock), the stale building file is swept, the build publishes.
+
+def test_kill_build_at_each_point_then_next_build_recovers(published_copy):
+    """Builds killed one after another at each point, on one data directory: each killed build
+    after the first shows that its predecessor's lock died with it (flock) and that it swept what
+    the killed one left, at a later point each time; the last build then publishes."""
+    for point in KILL_POINTS:
+        _kill_build_at(published_copy, point)
+
     ok = run_cli("build", data_dir=published_copy)
     assert "published" in ok.stdout
-    assert list(building.iterdir()) == []
+    assert list((published_copy / "warehouse" / "building").iterdir()) == []
     assert not (published_copy / "warehouse" / "aftershock.duckdb.wal").exists()
