@@ -4,8 +4,8 @@ The SVG keeps text as glyph paths (svg.fonttype = path) and loses its comments, 
 the data reaches the page as markup: names from the warehouse become outlines, not text.
 
 A chart is drawn once per content: each public function's figures and this file's code name an entry
-of the reports folder's chart cache (`.charts/`), and a chart whose entry exists is copied from it
-instead of drawn. Drawing is 0.3 CPU s a chart, nearly all of a report's cost; after a publish most
+of the chart cache (the reports folder's `.charts/`, or AFTERSHOCK_CHART_CACHE), and a chart whose
+entry exists is copied from it instead of drawn. Drawing is 0.3 CPU s a chart, nearly all of a report's cost; after a publish most
 events' figures are the ones of the publish before (an event's window is long past), so a refresh
 of every report draws only the charts whose figures moved.
 """
@@ -61,6 +61,16 @@ def _code_version() -> str:
     return hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()
 
 
+def cache_dir(out_dir: Path) -> Path:
+    """The chart cache: the reports folder's own, or the folder AFTERSHOCK_CHART_CACHE names, which
+    several data directories on one machine may share (an entry is named by its figures and this
+    file's code, so whichever data directory drew a chart, the others copy it)."""
+    from kernel.settings import settings
+
+    shared = settings().chart_cache
+    return Path(shared) if shared else out_dir / CACHE_FOLDER
+
+
 def _jsonable(v):
     if isinstance(v, (set, frozenset)):
         return sorted(v)
@@ -75,7 +85,7 @@ def _drawn_once(draw):
     def chart(*figures, out_dir: Path, stem: str) -> Chart:
         text = json.dumps([draw.__name__, figures, _code_version()], default=_jsonable, allow_nan=True)
         digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-        cache = out_dir / CACHE_FOLDER
+        cache = cache_dir(out_dir)
         meta, cached_png = cache / f"{digest}.json", cache / f"{digest}.png"
         USED.add(digest)
         if not REDRAW.get() and meta.is_file() and cached_png.is_file():
@@ -101,9 +111,13 @@ def _drawn_once(draw):
 
 def prune_cache(out_dir: Path) -> int:
     """After a refresh of every report: remove the cache entries no chart of this process used
-    (figures that changed, events no longer published). The number removed."""
+    (figures that changed, events no longer published). The number removed. A shared cache
+    (AFTERSHOCK_CHART_CACHE) is never pruned: its other users' entries are not this process's to know."""
+    cache = cache_dir(out_dir)
+    if cache != out_dir / CACHE_FOLDER:
+        return 0
     removed = 0
-    for f in (out_dir / CACHE_FOLDER).glob("*"):
+    for f in cache.glob("*"):
         # a scratch file is a writer's still (atomic_write), not an entry
         if f.is_file() and TMP_MARK not in f.name and f.name.split(".")[0] not in USED:
             f.unlink(missing_ok=True)

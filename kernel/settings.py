@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     task_retries: int = Field(3, description="retries of every Airflow task")
     site_url: str = Field("http://127.0.0.1:8081", description="where the Airflow UI links to the site")
     docs_port: int = Field(8081, description="port of `aftershock docs --serve`")
+    # site
+    chart_cache: str = Field(
+        "", description="a chart cache folder shared by data directories (default <site>/reports/.charts, pruned)"
+    )
     # Set by the code for dbt's profiles.yml (env_var), documented here so every variable is in one place.
     build_db: str = Field("", description="(set for dbt) the building warehouse file dbt writes")
     dbt_target: str = Field("", description="(set for dbt) the profile target, build_s3 for an object-store lake")

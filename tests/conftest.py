@@ -44,9 +44,7 @@ def demo_dir(tmp_path_factory, worker_id) -> Path:
     first to ask builds the demo under a file lock while the other waits for it."""
     from filelock import FileLock
 
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent  # the run's folder, above each worker's own
+    root = run_root(tmp_path_factory, worker_id)
     d = root / "demo" / "data"
     with FileLock(str(root / "demo.lock")):
         if not (d / "demo_stdout.txt").is_file():  # written last: a demo that failed is run again
@@ -54,6 +52,30 @@ def demo_dir(tmp_path_factory, worker_id) -> Path:
             proc = run_cli("demo", data_dir=d)
             (d / "demo_stdout.txt").write_text(proc.stdout)
     return d
+
+
+def run_root(tmp_path_factory, worker_id) -> Path:
+    """The folder of this test run, shared by its xdist workers (above each worker's own)."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if worker_id != "master" else root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_chart_cache(tmp_path_factory, worker_id):
+    """One chart cache for every data directory of the run (AFTERSHOCK_CHART_CACHE, inherited by the
+    commands and Airflow processes the tests start): the sample's charts are drawn once per run, not
+    once per data directory that refreshes its site (about 30 CPU s each). A chart is named by its
+    figures and the drawing code, so a copy is the chart a fresh drawing would make; the tests of
+    the cache itself (tests/test_report.py) use the reports folder's own."""
+    folder = run_root(tmp_path_factory, worker_id) / "chart-cache"
+    folder.mkdir(exist_ok=True)
+    before = os.environ.get("AFTERSHOCK_CHART_CACHE")
+    os.environ["AFTERSHOCK_CHART_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("AFTERSHOCK_CHART_CACHE", None)
+    else:
+        os.environ["AFTERSHOCK_CHART_CACHE"] = before
 
 
 @pytest.fixture(scope="session")

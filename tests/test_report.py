@@ -92,7 +92,13 @@ def test_report_default_location(demo_dir, tmp_path):
     assert (d / "site" / "reports" / "deepseek-r1-selloff-car.png").is_file()
 
 
-def test_a_report_is_redrawn_only_for_a_new_warehouse_new_code_or_force(demo_dir, tmp_path):
+@pytest.fixture
+def own_chart_cache(monkeypatch):
+    """The reports folder's own chart cache, not the run's shared one (conftest.shared_chart_cache)."""
+    monkeypatch.delenv("AFTERSHOCK_CHART_CACHE", raising=False)
+
+
+def test_a_report_is_redrawn_only_for_a_new_warehouse_new_code_or_force(demo_dir, tmp_path, own_chart_cache):
     """Drawing charts is most of a report's cost: the site refresh keeps a report that the same code
     already drew from the same published file, and redraws it after a publish, a missing chart or --force."""
     import shutil
@@ -128,7 +134,7 @@ def test_a_report_is_redrawn_only_for_a_new_warehouse_new_code_or_force(demo_dir
     assert all(drawn()[name] > again[name] for name in again)
 
 
-def test_a_new_publish_draws_only_the_charts_whose_figures_changed(demo_dir, tmp_path):
+def test_a_new_publish_draws_only_the_charts_whose_figures_changed(demo_dir, tmp_path, own_chart_cache):
     """The chart cache: after a publish, a chart whose figures are unchanged is copied from the cache
     byte for byte, a chart whose figures moved is drawn again, and a refresh of every report prunes
     the entries it did not use."""
@@ -179,3 +185,33 @@ def test_a_new_publish_draws_only_the_charts_whose_figures_changed(demo_dir, tmp
     report_charts.USED.update(moved.charts)  # as after a refresh of every report
     assert report_charts.prune_cache(out) == 2  # the old CAR chart's PNG and its entry
     assert sorted(p.stem for p in (out / report_charts.CACHE_FOLDER).glob("*.png")) == sorted(moved.charts)
+
+
+def test_a_shared_chart_cache_serves_other_reports_folders_and_is_never_pruned(demo_dir, tmp_path, monkeypatch):
+    """AFTERSHOCK_CHART_CACHE: a chart drawn for one data directory's reports is copied, byte for byte,
+    into another's; a refresh never prunes the shared folder, and no reports folder gets a cache of its own."""
+    import shutil
+
+    from aftershock import report, report_charts
+
+    shared = tmp_path / "shared"
+    monkeypatch.setenv("AFTERSHOCK_CHART_CACHE", str(shared))
+    db = tmp_path / "aftershock.duckdb"
+    shutil.copyfile(demo_dir / "warehouse" / "aftershock.duckdb", db)
+
+    counts = dict(report_charts.COUNTS)
+    first = report.build_report("deepseek-r1-selloff", out_dir=tmp_path / "one", db=db)
+    drawn = report_charts.COUNTS["drawn"] - counts.get("drawn", 0)
+    assert drawn == len(first.charts) == 6
+    counts = dict(report_charts.COUNTS)
+    other = report.build_report("deepseek-r1-selloff", out_dir=tmp_path / "two", db=db)
+    assert report_charts.COUNTS["drawn"] == counts.get("drawn", 0)
+    assert report_charts.COUNTS["reused"] == counts.get("reused", 0) + 6
+    assert {p.name: p.read_bytes() for p in other.pngs} == {p.name: p.read_bytes() for p in first.pngs}
+    assert other.html.read_text().count("<svg") == 6
+
+    entries = sorted(shared.iterdir())
+    report_charts.USED.clear()  # as if this process had used none of them
+    assert report_charts.prune_cache(tmp_path / "two") == 0
+    assert sorted(shared.iterdir()) == entries and len(entries) == 12  # a PNG and its entry per chart
+    assert not (tmp_path / "one" / report_charts.CACHE_FOLDER).exists()
