@@ -35,10 +35,10 @@ LOG="$AIRFLOW_HOME/standalone.log"
 PASSFILE="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
 URL="http://$AIRFLOW__API__HOST:$AIRFLOW__API__PORT"
 
+# Migrate the metadata DB and write the manifest; `start` then makes the pool through the REST API.
 init() {
     mkdir -p "$AIRFLOW_HOME" "$AFTERSHOCK_DATA_DIR"
     "$BIN/airflow" db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1 || { tail -20 "$AIRFLOW_HOME/migrate.log"; exit 1; }
-    "$BIN/airflow" pools set aftershock_warehouse 1 "DuckDB has one writer: every warehouse-writing task" >/dev/null
     # The transform DAG renders one task per dbt node from this manifest (fast re-parses).
     "$BIN/python" -c "from aftershock.orchestration import write_manifest; print('dbt manifest', write_manifest())"
 }
@@ -69,6 +69,14 @@ start() {
     token="$(curl -fsS -X POST "$URL/auth/token" -H 'Content-Type: application/json' \
         -d "{\"username\": \"admin\", \"password\": \"$password\"}" | json_field access_token 2>/dev/null)" ||
         { echo "no API token from $URL/auth/token for admin (password from $PASSFILE); DAGs left paused"; exit 1; }
+    # The warehouse writers' one-slot pool, before any DAG is unpaused (an `airflow pools set` would
+    # import Airflow: 3 CPU s). POST makes it; on a restart it exists, and PATCH sets it again.
+    local pool='{"name": "aftershock_warehouse", "slots": 1, "description": "DuckDB has one writer: every warehouse-writing task"}'
+    curl -fsS -X POST "$URL/api/v2/pools" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+        -d "$pool" >/dev/null 2>&1 ||
+        curl -fsS -X PATCH "$URL/api/v2/pools/aftershock_warehouse" -H "Authorization: Bearer $token" \
+            -H 'Content-Type: application/json' -d "$pool" >/dev/null ||
+        { echo "could not create the pool aftershock_warehouse through $URL/api/v2/pools; DAGs left paused"; exit 1; }
     for _ in $(seq 1 60); do
         dags="$(curl -fsS "$URL/api/v2/dags?limit=100" -H "Authorization: Bearer $token" | dag_ids 2>/dev/null)" || true
         if grep -qx aftershock_transform <<<"$dags"; then break; fi
