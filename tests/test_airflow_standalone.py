@@ -84,7 +84,7 @@ def test_first_start_of_a_fresh_install_publishes_with_no_manual_step(tmp_path):
             if published and "success" in states and not {"queued", "running"} & set(states):
                 break
             assert "failed" not in states, runs
-            time.sleep(5)
+            time.sleep(2)
         assert runs and all(r["run_type"] != "manual" for r in runs), runs
         assert "success" in [r["state"] for r in runs], runs
     finally:

@@ -182,7 +182,7 @@ def test_celery_workers_run_the_sample_pipeline_from_the_object_store(servers):
 
         call("PATCH", f"dags/{TRANSFORM}", {"is_paused": False})
         call("POST", f"dags/{TRANSFORM}/dagRuns", {"logical_date": None})
-        _wait("the transform run", lambda: _finished(db, [TRANSFORM]), 1200, procs, step=5)
+        _wait("the transform run", lambda: _finished(db, [TRANSFORM]), 1200, procs, step=2)
     finally:
         for proc, _ in procs.values():
             if proc.poll() is None:
