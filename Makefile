@@ -24,7 +24,7 @@ help:
 
 venv: $(STAMP)
 
-# uv installs the pinned set (and byte-compiles it, in parallel) in about 20 s where pip took about 95
+# uv installs the pinned set (and byte-compiles it, in parallel) in about 28 s where pip took about 95
 # on this 2-core machine, a tenth of a fresh clone's `make test`; the versions are the lock's either way.
 # pip is the fallback if uv cannot be installed or fails.
 UV_VERSION ?= 0.13.9

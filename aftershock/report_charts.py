@@ -5,9 +5,9 @@ the data reaches the page as markup: names from the warehouse become outlines, n
 
 A chart is drawn once per content: each public function's figures and this file's code name an entry
 of the chart cache (the reports folder's `.charts/`, or AFTERSHOCK_CHART_CACHE), and a chart whose
-entry exists is copied from it instead of drawn. Drawing is 0.3 CPU s a chart, nearly all of a report's cost; after a publish most
-events' figures are the ones of the publish before (an event's window is long past), so a refresh
-of every report draws only the charts whose figures moved.
+entry exists is copied from it instead of drawn. Drawing is 0.3 CPU s a chart, nearly all of a
+report's cost; after a publish most events' figures are the ones of the publish before (an event's
+window is long past), so a refresh of every report draws only the charts whose figures moved.
 """
 
 from __future__ import annotations
