@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from conftest import BIN, SAMPLE, copy_parse_cache, run_cli
+from conftest import BIN, REFERENCE_BUILD_ENV, SAMPLE, copy_parse_cache, run_cli
 
 PRICES = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv", dtype=str, keep_default_na=False)
 WAREHOUSE = Path("warehouse") / "aftershock.duckdb"
@@ -104,12 +104,12 @@ def land(data: Path, path: Path, batch: str) -> None:
 
 
 def full_build_of(data: Path, tmp: Path):
-    """A --full-refresh build of a copy of the same lake."""
+    """A --full-refresh build of a copy of the same lake (its models and seeds: REFERENCE_BUILD_ENV)."""
     full = tmp / "full"
     shutil.rmtree(full, ignore_errors=True)
     shutil.copytree(data / "lake", full / "lake")
     copy_parse_cache(data, full)
-    run_cli("build", "--full-refresh", data_dir=full)
+    run_cli("build", "--full-refresh", data_dir=full, env=REFERENCE_BUILD_ENV)
     return duckdb.connect(str(full / WAREHOUSE), read_only=True)
 
 

@@ -28,7 +28,7 @@ import pytest
 
 from aftershock.dbt_runner import copy_project, run_dbt
 
-from conftest import ROOT, SAMPLE, copy_parse_cache, run_cli
+from conftest import REFERENCE_BUILD_ENV, ROOT, SAMPLE, copy_parse_cache, run_cli
 from warehouse_compare import assert_same, frame, relations
 
 pytestmark = pytest.mark.slow
@@ -188,7 +188,8 @@ def lakes(tmp_path_factory):
     full = root / "full"
     shutil.copytree(inc / "lake", full / "lake")
     copy_parse_cache(inc, full)
-    run_cli("build", "--events", str(root / "events_all.csv"), "--full-refresh", data_dir=full, env=project)
+    reference = {**project, **REFERENCE_BUILD_ENV}
+    run_cli("build", "--events", str(root / "events_all.csv"), "--full-refresh", data_dir=full, env=reference)
     a = duckdb.connect(str(inc / "warehouse" / "aftershock.duckdb"), read_only=True)
     b = duckdb.connect(str(full / "warehouse" / "aftershock.duckdb"), read_only=True)
     yield a, b, [first.stdout, second.stdout, third.stdout], between_builds
