@@ -69,13 +69,9 @@ def shared_chart_cache(tmp_path_factory, worker_id):
     the cache itself (tests/test_report.py) use the reports folder's own."""
     folder = run_root(tmp_path_factory, worker_id) / "chart-cache"
     folder.mkdir(exist_ok=True)
-    before = os.environ.get("AFTERSHOCK_CHART_CACHE")
-    os.environ["AFTERSHOCK_CHART_CACHE"] = str(folder)
-    yield folder
-    if before is None:
-        os.environ.pop("AFTERSHOCK_CHART_CACHE", None)
-    else:
-        os.environ["AFTERSHOCK_CHART_CACHE"] = before
+    with pytest.MonkeyPatch.context() as mp:  # the session's monkeypatch: restored after the run
+        mp.setenv("AFTERSHOCK_CHART_CACHE", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")
