@@ -54,6 +54,39 @@ def demo_dir(tmp_path_factory, worker_id) -> Path:
     return d
 
 
+# One events file in the format of the first releases (no optional columns), studied on the demo's
+# lake by one build that several files' tests read: each event is a case of its own (an event on the
+# last session, a weekend and a holiday date, another day's tickers) and none changes another's rows.
+OLD_FORMAT_EVENTS = (
+    "event_id,event_date,title,keywords,tickers\n"
+    "old-format,2025-01-27,Old format,DeepSeek,NVDA|AMD|AVGO\n"
+    "at-the-end,2025-06-30,Last sample session,x,NVDA|AMD\n"
+    "liberation-day,2025-04-03,US tariff announcement,tariffs,NVDA|AAPL|^GSPC\n"
+    "saturday-news,2025-01-25,News on a Saturday,x,NVDA\n"
+    "mlk-day-news,2025-01-20,News on a market holiday,x,NVDA\n"
+)
+
+
+@pytest.fixture(scope="session")
+def old_format_events_build(demo_dir, tmp_path_factory, worker_id) -> tuple[Path, str]:
+    """A copy of the demo's lake built with `--events` OLD_FORMAT_EVENTS instead of the seed: its data
+    directory and the build's output (shared like demo_dir, once per run; treat as read-only)."""
+    from filelock import FileLock
+
+    root = run_root(tmp_path_factory, worker_id)
+    d = root / "old-format-events" / "data"
+    with FileLock(str(root / "old-format-events.lock")):
+        if not (d / "build_stdout.txt").is_file():  # written last: a build that failed is run again
+            shutil.rmtree(d.parent, ignore_errors=True)
+            shutil.copytree(demo_dir / "lake", d / "lake")
+            copy_parse_cache(demo_dir, d)
+            events = d.parent / "events.csv"
+            events.write_text(OLD_FORMAT_EVENTS)
+            proc = run_cli("build", "--events", str(events), data_dir=d)
+            (d / "build_stdout.txt").write_text(proc.stdout)
+    return d, (d / "build_stdout.txt").read_text()
+
+
 def run_root(tmp_path_factory, worker_id) -> Path:
     """The folder of this test run, shared by its xdist workers (above each worker's own)."""
     root = tmp_path_factory.getbasetemp()

@@ -8,7 +8,7 @@ import subprocess
 import duckdb
 import pytest
 
-from conftest import BIN, copy_parse_cache, run_cli
+from conftest import BIN, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -146,24 +146,17 @@ def test_the_saved_dbt_parse_holds_no_path_of_its_data_directory(demo_dir):
     assert str(demo_dir).encode() not in saved and str(demo_dir.resolve()).encode() not in saved
 
 
-def test_build_with_events_file_replaces_the_seed(tmp_path, demo_dir):
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir / "lake", data / "lake")
-    copy_parse_cache(demo_dir, data)
-    events = tmp_path / "events.csv"
-    events.write_text(
-        "event_id,event_date,title,keywords,tickers\n"
-        "liberation-day,2025-04-03,US tariff announcement,tariffs,NVDA|AAPL|^GSPC\n"
-    )
-    out = run_cli("build", "--events", str(events), data_dir=data).stdout
+def test_build_with_events_file_replaces_the_seed(old_format_events_build):
+    data, out = old_format_events_build  # the demo's lake built with --events conftest.OLD_FORMAT_EVENTS
     # The copy kept the demo's saved dbt parse: only the changed seed was parsed again.
     assert "Unable to do partial parsing" not in out, out[:3000]
     con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
         # detected events (origin = 'detected') come from the prices, not the seed
-        assert con.execute("select event_id from marts.dim_events where origin = 'curated'").fetchall() == [
-            ("liberation-day",)
-        ]
+        curated = {
+            e for (e,) in con.execute("select event_id from marts.dim_events where origin = 'curated'").fetchall()
+        }
+        assert curated == {"old-format", "at-the-end", "liberation-day", "saturday-news", "mlk-day-news"}
         rows = dict(
             con.execute(
                 "select ticker, return_pct from marts.fct_event_stock_impact where event_id = 'liberation-day'"

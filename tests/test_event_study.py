@@ -180,17 +180,8 @@ def test_normal_p_value_matches_scipy(z):
     assert _p_value_module().p_normal(float("nan")) is None
 
 
-def test_events_file_without_optional_columns_uses_defaults(data_dir, tmp_path):
-    events = tmp_path / "events.csv"
-    events.write_text(
-        "event_id,event_date,title,keywords,tickers\n"
-        "old-format,2025-01-27,Old format,DeepSeek,NVDA|AMD|AVGO\n"
-        "at-the-end,2025-06-30,Last sample session,x,NVDA|AMD\n"
-    )
-    run_cli(
-        "ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices/prices_daily.csv"), data_dir=data_dir
-    )
-    run_cli("build", "--events", str(events), data_dir=data_dir)
+def test_events_file_without_optional_columns_uses_defaults(old_format_events_build):
+    data_dir, _ = old_format_events_build  # conftest.OLD_FORMAT_EVENTS: "old-format" and "at-the-end"
     con = duckdb.connect(str(data_dir / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
         ev = con.execute(

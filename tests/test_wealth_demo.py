@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pandas as pd
 import pytest
 
-from conftest import SAMPLE, copy_parse_cache, run_cli
+from conftest import SAMPLE
 
 pytestmark = pytest.mark.slow
 EVENT = "deepseek-r1-selloff"
@@ -129,17 +127,8 @@ def test_demo_prints_the_billionaire_table_biggest_loss_first(demo_dir):
     assert order == ["Larry Ellison", "Jensen Huang", "Michael Dell"]
 
 
-def test_weekend_and_holiday_event_dates_compare_the_sessions_around_them(tmp_path, demo_dir):
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir / "lake", data / "lake")
-    copy_parse_cache(demo_dir, data)
-    events = tmp_path / "events.csv"
-    events.write_text(
-        "event_id,event_date,title,keywords,tickers\n"
-        "saturday-news,2025-01-25,News on a Saturday,x,NVDA\n"
-        "mlk-day-news,2025-01-20,News on a market holiday,x,NVDA\n"
-    )
-    run_cli("build", "--events", str(events), data_dir=data)
+def test_weekend_and_holiday_event_dates_compare_the_sessions_around_them(old_format_events_build):
+    data, _ = old_format_events_build  # conftest.OLD_FORMAT_EVENTS: "saturday-news" and "mlk-day-news"
     con = duckdb.connect(str(data / "warehouse" / "aftershock.duckdb"), read_only=True)
     try:
         sat = impact(con, "jensen-huang", "saturday-news")
