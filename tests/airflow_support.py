@@ -61,7 +61,7 @@ def airflow_cli(*args: str, env: dict[str, str], timeout: int = 300) -> str:
 
 def init_home(home: Path, data: Path) -> dict[str, str]:
     """What `scripts/airflow.sh init` does: migrate a sqlite metadata DB and write the manifest. No pool:
-    `dag.test()` runs every task in its own process without one (`airflow.sh start` creates it for the
+    `dag.test()` runs the tasks without a scheduler, and pools are the scheduler's (`airflow.sh start` creates it for the
     scheduler, which the standalone and Celery tests run), and `airflow pools set` costs 3 to 4 CPU s."""
     env = airflow_env(home, data)
     airflow_cli("db", "migrate", env=env)
