@@ -61,8 +61,8 @@ def airflow_cli(*args: str, env: dict[str, str], timeout: int = 300) -> str:
 
 def init_home(home: Path, data: Path) -> dict[str, str]:
     """What `scripts/airflow.sh init` does: migrate a sqlite metadata DB and write the manifest. No pool:
-    `dag.test()` runs the tasks without a scheduler, and pools are the scheduler's (`airflow.sh start` creates it for the
-    scheduler, which the standalone and Celery tests run), and `airflow pools set` costs 3 to 4 CPU s."""
+    `dag.test()` runs the tasks without a scheduler, and pools are the scheduler's (`airflow.sh start`
+    creates it for the standalone and Celery tests); `airflow pools set` costs 3 to 4 CPU s."""
     env = airflow_env(home, data)
     airflow_cli("db", "migrate", env=env)
     run_py(
