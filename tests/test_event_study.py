@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import event_study_reference as ref
-from conftest import ROOT, SAMPLE, run_cli
+from conftest import ROOT, SAMPLE, copy_parse_cache, run_cli
 
 pytestmark = pytest.mark.slow
 TOL = 1e-9
@@ -26,8 +26,9 @@ EVENTS = [
 
 
 @pytest.fixture(scope="module")
-def study_db(tmp_path_factory):
+def study_db(tmp_path_factory, demo_dir):
     d = tmp_path_factory.mktemp("study") / "data"
+    copy_parse_cache(demo_dir, d)  # dbt parses partially (conftest.copy_parse_cache)
     events = tmp_path_factory.mktemp("events") / "events.csv"
     lines = ["event_id,event_date,title,keywords,tickers,estimation_start,estimation_end,model,benchmark,car_windows"]
     lines += [f"{eid},2025-01-27,DeepSeek {eid},DeepSeek,,{extra}," for eid, _, extra in EVENTS]

@@ -72,7 +72,7 @@ def rss(items: list[tuple[str, str, str | None]]) -> str:
 
 
 @pytest.fixture(scope="module")
-def lakes(tmp_path_factory):
+def lakes(tmp_path_factory, demo_dir):
     root = tmp_path_factory.mktemp("incremental")
     prices = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv", dtype=str, keep_default_na=False)
     held_back = ((prices["ticker"] == LATE_TICKER_DAY[0]) & (prices["date"] == LATE_TICKER_DAY[1])) | (
@@ -135,6 +135,7 @@ def lakes(tmp_path_factory):
     pd.concat([events, pd.DataFrame([{**early, "keywords": "market"}])]).to_csv(root / "events_all.csv", index=False)
 
     inc = root / "incremental"
+    copy_parse_cache(demo_dir, inc)  # dbt parses partially (conftest.copy_parse_cache)
     edited = copy_project(root / "dbt_edited", ROOT / "dbt")
     with open(edited / "models" / "intermediate" / "int_detected_moves.sql", "a") as model:
         model.write("-- edited\n")

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import SAMPLE, run_cli
+from conftest import SAMPLE, copy_parse_cache, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -29,8 +29,9 @@ def recorded(data) -> dict[str, int]:
         con.close()
 
 
-def test_relanded_and_removed_batches_rebuild_new_batches_stay_incremental(tmp_path):
+def test_relanded_and_removed_batches_rebuild_new_batches_stay_incremental(tmp_path, demo_dir):
     data = tmp_path / "data"
+    copy_parse_cache(demo_dir, data)  # dbt parses partially (conftest.copy_parse_cache)
     prices = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv", dtype=str, keep_default_na=False)
     files = {}
     for name, df in {

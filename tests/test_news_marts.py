@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from conftest import SAMPLE, run_cli
+from conftest import SAMPLE, copy_parse_cache, run_cli
 
 EVENT = "deepseek-r1-selloff"
 
@@ -101,7 +101,8 @@ def test_feed_health_and_demo_output(demo_db, demo_dir):
     assert "Nvidia mất gần 600 tỷ USD" in out or "Nvidia loses about $590 billion" in out
 
 
-def test_duplicates_across_runs_collapse(data_dir):
+def test_duplicates_across_runs_collapse(data_dir, demo_dir):
+    copy_parse_cache(demo_dir, data_dir)  # dbt parses partially (conftest.copy_parse_cache)
     run_cli(
         "ingest", "prices", "--source", "file", "--path", str(SAMPLE / "prices" / "prices_daily.csv"), data_dir=data_dir
     )

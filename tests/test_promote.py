@@ -8,7 +8,7 @@ import shutil
 import duckdb
 import pytest
 
-from conftest import ROOT, SAMPLE, run_cli
+from conftest import ROOT, SAMPLE, copy_parse_cache, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -57,6 +57,7 @@ def test_promote_refuses(demo_dir, events_copy, event_id, message):
 
 
 def test_promoted_event_is_studied_by_the_next_build(data_dir, demo_dir, tmp_path):
+    copy_parse_cache(demo_dir, data_dir)  # dbt parses partially (conftest.copy_parse_cache)
     events = tmp_path / "events.csv"
     # an old-format file (no optional columns, no final newline) keeps its own header
     events.write_text("event_id,event_date,title,keywords,tickers\ndeepseek-r1-selloff,2025-01-27,DeepSeek,DeepSeek,")
