@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -20,7 +21,7 @@ from airflow_support import (
     published_nvda_impact,
     run_py,
 )
-from conftest import run_cli
+from conftest import copy_parse_cache, run_cli
 
 # ---- the task functions, without Airflow --------------------------------------------------------
 
@@ -205,9 +206,12 @@ print('RESULT', json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def airflow_home(tmp_path_factory):
+def airflow_home(tmp_path_factory, demo_dir):
     base = tmp_path_factory.mktemp("airflow")
     env = init_home(base / "home", base / "data")
+    # The DAG runs' dbt commands parse partially from the demo's saved parse (conftest.copy_parse_cache);
+    # the manifest init_home wrote came from a whole `dbt parse`, and a fresh directory's is tested below.
+    copy_parse_cache(demo_dir, base / "data")
     return env
 
 
@@ -432,7 +436,7 @@ print('RESULT', json.dumps({{'state': str(dr.state), 'tasks': {{ti.task_id: str(
 
 
 @pytest.mark.slow
-def test_a_failed_node_fails_its_task_and_nothing_is_published(airflow_home, tmp_path):
+def test_a_failed_node_fails_its_task_and_nothing_is_published(airflow_home, demo_dir, tmp_path):
     # a mart that parses but fails when the build runs it (a column that does not exist)
     project = copy_project(tmp_path / "dbt", ROOT / "dbt")
     (project / "models" / "marts" / "fct_event_summary.sql").write_text(
@@ -440,6 +444,12 @@ def test_a_failed_node_fails_its_task_and_nothing_is_published(airflow_home, tmp
     )
     data = tmp_path / "data"
     env = {**airflow_home, "AFTERSHOCK_DATA_DIR": str(data), "AFTERSHOCK_DBT_PROJECT": str(project)}
+    # The module's manifest renders the same tasks (the edit changes a model's SQL, not the graph), and
+    # the demo's saved parse spares the build a whole parse: writing a manifest is tested above.
+    manifest = Path(airflow_home["AFTERSHOCK_DATA_DIR"]) / "build" / "manifest" / "manifest.json"
+    (data / "build" / "manifest").mkdir(parents=True)
+    shutil.copyfile(manifest, data / "build" / "manifest" / "manifest.json")
+    copy_parse_cache(demo_dir, data)
     run_py("from aftershock.demo import ingest_sample; ingest_sample(); print('RESULT', 1)", env)
     result = run_py(FAILING_RUN.format(dags=str(DAGS)), env, timeout=1500)
     tasks = result["tasks"]
