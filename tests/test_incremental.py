@@ -337,8 +337,9 @@ def _key_test(db, monkeypatch, tmp_path) -> str:
     return "passed"
 
 
-def test_the_scoped_key_test_still_finds_a_duplicate_it_could_have_written(lakes, monkeypatch, tmp_path):
+def test_the_scoped_key_test_still_finds_a_duplicate_it_could_have_written(lakes, monkeypatch, tmp_path, demo_dir):
     inc, *_ = lakes
+    copy_parse_cache(demo_dir, tmp_path / "data")  # _key_test's dbt parses partially
     src = inc.execute("select file from pragma_database_list where name = current_database()").fetchone()[0]
     for day, expected in [("2025-01-15", "failed"), ("2024-12-16", "passed")]:
         db = tmp_path / f"dup-{day}" / "aftershock.duckdb"
