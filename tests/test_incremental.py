@@ -337,7 +337,9 @@ def _key_test(db, monkeypatch, tmp_path) -> str:
     return "passed"
 
 
-def test_the_scoped_key_test_still_finds_a_duplicate_it_could_have_written(lakes, monkeypatch, tmp_path, demo_dir):
+def test_the_scoped_key_test_finds_a_duplicate_or_a_null_key_it_could_have_written(
+    lakes, monkeypatch, tmp_path, demo_dir
+):
     inc, *_ = lakes
     copy_parse_cache(demo_dir, tmp_path / "data")  # _key_test's dbt parses partially
     src = inc.execute("select file from pragma_database_list where name = current_database()").fetchone()[0]
@@ -359,6 +361,18 @@ def test_the_scoped_key_test_still_finds_a_duplicate_it_could_have_written(lakes
     con = duckdb.connect(str(db))
     con.execute("delete from raw.incremental_ranges")  # as after a --full-refresh: every row is checked
     con.close()
+    assert _key_test(db, monkeypatch, tmp_path).startswith("failed")
+    # The key test is a primary key's: a null in a key column of a rewritten session fails it too.
+    db = tmp_path / "null-key" / "aftershock.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(src, db)
+    con = duckdb.connect(str(db))
+    n = con.execute(
+        "insert into intermediate.int_wealth_daily_changes select * replace (null as person_uri) from "
+        "intermediate.int_wealth_daily_changes where trade_date = '2025-01-15' limit 1"
+    ).fetchone()[0]
+    con.close()
+    assert n == 1
     assert _key_test(db, monkeypatch, tmp_path).startswith("failed")
 
 
