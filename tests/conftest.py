@@ -56,7 +56,7 @@ def demo_dir(tmp_path_factory, worker_id) -> Path:
 
 # One events file in the format of the first releases (no optional columns), studied on the demo's
 # lake by one build that several files' tests read: each event is a case of its own (an event on the
-# last session, a weekend and a holiday date, another day's tickers) and none changes another's rows.
+# last session, a weekend and a holiday date, another day's tickers), and each test reads its own events.
 OLD_FORMAT_EVENTS = (
     "event_id,event_date,title,keywords,tickers\n"
     "old-format,2025-01-27,Old format,DeepSeek,NVDA|AMD|AVGO\n"
