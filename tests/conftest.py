@@ -158,6 +158,7 @@ def copy_parse_cache(source: Path, data: Path) -> None:
 # late does not leave one worker running it alone at the end. Kept after a trial on 2026-12-06: the same
 # files longest-first by that day's figures (the standalone Airflow test second instead of last) took
 # 1,378 s against this order's 1,294 s, one fresh-clone run each (the standalone test 334 s against 204 s).
+# On 2026-12-07 (a pytest run of 0a02d14 on a faster machine, 665 s) the two workers' files ended 7 s apart.
 LONGEST_FIRST = [
     "test_batch_integrity.py",  # (853) two forced orders of landings and builds
     "test_celery_executor.py",  # (551) Airflow on Celery, Redis, Postgres and an object store
