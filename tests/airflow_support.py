@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,12 +60,19 @@ def airflow_cli(*args: str, env: dict[str, str], timeout: int = 300) -> str:
     return proc.stdout
 
 
-def init_home(home: Path, data: Path) -> dict[str, str]:
+def init_home(home: Path, data: Path, manifest: Path | None = None) -> dict[str, str]:
     """What `scripts/airflow.sh init` does: migrate a sqlite metadata DB and write the manifest. No pool:
     `dag.test()` runs the tasks without a scheduler, and pools are the scheduler's (`airflow.sh start`
-    creates it for the standalone and Celery tests); `airflow pools set` costs 3 to 4 CPU s."""
+    creates it for the standalone and Celery tests); `airflow pools set` costs 3 to 4 CPU s. Given
+    `manifest` (one a build of the same project wrote), it is copied instead of running a whole `dbt
+    parse` (test_transform_dag_imports_in_a_fresh_data_directory checks the writing)."""
     env = airflow_env(home, data)
     airflow_cli("db", "migrate", env=env)
+    if manifest is not None:
+        target = data / "build" / "manifest" / "manifest.json"  # aftershock.orchestration.manifest_path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(manifest, target)
+        return env
     run_py(
         "from aftershock.orchestration import write_manifest; import json; "
         "print('RESULT', json.dumps(str(write_manifest())))",

@@ -208,9 +208,9 @@ print('RESULT', json.dumps(out))
 @pytest.fixture(scope="module")
 def airflow_home(tmp_path_factory, demo_dir):
     base = tmp_path_factory.mktemp("airflow")
-    env = init_home(base / "home", base / "data")
-    # The DAG runs' dbt commands parse partially from the demo's saved parse (conftest.copy_parse_cache);
-    # the manifest init_home wrote came from a whole `dbt parse`, and a fresh directory's is tested below.
+    # The demo's build wrote the manifest of this project, and its saved parse lets the DAG runs' dbt
+    # commands parse partially (conftest.copy_parse_cache); writing a manifest is tested below.
+    env = init_home(base / "home", base / "data", manifest=demo_dir / "build" / "dbt_target" / "manifest.json")
     copy_parse_cache(demo_dir, base / "data")
     return env
 
