@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,18 +59,25 @@ def airflow_cli(*args: str, env: dict[str, str], timeout: int = 300) -> str:
     return proc.stdout
 
 
-def init_home(home: Path, data: Path, manifest: Path | None = None) -> dict[str, str]:
-    """What `scripts/airflow.sh init` does: migrate a sqlite metadata DB and write the manifest. No pool:
-    `dag.test()` runs the tasks without a scheduler, and pools are the scheduler's (`airflow.sh start`
-    creates it for the standalone and Celery tests); `airflow pools set` costs 3 to 4 CPU s. Given
-    `manifest` (one a build of the same project wrote), it is copied instead of running a whole `dbt
-    parse` (test_transform_dag_imports_in_a_fresh_data_directory checks the writing)."""
+def dag_manifest(data: Path) -> Path:
+    """Where the transform DAG of data directory `data` reads its dbt manifest."""
+    import pytest
+
+    from aftershock.orchestration import manifest_path
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AFTERSHOCK_DATA_DIR", str(data))
+        return manifest_path()
+
+
+def init_home(home: Path, data: Path) -> dict[str, str]:
+    """What `scripts/airflow.sh init` does: migrate a sqlite metadata DB and write the manifest, unless
+    the data directory has one (a test gave it its build's). No pool: `dag.test()` runs the tasks
+    without a scheduler, and pools are the scheduler's (`airflow.sh start` creates it for the
+    standalone and Celery tests); `airflow pools set` costs 3 to 4 CPU s."""
     env = airflow_env(home, data)
     airflow_cli("db", "migrate", env=env)
-    if manifest is not None:
-        target = data / "build" / "manifest" / "manifest.json"  # aftershock.orchestration.manifest_path()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(manifest, target)
+    if dag_manifest(data).is_file():
         return env
     run_py(
         "from aftershock.orchestration import write_manifest; import json; "

@@ -38,19 +38,24 @@ def run_cli(*args: str, data_dir: Path, check: bool = True, timeout: int = 600, 
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory, worker_id) -> Path:
-    """A data directory on which `aftershock demo` has run once (shared, treat as read-only).
+    """A data directory on which `aftershock demo` has run once (shared, treat as read-only)."""
+    return once_per_run(tmp_path_factory, worker_id, "demo", lambda d: run_cli("demo", data_dir=d).stdout)
 
-    One per test run, not one per xdist worker: the workers share the run's base folder, and the
-    first to ask builds the demo under a file lock while the other waits for it."""
+
+def once_per_run(tmp_path_factory, worker_id, name: str, make) -> Path:
+    """The data directory `name` made by `make(d)` once per test run, not once per xdist worker: the
+    workers share the run's base folder, and the first to ask makes it under a file lock while the
+    others wait. `make` returns its command's output, saved last as `<name>_stdout.txt`, so a
+    directory whose making failed is made again."""
     from filelock import FileLock
 
     root = run_root(tmp_path_factory, worker_id)
-    d = root / "demo" / "data"
-    with FileLock(str(root / "demo.lock")):
-        if not (d / "demo_stdout.txt").is_file():  # written last: a demo that failed is run again
+    d = root / name / "data"
+    with FileLock(str(root / f"{name}.lock")):
+        if not (d / f"{name}_stdout.txt").is_file():
             shutil.rmtree(d.parent, ignore_errors=True)
-            proc = run_cli("demo", data_dir=d)
-            (d / "demo_stdout.txt").write_text(proc.stdout)
+            out = make(d)
+            (d / f"{name}_stdout.txt").write_text(out)
     return d
 
 
@@ -71,20 +76,16 @@ OLD_FORMAT_EVENTS = (
 def old_format_events_build(demo_dir, tmp_path_factory, worker_id) -> tuple[Path, str]:
     """A copy of the demo's lake built with `--events` OLD_FORMAT_EVENTS instead of the seed: its data
     directory and the build's output (shared like demo_dir, once per run; treat as read-only)."""
-    from filelock import FileLock
 
-    root = run_root(tmp_path_factory, worker_id)
-    d = root / "old-format-events" / "data"
-    with FileLock(str(root / "old-format-events.lock")):
-        if not (d / "build_stdout.txt").is_file():  # written last: a build that failed is run again
-            shutil.rmtree(d.parent, ignore_errors=True)
-            shutil.copytree(demo_dir / "lake", d / "lake")
-            copy_parse_cache(demo_dir, d)
-            events = d.parent / "events.csv"
-            events.write_text(OLD_FORMAT_EVENTS)
-            proc = run_cli("build", "--events", str(events), data_dir=d)
-            (d / "build_stdout.txt").write_text(proc.stdout)
-    return d, (d / "build_stdout.txt").read_text()
+    def build(d: Path) -> str:
+        shutil.copytree(demo_dir / "lake", d / "lake")
+        copy_parse_cache(demo_dir, d)
+        events = d.parent / "events.csv"
+        events.write_text(OLD_FORMAT_EVENTS)
+        return run_cli("build", "--events", str(events), data_dir=d).stdout
+
+    d = once_per_run(tmp_path_factory, worker_id, "old-format-events", build)
+    return d, (d / "old-format-events_stdout.txt").read_text()
 
 
 def run_root(tmp_path_factory, worker_id) -> Path:

@@ -17,6 +17,7 @@ from airflow_support import (
     DAGS,
     ROOT,
     airflow_cli,
+    dag_manifest,
     init_home,
     published_nvda_impact,
     run_py,
@@ -205,14 +206,21 @@ print('RESULT', json.dumps(out))
 """
 
 
+def _take_demo_build(demo_dir: Path, data: Path) -> None:
+    """Give `data` what the demo's build of this project left: its manifest as the transform DAG's (the
+    same graph: no `dbt parse`; writing one is tested in a fresh directory below) and its saved parse,
+    so the DAG runs' dbt commands parse partially (conftest.copy_parse_cache)."""
+    manifest = dag_manifest(data)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo_dir / "build" / "dbt_target" / "manifest.json", manifest)
+    copy_parse_cache(demo_dir, data)
+
+
 @pytest.fixture(scope="module")
 def airflow_home(tmp_path_factory, demo_dir):
     base = tmp_path_factory.mktemp("airflow")
-    # The demo's build wrote the manifest of this project, and its saved parse lets the DAG runs' dbt
-    # commands parse partially (conftest.copy_parse_cache); writing a manifest is tested below.
-    env = init_home(base / "home", base / "data", manifest=demo_dir / "build" / "dbt_target" / "manifest.json")
-    copy_parse_cache(demo_dir, base / "data")
-    return env
+    _take_demo_build(demo_dir, base / "data")
+    return init_home(base / "home", base / "data")
 
 
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS.glob("*.py")))
@@ -444,12 +452,7 @@ def test_a_failed_node_fails_its_task_and_nothing_is_published(airflow_home, dem
     )
     data = tmp_path / "data"
     env = {**airflow_home, "AFTERSHOCK_DATA_DIR": str(data), "AFTERSHOCK_DBT_PROJECT": str(project)}
-    # The module's manifest renders the same tasks (the edit changes a model's SQL, not the graph), and
-    # the demo's saved parse spares the build a whole parse: writing a manifest is tested above.
-    manifest = Path(airflow_home["AFTERSHOCK_DATA_DIR"]) / "build" / "manifest" / "manifest.json"
-    (data / "build" / "manifest").mkdir(parents=True)
-    shutil.copyfile(manifest, data / "build" / "manifest" / "manifest.json")
-    copy_parse_cache(demo_dir, data)
+    _take_demo_build(demo_dir, data)  # the edit changes a model's SQL, not the graph the manifest holds
     run_py("from aftershock.demo import ingest_sample; ingest_sample(); print('RESULT', 1)", env)
     result = run_py(FAILING_RUN.format(dags=str(DAGS)), env, timeout=1500)
     tasks = result["tasks"]
