@@ -297,6 +297,15 @@ def ensure_manifest() -> Path:
     return path
 
 
+def refresh_manifest_for_dags() -> str:
+    """`airflow.sh init`: in `model` mode, the manifest the transform DAG renders its node tasks from,
+    parsed again at each start so an edited project shows up. `single` mode renders no node task and
+    reads no manifest, so it is spared the `dbt parse` (5 to 8 CPU s)."""
+    if dbt_task_mode() != "model":
+        return f"no dbt manifest needed ({DBT_TASKS_ENV}=single: one dbt build task)"
+    return f"dbt manifest {write_manifest()}"
+
+
 WATCHER_PRODUCER = "dbt_producer_watcher"  # task id of the one `dbt build` the node tasks watch
 NODE_RESULTS_XCOM = "node_results"  # the producer's one XCom: every node task's outcome
 _OK = ("success", "pass", "warn", "no-op")

@@ -35,12 +35,12 @@ LOG="$AIRFLOW_HOME/standalone.log"
 PASSFILE="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
 URL="http://$AIRFLOW__API__HOST:$AIRFLOW__API__PORT"
 
-# Migrate the metadata DB and write the manifest; `start` then makes the pool through the REST API.
+# Migrate the metadata DB and write the manifest (model mode); `start` then makes the pool through the REST API.
 init() {
     mkdir -p "$AIRFLOW_HOME" "$AFTERSHOCK_DATA_DIR"
     "$BIN/airflow" db migrate >"$AIRFLOW_HOME/migrate.log" 2>&1 || { tail -20 "$AIRFLOW_HOME/migrate.log"; exit 1; }
     # The transform DAG renders one task per dbt node from this manifest (fast re-parses).
-    "$BIN/python" -c "from aftershock.orchestration import write_manifest; print('dbt manifest', write_manifest())"
+    "$BIN/python" -c "from aftershock.orchestration import refresh_manifest_for_dags; print(refresh_manifest_for_dags())"
 }
 
 # The REST API's JSON, read with the venv's Python (no Airflow import).

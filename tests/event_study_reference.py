@@ -52,14 +52,20 @@ def run_study(
 def market_value_changes() -> pd.DataFrame:
     """Every ticker-session with a shares figure: (close - previous close as traded) x shares, the shares
     being the latest figure on or before the previous session, else the earliest later one."""
+    return _market_value_changes().copy()
+
+
+@functools.cache  # a row-by-row loop over the sample (seconds): computed once per test process
+def _market_value_changes() -> pd.DataFrame:
     p = pd.read_csv(ROOT / "sample/prices/prices_daily.csv", parse_dates=["date"]).sort_values(["ticker", "date"])
     p["prev_close"] = p.groupby("ticker")["close"].shift()
     p["prev_date"] = p.groupby("ticker")["date"].shift()
     shares = pd.read_csv(ROOT / "sample/shares/shares_outstanding.csv", parse_dates=["as_of_date"])
+    by_ticker = dict(tuple(shares.groupby("ticker")))
     rows = []
     for r in p.dropna(subset=["prev_close"]).itertuples():
-        s = shares[shares.ticker == r.ticker]
-        if s.empty:
+        s = by_ticker.get(r.ticker)
+        if s is None:
             continue
         before = s[s.as_of_date <= r.prev_date]
         pick = before.loc[before.as_of_date.idxmax()] if not before.empty else s.loc[s.as_of_date.idxmin()]
