@@ -179,6 +179,11 @@ def test_celery_workers_run_the_sample_pipeline_from_the_object_store(servers):
         for dag in INGEST_DAGS:
             call("POST", f"dags/{dag}/dagRuns", {"logical_date": None})
         _wait("the ingest runs", lambda: _finished(db, INGEST_DAGS), 900, procs)
+        # Paused again before the transform is unpaused: the news DAG runs on its own every 30 minutes,
+        # and a scheduled landing during the transform's run queued a second, asset-triggered run
+        # (a run that crossed 14:00 UTC). A paused DAG starts no scheduled run.
+        for dag in INGEST_DAGS:
+            call("PATCH", f"dags/{dag}", {"is_paused": True})
 
         call("PATCH", f"dags/{TRANSFORM}", {"is_paused": False})
         call("POST", f"dags/{TRANSFORM}/dagRuns", {"logical_date": None})
