@@ -131,6 +131,10 @@ def test_bad_mart_values_are_named_with_rows(published_copy):
         "update marts.fct_event_stock_impact set market_cap_change_usd = 2 * market_cap_change_usd where ticker = 'AVGO'"
     )
     con.execute("delete from marts.fct_event_stock_daily where relative_day = 0")
+    # A null in a mart column only the gate checks for nulls (dbt has no not_null test beside it).
+    con.execute(
+        "update marts.fct_event_summary set market_value_coverage = null where event_id = 'deepseek-r1-selloff'"
+    )
     con.close()
     failures = gate.run_gate(db, echo=False)
     text = "\n".join(failures)
@@ -140,6 +144,8 @@ def test_bad_mart_values_are_named_with_rows(published_copy):
     day0 = [f for f in failures if "every event has a day 0" in f]
     assert day0 and "deepseek-r1-selloff" in day0[0] and "day0_rows" in day0[0], text
     assert any("chk_market_cap_change_inconsistent" in f and "AVGO" in f for f in failures), text
+    null = [f for f in failures if "not_be_null" in f and "market_value_coverage" in f]
+    assert null and "fct_event_summary" in null[0] and "deepseek-r1-selloff" in null[0], text
 
 
 def test_mart_bounds_are_the_ones_dbt_declares(published_copy):
