@@ -16,7 +16,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import DbtResourceType, ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from aftershock import orchestration as orch
-from aftershock.paths import DBT_PROJECT, venv_bin
+from aftershock.paths import dbt_project, venv_bin
 
 
 class DbtNodeWatcher(BaseOperator):
@@ -98,7 +98,7 @@ def dbt_node_tasks(group_id: str, manifest: Path, building: str, queue: str) -> 
         group_id=group_id,
         project_config=project,
         profile_config=ProfileConfig(
-            profile_name="aftershock", target_name="build", profiles_yml_filepath=DBT_PROJECT / "profiles.yml"
+            profile_name="aftershock", target_name="build", profiles_yml_filepath=dbt_project() / "profiles.yml"
         ),
         # cosmos only renders here: every node goes through the converters (LOCAL adds no producer).
         execution_config=ExecutionConfig(
@@ -108,7 +108,7 @@ def dbt_node_tasks(group_id: str, manifest: Path, building: str, queue: str) -> 
             dbt_executable_path=venv_bin("dbt"),
         ),
         render_config=RenderConfig(
-            dbt_project_path=DBT_PROJECT,
+            dbt_project_path=dbt_project(),
             load_method=LoadMode.DBT_MANIFEST,
             # BUILD: a task per seed and model, which reports its tests too (dbt build runs them right after it)
             test_behavior=TestBehavior.BUILD,

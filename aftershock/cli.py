@@ -280,10 +280,10 @@ def _freshness(args: argparse.Namespace) -> int:
     import yaml
 
     from aftershock.freshness import check
-    from aftershock.paths import DBT_PROJECT
+    from aftershock.paths import dbt_project
     from ingest.lake_store import store
 
-    spec = yaml.safe_load((DBT_PROJECT / "models/staging/lake/_lake__sources.yml").read_text())
+    spec = yaml.safe_load((dbt_project() / "models/staging/lake/_lake__sources.yml").read_text())
     sources = [t["name"] for src in spec["sources"] if src["name"] == "lake" for t in src["tables"]]
     lake = store()
     landed = [s for s in sources if lake.list(f"raw/{s}")]

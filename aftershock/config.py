@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from aftershock.paths import DBT_PROJECT
+from aftershock.paths import dbt_project
 from kernel.errors import AftershockError
 from kernel.files import atomic_write
 from kernel.settings import data_dir, settings
@@ -63,7 +63,7 @@ def config_dir() -> Path:
 
 
 def bundled_seeds() -> list[Path]:
-    return sorted((DBT_PROJECT / "seeds").glob("*.csv"))
+    return sorted((dbt_project() / "seeds").glob("*.csv"))
 
 
 def ensure() -> Path:
@@ -206,7 +206,7 @@ _CAR_WINDOW = re.compile(r"^(-?\d{1,4}):(-?\d{1,4})$")
 def study_horizon() -> tuple[int, int]:
     """The relative days the build computes returns for: the event window and every default CAR
     window (dbt vars window_start, window_end, car_windows), [-10, +60] as bundled."""
-    return _study_horizon((DBT_PROJECT / "dbt_project.yml").read_text())
+    return _study_horizon((dbt_project() / "dbt_project.yml").read_text())
 
 
 @functools.lru_cache(maxsize=2)

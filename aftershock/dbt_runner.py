@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from aftershock.paths import DBT_PROJECT, build_workspace, data_dir, venv_bin
+from aftershock.paths import build_workspace, data_dir, dbt_project, venv_bin
 from ingest import lake_store
 from kernel.errors import AftershockError
 
@@ -43,10 +43,10 @@ def _die_with_parent() -> None:
 GENERATED = ("target", "logs", "dbt_packages", "__pycache__", ".user.yml")
 
 
-def copy_project(dest: Path, source: Path = DBT_PROJECT) -> Path:
+def copy_project(dest: Path, source: Path | None = None) -> Path:
     """A copy of the dbt project (`source`, default the configured one) at `dest`, without what dbt
     generated in it."""
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns(*GENERATED))
+    shutil.copytree(source or dbt_project(), dest, ignore=shutil.ignore_patterns(*GENERATED))
     return dest
 
 

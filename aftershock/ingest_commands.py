@@ -122,9 +122,9 @@ def _market_calendar() -> str:
     """The dbt var market_calendar: the exchange whose sessions the build counts (int_exchange_sessions)."""
     import yaml
 
-    from aftershock.paths import DBT_PROJECT
+    from aftershock.paths import dbt_project
 
-    spec = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())
+    spec = yaml.safe_load((dbt_project() / "dbt_project.yml").read_text())
     return str((spec.get("vars") or {}).get("market_calendar", "XNYS"))
 
 

@@ -16,9 +16,14 @@ from kernel.settings import (  # noqa: F401 (re-exported)
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT = Path(settings().dbt_project or PROJECT_ROOT / "dbt")
 SAMPLE_DIR = PROJECT_ROOT / "sample"
 DEMO_EVENT = "deepseek-r1-selloff"
+
+
+def dbt_project() -> Path:
+    """The dbt project a build copies: AFTERSHOCK_DBT_PROJECT, read on each call like every setting,
+    else the bundled one."""
+    return Path(settings().dbt_project or PROJECT_ROOT / "dbt")
 
 
 def venv_bin(name: str) -> str:

@@ -28,16 +28,16 @@ _STATE = "history_backfill.json"
 def _project_var(name: str, default: int) -> int:
     import yaml
 
-    from aftershock.paths import DBT_PROJECT
+    from aftershock.paths import dbt_project
 
-    doc = yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text()) or {}
+    doc = yaml.safe_load((dbt_project() / "dbt_project.yml").read_text()) or {}
     return int((doc.get("vars") or {}).get(name, default))
 
 
 def _events_seed() -> pd.DataFrame:
-    from aftershock.paths import DBT_PROJECT
+    from aftershock.paths import dbt_project
 
-    return pd.read_csv(DBT_PROJECT / "seeds" / "events.csv", dtype=str)
+    return pd.read_csv(dbt_project() / "seeds" / "events.csv", dtype=str)
 
 
 def history_start(events: pd.DataFrame | None = None) -> date:

@@ -31,10 +31,10 @@ def event_ids(data) -> set[str]:
 
 
 def test_docs_and_a_second_build_during_a_build_wait_for_it_and_the_build_keeps_its_events(published_copy, tmp_path):
-    from aftershock.paths import DBT_PROJECT
+    from aftershock.paths import dbt_project
 
     data = published_copy
-    mine = events_with_extra(tmp_path / "my_events.csv", DBT_PROJECT / "seeds" / "events.csv")
+    mine = events_with_extra(tmp_path / "my_events.csv", dbt_project() / "seeds" / "events.csv")
     build = Stopped([str(BIN / "aftershock"), "build", "--events", str(mine)], data, after_listing)
     try:
         docs = run_cli("docs", data_dir=data, check=False, env={"AFTERSHOCK_LOCK_WAIT_SECONDS": "1"})
