@@ -23,17 +23,58 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     return d
 
 
+# Commands run inside the test process: each is `aftershock.cli.main` with the environment, streams and
+# exit code of the command line, and leaves no process-wide state behind (settings are read per call).
+# A process of its own would import GX, pandas and DuckDB again: about 4 CPU s per build, a sixth of
+# the suite. `sql` execs the DuckDB shell and `docs --serve` serves until killed: those, and any call
+# passing subprocess options, run the installed command in a process of its own.
+IN_PROCESS = {"build", "demo", "docs", "events", "export", "freshness", "ingest", "report", "site", "watchlist"}
+
+
 def run_cli(*args: str, data_dir: Path, check: bool = True, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
-    """Run the installed `aftershock` command as a user would."""
+    """Run the `aftershock` command as a user would: its output, messages and exit code."""
     env = {**os.environ, "AFTERSHOCK_DATA_DIR": str(data_dir), **kw.pop("env", {})}
-    proc = subprocess.run(
-        [str(BIN / "aftershock"), *args], env=env, capture_output=True, text=True, timeout=timeout, **kw
-    )
+    if args[0] in IN_PROCESS and "--serve" not in args and not kw:
+        proc = _main_in_process(list(args), env)
+    else:
+        proc = subprocess.run(
+            [str(BIN / "aftershock"), *args], env=env, capture_output=True, text=True, timeout=timeout, **kw
+        )
     if check and proc.returncode != 0:
         raise AssertionError(
             f"aftershock {' '.join(args)} exited {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
         )
     return proc
+
+
+def _main_in_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`aftershock argv` as the installed command runs it (aftershock.cli.main, an uncaught exception
+    printed as a traceback with exit code 1), with `env` as the whole environment for the call."""
+    import contextlib
+    import io
+    import traceback
+
+    from aftershock import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(argv)
+            except SystemExit as exc:  # argparse's usage errors, as sys.exit reports them
+                if isinstance(exc.code, str):
+                    print(exc.code, file=sys.stderr)
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except Exception:  # noqa: BLE001 - what the interpreter prints for an uncaught exception
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(["aftershock", *argv], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="session")
