@@ -25,9 +25,10 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 # Commands run inside the test process: each is `aftershock.cli.main` with the environment, streams and
 # exit code of the command line, and leaves no process-wide state behind (settings are read per call).
-# A process of its own would import GX, pandas and DuckDB again: about 4 CPU s per build, a sixth of
-# the suite. `sql` execs the DuckDB shell and `docs --serve` serves until killed: those, and any call
-# passing subprocess options, run the installed command in a process of its own.
+# A process of its own would import GX, pandas and DuckDB again: about 4 CPU s per build, which the
+# test process pays once (dbt still runs as the build's child process). `sql` execs the DuckDB shell
+# and `docs --serve` serves until killed: those, and any call passing subprocess options, run the
+# installed command in a process of its own, as do the tests that stop or kill a build midway.
 IN_PROCESS = {"build", "demo", "docs", "events", "export", "freshness", "ingest", "report", "site", "watchlist"}
 
 
