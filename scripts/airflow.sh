@@ -100,7 +100,12 @@ stop() {
     pgid="$(cat "$PIDFILE")"
     # setsid made standalone the leader of its own group: its pid is the group id.
     if kill -TERM -- "-$pgid" 2>/dev/null; then
-        for _ in $(seq 1 30); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 1; done
+        # Wait while a live member remains: `kill -0` would also count zombies, which a container's
+        # PID 1 that never reaps leaves in the group, and wait the whole 30 s for nothing.
+        for _ in $(seq 1 30); do
+            ps -eo pgid=,stat= | awk -v g="$pgid" '$1 == g && $2 !~ /^Z/ {found = 1} END {exit !found}' || break
+            sleep 1
+        done
         kill -KILL -- "-$pgid" 2>/dev/null || true
         echo "stopped Airflow (process group $pgid)"
     fi
