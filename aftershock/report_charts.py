@@ -8,14 +8,11 @@ of the chart cache (the reports folder's `.charts/`, or AFTERSHOCK_CHART_CACHE),
 entry exists is copied from it instead of drawn. Drawing is 0.3 CPU s a chart, nearly all of a
 report's cost; after a publish most events' figures are the ones of the publish before (an event's
 window is long past), so a refresh of every report draws only the charts whose figures moved.
-Processes sharing a cache draw a chart once: the one drawing it holds its lock, the others wait and copy.
 """
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
-import fcntl
 import functools
 import hashlib
 import io
@@ -23,7 +20,6 @@ import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -81,36 +77,6 @@ def _jsonable(v):
     return str(v)
 
 
-def _cached(meta: Path, cached_png: Path, out_dir: Path, stem: str, digest: str) -> Chart | None:
-    """The cache's chart `digest`, its PNG copied to this event's name; None when it has none."""
-    if not (meta.is_file() and cached_png.is_file()):
-        return None
-    try:
-        made = json.loads(meta.read_text(encoding="utf-8"))
-    except ValueError:
-        return None
-    png = out_dir / f"{stem}-{made['key']}.png"
-    atomic_write(png, lambda tmp: shutil.copyfile(cached_png, tmp))
-    COUNTS["reused"] += 1
-    return Chart(made["key"], made["title"], made["svg"], png, digest)
-
-
-@contextlib.contextmanager
-def _drawing(cache: Path, digest: str) -> Iterator[None]:
-    """Hold the chart's lock while drawing it: another process refreshing reports on the same shared
-    cache (AFTERSHOCK_CHART_CACHE) waits for this chart and copies it, instead of drawing it too.
-    Only a saving: the cache's files are written whole (atomic_write) with or without it."""
-    cache.mkdir(parents=True, exist_ok=True)
-    lock = cache / f"{digest}.lock"
-    with open(lock, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            lock.unlink(missing_ok=True)  # a waiter holding the old file finds the entry written
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _drawn_once(draw):
     """Decorate a chart function f(*figures, out_dir, stem): the chart of the same figures, drawn
     by the same code, comes from the cache (its PNG copied to this event's name)."""
@@ -122,16 +88,20 @@ def _drawn_once(draw):
         cache = cache_dir(out_dir)
         meta, cached_png = cache / f"{digest}.json", cache / f"{digest}.png"
         USED.add(digest)
-        redraw = REDRAW.get()
-        if not redraw and (hit := _cached(meta, cached_png, out_dir, stem, digest)):
-            return hit
-        with _drawing(cache, digest):
-            if not redraw and (hit := _cached(meta, cached_png, out_dir, stem, digest)):
-                return hit  # drawn by another process while this one waited
-            drawn = draw(*figures, out_dir=out_dir, stem=stem)
-            atomic_write(cached_png, lambda tmp: shutil.copyfile(drawn.png, tmp))
-            made = {k: v for k, v in asdict(drawn).items() if k not in ("png", "digest")}
-            atomic_write(meta, lambda tmp: Path(tmp).write_text(json.dumps(made), encoding="utf-8"))
+        if not REDRAW.get() and meta.is_file() and cached_png.is_file():
+            try:
+                made = json.loads(meta.read_text(encoding="utf-8"))
+            except ValueError:
+                made = None
+            if made:
+                png = out_dir / f"{stem}-{made['key']}.png"
+                atomic_write(png, lambda tmp: shutil.copyfile(cached_png, tmp))
+                COUNTS["reused"] += 1
+                return Chart(made["key"], made["title"], made["svg"], png, digest)
+        drawn = draw(*figures, out_dir=out_dir, stem=stem)
+        atomic_write(cached_png, lambda tmp: shutil.copyfile(drawn.png, tmp))
+        made = {k: v for k, v in asdict(drawn).items() if k not in ("png", "digest")}
+        atomic_write(meta, lambda tmp: Path(tmp).write_text(json.dumps(made), encoding="utf-8"))
         COUNTS["drawn"] += 1
         drawn.digest = digest
         return drawn

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from browser import dump_dom, is_blank, requires_chromium, screenshot
-from conftest import ROOT, run_cli
+from conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -215,38 +215,3 @@ def test_a_shared_chart_cache_serves_other_reports_folders_and_is_never_pruned(d
     assert report_charts.prune_cache(tmp_path / "two") == 0
     assert sorted(shared.iterdir()) == entries and len(entries) == 12  # a PNG and its entry per chart
     assert not (tmp_path / "one" / report_charts.CACHE_FOLDER).exists()
-
-
-def test_two_processes_refreshing_on_one_shared_cache_draw_each_chart_once(tmp_path):
-    """Two processes (two data directories refreshing their sites at once, say) asking the shared cache
-    for the same charts: one draws each chart while the other waits for it and copies it."""
-    import os
-    import subprocess
-    import sys
-
-    script = f"""
-import sys, time
-from pathlib import Path
-from aftershock import report_charts
-
-@report_charts._drawn_once
-def slow_chart(n, *, out_dir, stem):
-    with open({str(tmp_path / "draws.log")!r}, "a") as log:
-        log.write(f"{{n}}\\n")
-    time.sleep(0.3)  # long enough for the other process to ask for the same chart meanwhile
-    png = out_dir / f"{{stem}}-c{{n}}.png"
-    png.write_bytes(b"png %d" % n)
-    return report_charts.Chart(f"c{{n}}", f"chart {{n}}", "<svg/>", png)
-
-out = Path(sys.argv[1]); out.mkdir()
-for n in range(4):
-    assert slow_chart(n, out_dir=out, stem="e").png.read_bytes() == b"png %d" % n
-"""
-    env = {**os.environ, "AFTERSHOCK_CHART_CACHE": str(tmp_path / "shared")}
-    procs = [
-        subprocess.Popen([sys.executable, "-c", script, str(tmp_path / name)], env=env, cwd=ROOT)
-        for name in ("one", "two")
-    ]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    assert sorted((tmp_path / "draws.log").read_text().split()) == ["0", "1", "2", "3"]
-    assert sorted(p.name for p in (tmp_path / "shared").iterdir() if p.suffix == ".lock") == []
