@@ -61,12 +61,11 @@ def airflow_cli(*args: str, env: dict[str, str], timeout: int = 300) -> str:
 
 def dag_manifest(data: Path) -> Path:
     """Where the transform DAG of data directory `data` reads its dbt manifest."""
-    import pytest
-
     from aftershock.orchestration import manifest_path
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("AFTERSHOCK_DATA_DIR", str(data))
+    from conftest import environment
+
+    with environment({"AFTERSHOCK_DATA_DIR": str(data)}):
         return manifest_path()
 
 

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pytest
 
-from conftest import BIN, REFERENCE_BUILD_ENV, SAMPLE, copy_parse_cache, run_cli
+from conftest import BIN, REFERENCE_BUILD_ENV, SAMPLE, copy_parse_cache, environment, run_cli
 
 PRICES = pd.read_csv(SAMPLE / "prices" / "prices_daily.csv", dtype=str, keep_default_na=False)
 WAREHOUSE = Path("warehouse") / "aftershock.duckdb"
@@ -116,11 +115,8 @@ def full_build_of(data: Path, tmp: Path):
     shutil.rmtree(full, ignore_errors=True)
     shutil.copytree(data / "lake", full / "lake")
     copy_parse_cache(data, full)
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in {"AFTERSHOCK_DATA_DIR": str(full), **REFERENCE_BUILD_ENV}.items():
-            mp.setenv(name, value)
-        with publish.build_lock():
-            building = dbt_build(full_refresh=True, echo=False)
+    with environment({"AFTERSHOCK_DATA_DIR": str(full), **REFERENCE_BUILD_ENV}), publish.build_lock():
+        building = dbt_build(full_refresh=True, echo=False)
     return duckdb.connect(str(building), read_only=True)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -34,12 +36,18 @@ IN_PROCESS = {"build", "demo", "docs", "events", "export", "freshness", "ingest"
 
 def run_cli(*args: str, data_dir: Path, check: bool = True, timeout: int = 600, **kw) -> subprocess.CompletedProcess:
     """Run the `aftershock` command as a user would: its output, messages and exit code."""
-    env = {**os.environ, "AFTERSHOCK_DATA_DIR": str(data_dir), **kw.pop("env", {})}
+    env = {"AFTERSHOCK_DATA_DIR": str(data_dir), **kw.pop("env", {})}
     if args[0] in IN_PROCESS and "--serve" not in args and not kw:
-        proc = _main_in_process(list(args), env)
+        with environment(env):
+            proc = _main_in_process(list(args))
     else:
         proc = subprocess.run(
-            [str(BIN / "aftershock"), *args], env=env, capture_output=True, text=True, timeout=timeout, **kw
+            [str(BIN / "aftershock"), *args],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            **kw,
         )
     if check and proc.returncode != 0:
         raise AssertionError(
@@ -48,33 +56,38 @@ def run_cli(*args: str, data_dir: Path, check: bool = True, timeout: int = 600, 
     return proc
 
 
-def _main_in_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """The process environment with `values` set, then restored whole, with anything the code called set
+    in it: library code called inside a test reads its settings from the environment on each call."""
+    saved = dict(os.environ)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _main_in_process(argv: list[str]) -> subprocess.CompletedProcess:
     """`aftershock argv` as the installed command runs it (aftershock.cli.main, an uncaught exception
-    printed as a traceback with exit code 1), with `env` as the whole environment for the call."""
-    import contextlib
+    printed as a traceback with exit code 1)."""
     import io
     import traceback
 
     from aftershock import cli
 
     out, err = io.StringIO(), io.StringIO()
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli.main(argv)
-            except SystemExit as exc:  # argparse's usage errors, as sys.exit reports them
-                if isinstance(exc.code, str):
-                    print(exc.code, file=sys.stderr)
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            except Exception:  # noqa: BLE001 - what the interpreter prints for an uncaught exception
-                traceback.print_exc()
-                code = 1
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(argv)
+        except SystemExit as exc:  # argparse's usage errors, as sys.exit reports them
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except Exception:  # noqa: BLE001 - what the interpreter prints for an uncaught exception
+            traceback.print_exc()
+            code = 1
     return subprocess.CompletedProcess(["aftershock", *argv], code, out.getvalue(), err.getvalue())
 
 
