@@ -168,7 +168,10 @@ def run_dbt(
 def _run(args: list[str], project: Path, building: Path | None, echo: bool | str, ws: Path) -> str:
     log = open(log_path(args, ws), "w", encoding="utf-8")  # noqa: SIM115 - closed by the `with log` below
     cmd = [
-        venv_bin("dbt"),
+        venv_bin("python"),
+        "-P",  # sys.path without the project folder dbt runs in
+        "-m",
+        "aftershock.dbt_command",  # dbt's command line, its imports frozen for the collector
         *args,
         # dbt runs in the project folder (cwd below): see dbt_env.
         "--project-dir",
