@@ -47,6 +47,21 @@ def _running_members(pgid: int) -> list[int]:
     return running
 
 
+def _running_with_home(home: Path) -> list[int]:
+    """Processes that still run with this AIRFLOW_HOME in their environment, whatever their group:
+    Airflow puts each task runner, and so the dbt it starts, in a process group of its own."""
+    mark = f"AIRFLOW_HOME={home}".encode()
+    running = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            state = (environ.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state != "Z" and mark in environ.read_bytes().split(b"\0"):
+                running.append(int(environ.parent.name))
+        except (OSError, IndexError):  # ended while read, or not ours to read
+            continue
+    return running
+
+
 def _succeeded_after(runs: list[dict], timestamp: float) -> bool:
     """A run in state success that ended at or after `timestamp` (seconds since the epoch)."""
     return any(
@@ -122,6 +137,8 @@ def test_first_start_of_a_fresh_install_publishes_with_no_manual_step(tmp_path):
 
     assert pgid is not None
     assert _running_members(pgid) == [], "`airflow.sh stop` left processes of the group behind"
+    # a run still going at the stop (queued by later landings) ended with it, its task runners and dbt too
+    assert _running_with_home(home) == [], "`airflow.sh stop` left task processes behind"
     # every source of the sample landed, and the published warehouse holds the sample's figures
     for source in ("prices", "shares", "wealth", "news"):
         assert list((data / "lake" / "raw" / source).glob("*.parquet")), source
