@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -32,19 +33,22 @@ def _stop_group(home: Path) -> None:
             pass
 
 
-def _running_members(pgid: int) -> list[int]:
-    """The processes of a process group that still run. A killed process stays in its group as a zombie
-    until its new parent reaps it; under a subreaper that reaps late (a test harness, some CI runners)
-    `os.killpg(pgid, 0)` still finds the group then, though nothing of it runs."""
-    running = []
+def _live_processes() -> Iterator[tuple[Path, int]]:
+    """Each process that still runs: its /proc folder and its process group. A killed process stays in
+    its group as a zombie until its new parent reaps it; under a subreaper that reaps late (a test
+    harness, some CI runners) `os.killpg(pgid, 0)` still finds the group then, though nothing of it runs."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             state, _ppid, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
         except (OSError, IndexError, ValueError):  # the process ended while it was read
             continue
-        if int(pgrp) == pgid and state != "Z":
-            running.append(int(stat.parent.name))
-    return running
+        if state != "Z":
+            yield stat.parent, int(pgrp)
+
+
+def _running_members(pgid: int) -> list[int]:
+    """The processes of a process group that still run."""
+    return [int(proc.name) for proc, group in _live_processes() if group == pgid]
 
 
 def _running_with_home(home: Path) -> list[int]:
@@ -52,12 +56,11 @@ def _running_with_home(home: Path) -> list[int]:
     Airflow puts each task runner, and so the dbt it starts, in a process group of its own."""
     mark = f"AIRFLOW_HOME={home}".encode()
     running = []
-    for environ in Path("/proc").glob("[0-9]*/environ"):
+    for proc, _group in _live_processes():
         try:
-            state = (environ.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            if state != "Z" and mark in environ.read_bytes().split(b"\0"):
-                running.append(int(environ.parent.name))
-        except (OSError, IndexError):  # ended while read, or not ours to read
+            if mark in (proc / "environ").read_bytes().split(b"\0"):
+                running.append(int(proc.name))
+        except OSError:  # ended while read, or not ours to read
             continue
     return running
 
@@ -117,13 +120,13 @@ def test_first_start_of_a_fresh_install_publishes_with_no_manual_step(tmp_path):
         # landings during the first, is left to `airflow.sh stop`, which must stop it midway (checked
         # below: nothing of the group left, the published file whole); waiting for it made this test
         # take 80 to 180 s, by how the landings fell.
+        warehouse = data / "warehouse" / "aftershock.duckdb"
         deadline = time.monotonic() + 600
         runs: list = []
         while time.monotonic() < deadline:
             status, body = rest(f"{base}/api/v2/dags/aftershock_transform/dagRuns?limit=20", token)
             runs = body["dag_runs"] if status == 200 else runs
             assert "failed" not in [r["state"] for r in runs], runs
-            warehouse = data / "warehouse" / "aftershock.duckdb"
             if warehouse.exists() and _succeeded_after(runs, warehouse.stat().st_mtime):
                 break
             time.sleep(2)
