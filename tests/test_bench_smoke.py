@@ -37,27 +37,41 @@ def test_generator_is_deterministic_and_valid(tmp_path):
     assert "<rss" in open(n["daily"][0]).read()
 
 
-def test_merged_parts_say_when_each_part_ran(tmp_path):
-    # The committed results split into two runs of their own, then merged: the page names each
-    # part's run instead of one date for all; a single run's page gives its one date.
+def test_merged_parts_say_when_and_where_each_part_ran(tmp_path):
+    # The committed results split into two runs of their own, on two machines, then merged: the page
+    # names each part's run and machine instead of one date and one machine for all; a single run's
+    # page gives its one date and machine.
     committed = json.loads((harness.RESULTS / "latest.json").read_text())
     runs = {"early": ["landing", "transform"], "late": ["event_study", "peak_memory", "airflow"]}
+    cpus = {"early": "CPU One", "late": "CPU Two"}
     for name, parts in runs.items():
-        run = {k: v for k, v in committed.items() if k not in harness.PARTS + ["part_finished_at"]}
+        run = {k: v for k, v in committed.items() if k not in harness.PARTS + ["part_finished_at", "part_machine"]}
         run.update({p: committed[p] for p in parts}, finished_at=f"2026-01-01 {name}")
+        run["machine"] = {**committed["machine"], "cpu_model": cpus[name]}
         (tmp_path / name).mkdir()
         (tmp_path / name / "latest.json").write_text(json.dumps(run))
     merged = harness.merge([tmp_path / "early", tmp_path / "late"], tmp_path / "merged")
     assert merged["part_finished_at"] == {p: f"2026-01-01 {n}" for n, parts in runs.items() for p in parts}
+    assert {p: m["cpu_model"] for p, m in merged["part_machine"].items()} == {
+        p: cpus[n] for n, parts in runs.items() for p in parts
+    }
     page = (tmp_path / "merged" / "latest.md").read_text()
     assert page.startswith("Benchmark parts from separate runs (each part's end: landing 2026-01-01 early,")
     assert "peak_memory 2026-01-01 late" in page
-    # merged again with itself, nothing changes; one run alone is one date
+    first = page.splitlines()[0]
+    assert "machines: landing, transform on 2 CPUs (CPU One)" in first
+    assert "; event_study, peak_memory, airflow on 2 CPUs (CPU Two)" in first
+    # merged again with itself, nothing changes; one run alone is one date and one machine
     again = harness.merge([tmp_path / "merged"], tmp_path / "again")
     assert again["part_finished_at"] == merged["part_finished_at"]
+    assert again["part_machine"] == merged["part_machine"]
     alone = harness.merge([tmp_path / "early"], tmp_path / "alone")
     assert len(set(alone["part_finished_at"].values())) == 1
+    assert {m["cpu_model"] for m in alone["part_machine"].values()} == {"CPU One"}
     assert (tmp_path / "alone" / "latest.json").exists()
+    # a result saved before parts recorded their machine: every part on the run's one machine
+    one = harness.markdown(committed).splitlines()[0]
+    assert f"machine: 2 CPUs ({committed['machine']['cpu_model']})" in one and "machines:" not in one
 
 
 @pytest.mark.bench  # about eight builds and an Airflow run: `make test-bench`, CI's step after `make test`
