@@ -581,15 +581,17 @@ def markdown(r: dict) -> str:
     P = r.get("peak_memory") or {"rows": None, "peak_rss_mb": None, "full_build_s": None}
     ok = r["meets_target"]
     mark = {True: "yes", False: "**no**", None: "-"}
-    # when each part ended: one run, or parts merged from separate runs (merge), which the page says
+    # when each part ended, and whether the parts are one run or merged from separate runs (merge)
     ends = r.get("part_finished_at", {})
-    when = (
-        "Benchmark parts from separate runs (each part's end: "
-        + ", ".join(f"{p} {ends[p]}" for p in PARTS if p in ends)
-        + ")"
-        if len(set(ends.values())) > 1
-        else f"Benchmark run {r['finished_at']}"
-    )
+    each_end = ", ".join(f"{p} {ends[p]}" for p in PARTS if p in ends)
+    runs = {part_run(r, p) for p in PARTS if p in r}
+    if len(runs) > 1:
+        when = f"Benchmark parts from separate runs (each part's end: {each_end})"
+    elif len(set(ends.values())) > 1:
+        # its last part's end: a merge's own finished_at is when it merged
+        when = f"One benchmark run, ended {max(ends.values())} (each part's end: {each_end})"
+    else:
+        when = f"Benchmark run {r['finished_at']}"
     # the machine of every part: one, or each part's when merged runs ran on different machines
     machines: dict[str, list[str]] = {}
     for p in PARTS:
@@ -694,6 +696,12 @@ def part_ended(run: dict, part: str) -> str | None:
     return ends[part] if part in ends else run.get("finished_at")
 
 
+def part_run(run: dict, part: str) -> str | None:
+    """Which run measured `part` of a saved result (the time that run started): its own record, or
+    (results saved before parts recorded theirs) the run that saved it, named by its start or end."""
+    return run.get("part_run", {}).get(part) or run.get("started_at") or run.get("finished_at")
+
+
 def part_machine(run: dict, part: str) -> dict:
     """The machine `part` of a saved result was measured on: its own, or (results saved before parts
     recorded theirs) the machine of the run that saved it."""
@@ -723,7 +731,7 @@ def finish(result: dict, out: Path) -> dict:
 def merge(folders: list[Path], out: Path) -> dict:
     """One result from parts run separately (later folders win), each part keeping when it ended and
     the machine it ran on."""
-    result: dict = {"part_finished_at": {}, "part_machine": {}}
+    result: dict = {"part_finished_at": {}, "part_machine": {}, "part_run": {}}
     for f in folders:
         part = json.loads((f / "latest.json").read_text())
         for k in ["quick", "machine", "sizes"]:
@@ -733,6 +741,7 @@ def merge(folders: list[Path], out: Path) -> dict:
                 result[k] = part[k]
                 result["part_finished_at"][k] = part_ended(part, k)
                 result["part_machine"][k] = part_machine(part, k)
+                result["part_run"][k] = part_run(part, k)
     out.mkdir(parents=True, exist_ok=True)
     return finish(result, out)
 
@@ -779,8 +788,16 @@ def main(argv: list[str] | None = None) -> dict:
     if a.only and (a.out / "latest.json").exists():
         previous = json.loads((a.out / "latest.json").read_text())
     parts = a.only or PARTS
-    here = machine()
-    result = {"quick": a.quick, "machine": here, "sizes": s.__dict__, "part_finished_at": {}, "part_machine": {}}
+    here, started = machine(), utc_now()
+    result = {
+        "quick": a.quick,
+        "machine": here,
+        "sizes": s.__dict__,
+        "started_at": started,
+        "part_finished_at": {},
+        "part_machine": {},
+        "part_run": {},
+    }
     try:
         csv = None
         for part in PARTS:
@@ -789,6 +806,7 @@ def main(argv: list[str] | None = None) -> dict:
                     result[part] = previous[part]
                     result["part_finished_at"][part] = part_ended(previous, part)
                     result["part_machine"][part] = part_machine(previous, part)
+                    result["part_run"][part] = part_run(previous, part)
                 continue
             print(f"bench: {part} ...", flush=True)
             t0 = time.perf_counter()
@@ -809,6 +827,7 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"bench: {part} done in {time.perf_counter() - t0:.0f} s", flush=True)
             result["part_finished_at"][part] = utc_now()
             result["part_machine"][part] = here
+            result["part_run"][part] = started
             # Saved after every part: a later part failing does not lose the earlier figures.
             (a.out / "latest.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
     finally:

@@ -45,7 +45,8 @@ def test_merged_parts_say_when_and_where_each_part_ran(tmp_path):
     runs = {"early": ["landing", "transform"], "late": ["event_study", "peak_memory", "airflow"]}
     cpus = {"early": "CPU One", "late": "CPU Two"}
     for name, parts in runs.items():
-        run = {k: v for k, v in committed.items() if k not in harness.PARTS + ["part_finished_at", "part_machine"]}
+        drop = harness.PARTS + ["part_finished_at", "part_machine", "part_run", "started_at"]
+        run = {k: v for k, v in committed.items() if k not in drop}
         run.update({p: committed[p] for p in parts}, finished_at=f"2026-01-01 {name}")
         run["machine"] = {**committed["machine"], "cpu_model": cpus[name]}
         (tmp_path / name).mkdir()
@@ -69,8 +70,12 @@ def test_merged_parts_say_when_and_where_each_part_ran(tmp_path):
     assert len(set(alone["part_finished_at"].values())) == 1
     assert {m["cpu_model"] for m in alone["part_machine"].values()} == {"CPU One"}
     assert (tmp_path / "alone" / "latest.json").exists()
-    # a result saved before parts recorded their machine: every part on the run's one machine
-    one = harness.markdown(committed).splitlines()[0]
+    # one run whose parts ended at different times is one run, not "separate runs"; a result saved
+    # before parts recorded their machine and run: every part on the run's one machine, in its one run
+    single = {k: v for k, v in committed.items() if k not in ["part_machine", "part_run", "started_at"]}
+    single["part_finished_at"] = {p: f"2026-01-01 {i:02d}:00 UTC" for i, p in enumerate(harness.PARTS)}
+    one = harness.markdown(single).splitlines()[0]
+    assert one.startswith("One benchmark run, ended 2026-01-01 04:00 UTC (each part's end: landing 2026-01-01 00:00")
     assert f"machine: 2 CPUs ({committed['machine']['cpu_model']})" in one and "machines:" not in one
 
 
