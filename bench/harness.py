@@ -729,8 +729,8 @@ def finish(result: dict, out: Path) -> dict:
 
 
 def merge(folders: list[Path], out: Path) -> dict:
-    """One result from parts run separately (later folders win), each part keeping when it ended and
-    the machine it ran on."""
+    """One result from parts run separately (later folders win), each part keeping when it ended, the
+    run that measured it and the machine it ran on."""
     result: dict = {"part_finished_at": {}, "part_machine": {}, "part_run": {}}
     for f in folders:
         part = json.loads((f / "latest.json").read_text())

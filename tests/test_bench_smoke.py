@@ -65,7 +65,7 @@ def test_merged_parts_say_when_and_where_each_part_ran(tmp_path):
     # merged again with itself, nothing changes; one run alone is one date and one machine
     again = harness.merge([tmp_path / "merged"], tmp_path / "again")
     assert again["part_finished_at"] == merged["part_finished_at"]
-    assert again["part_machine"] == merged["part_machine"]
+    assert again["part_machine"] == merged["part_machine"] and again["part_run"] == merged["part_run"]
     alone = harness.merge([tmp_path / "early"], tmp_path / "alone")
     assert len(set(alone["part_finished_at"].values())) == 1
     assert {m["cpu_model"] for m in alone["part_machine"].values()} == {"CPU One"}
