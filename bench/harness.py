@@ -698,8 +698,8 @@ def part_ended(run: dict, part: str) -> str | None:
 
 def part_run(run: dict, part: str) -> str | None:
     """Which run measured `part` of a saved result (the time that run started): its own record, or
-    (results saved before parts recorded theirs) the run that saved it, named by its start or end."""
-    return run.get("part_run", {}).get(part) or run.get("started_at") or run.get("finished_at")
+    (results saved before parts recorded theirs) the run that saved it, named by its end."""
+    return run.get("part_run", {}).get(part) or run.get("finished_at")
 
 
 def part_machine(run: dict, part: str) -> dict:
@@ -713,6 +713,15 @@ def machine_text(m: dict) -> str:
         f"{m['cpu_count']} CPUs ({m['cpu_model']}), {m['memory_gb']} GB RAM, Python {m['python']}, "
         f"DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}"
     )
+
+
+def carry_part(result: dict, saved: dict, part: str) -> None:
+    """Copy `part` of a saved result into `result` with its records: when it ended, which run
+    measured it and on which machine."""
+    result[part] = saved[part]
+    result["part_finished_at"][part] = part_ended(saved, part)
+    result["part_run"][part] = part_run(saved, part)
+    result["part_machine"][part] = part_machine(saved, part)
 
 
 def finish(result: dict, out: Path) -> dict:
@@ -738,10 +747,7 @@ def merge(folders: list[Path], out: Path) -> dict:
             result.setdefault(k, part[k])
         for k in PARTS:
             if k in part:
-                result[k] = part[k]
-                result["part_finished_at"][k] = part_ended(part, k)
-                result["part_machine"][k] = part_machine(part, k)
-                result["part_run"][k] = part_run(part, k)
+                carry_part(result, part, k)
     out.mkdir(parents=True, exist_ok=True)
     return finish(result, out)
 
@@ -793,7 +799,6 @@ def main(argv: list[str] | None = None) -> dict:
         "quick": a.quick,
         "machine": here,
         "sizes": s.__dict__,
-        "started_at": started,
         "part_finished_at": {},
         "part_machine": {},
         "part_run": {},
@@ -803,10 +808,7 @@ def main(argv: list[str] | None = None) -> dict:
         for part in PARTS:
             if part not in parts:
                 if part in previous:
-                    result[part] = previous[part]
-                    result["part_finished_at"][part] = part_ended(previous, part)
-                    result["part_machine"][part] = part_machine(previous, part)
-                    result["part_run"][part] = part_run(previous, part)
+                    carry_part(result, previous, part)
                 continue
             print(f"bench: {part} ...", flush=True)
             t0 = time.perf_counter()

@@ -45,7 +45,7 @@ def test_merged_parts_say_when_and_where_each_part_ran(tmp_path):
     runs = {"early": ["landing", "transform"], "late": ["event_study", "peak_memory", "airflow"]}
     cpus = {"early": "CPU One", "late": "CPU Two"}
     for name, parts in runs.items():
-        drop = harness.PARTS + ["part_finished_at", "part_machine", "part_run", "started_at"]
+        drop = harness.PARTS + ["part_finished_at", "part_machine", "part_run"]
         run = {k: v for k, v in committed.items() if k not in drop}
         run.update({p: committed[p] for p in parts}, finished_at=f"2026-01-01 {name}")
         run["machine"] = {**committed["machine"], "cpu_model": cpus[name]}
@@ -72,7 +72,7 @@ def test_merged_parts_say_when_and_where_each_part_ran(tmp_path):
     assert (tmp_path / "alone" / "latest.json").exists()
     # one run whose parts ended at different times is one run, not "separate runs"; a result saved
     # before parts recorded their machine and run: every part on the run's one machine, in its one run
-    single = {k: v for k, v in committed.items() if k not in ["part_machine", "part_run", "started_at"]}
+    single = {k: v for k, v in committed.items() if k not in ["part_machine", "part_run"]}
     single["part_finished_at"] = {p: f"2026-01-01 {i:02d}:00 UTC" for i, p in enumerate(harness.PARTS)}
     one = harness.markdown(single).splitlines()[0]
     assert one.startswith("One benchmark run, ended 2026-01-01 04:00 UTC (each part's end: landing 2026-01-01 00:00")
